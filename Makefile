@@ -1,0 +1,46 @@
+# `make demo` and `make test` work on a fresh clone: they create .venv and install what
+# they need (and, when run as root, the Debian packages the tests use).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SOURCES := pyproject.toml $(wildcard daemon/*.py providers/*.py templates/*)
+DEBIAN_PACKAGES := dbus systemd
+
+.PHONY: demo test lint bench system-deps clean
+
+$(STAMP): $(SOURCES)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' \
+		--config-settings editable_mode=strict
+	@touch $(STAMP)
+
+# Debian packages for the tests (a private D-Bus bus, systemd-analyze). Only as root;
+# otherwise the tests that need them say what to install and are skipped.
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		missing=""; for p in $(DEBIAN_PACKAGES); do \
+			dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+		if [ -n "$$missing" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		fi; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/afterword demo
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check daemon providers tests bench
+	$(VENV)/bin/mypy build/__editable__.afterword-*/afterword
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

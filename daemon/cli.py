@@ -1,0 +1,137 @@
+"""The `afterword` command: argument parsing and one function per subcommand, no logic.
+
+Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config. Errors are one clear
+line (or a list of problems), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from afterword.daemon import __version__
+from afterword.daemon import config as config_module
+from afterword.daemon.errors import AfterwordError
+
+log = logging.getLogger("afterword")
+
+
+def _load(args: argparse.Namespace) -> config_module.Config:
+    path = Path(args.config) if args.config else config_module.default_path()
+    return config_module.load(path)
+
+
+def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from afterword.daemon.app import App
+
+    return App(_load(args))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`afterword run --once`: exactly one cycle."""
+    app = _app(args)
+    try:
+        report = app.cycle.run()
+    finally:
+        app.close()
+    drafted = sum(len(a.drafted) for a in report.accounts)
+    closed = sum(len(a.closed) for a in report.accounts)
+    print(f"cycle done: {drafted} draft(s) written, {closed} draft(s) closed"
+          + ("" if report.ok else f", {sum(len(a.errors) for a in report.accounts)} error(s)"))
+    return 0 if report.ok else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """`afterword status [--json]`."""
+    from afterword.daemon.status import render_table, status_data
+
+    app = _app(args)
+    try:
+        now = app.clock()
+        data = status_data(app.config, app.store, now)
+    finally:
+        app.close()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(render_table(data, app.config, now))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`afterword demo`: a throwaway calendar and Maildir, one real cycle, show the drafts."""
+    from afterword.daemon.demo import run_demo
+
+    return run_demo(Path(args.dir) if args.dir else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="config file (default: $XDG_CONFIG_HOME/afterword/config.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser = argparse.ArgumentParser(
+        prog="afterword",
+        description="Drafts a thank-you note to each interviewer after every interview.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"afterword {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", parents=[common], help="the daemon (or exactly one cycle)")
+    p.add_argument("--once", action="store_true", help="run one cycle and exit")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", parents=[common],
+                       help="interviews, drafts and their states, accounts needing attention")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", parents=[common],
+                       help="a throwaway local calendar + Maildir, one real cycle")
+    p.add_argument("--dir", help="where to put the demo files (default: a new temp folder)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def setup_logging(verbose: bool) -> None:
+    """Log lines to stderr, short and without tracebacks."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("afterword: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
+    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `afterword` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "verbose", False))
+    try:
+        status: int = args.func(args)
+    except AfterwordError as err:
+        print(f"afterword: {err}", file=sys.stderr)
+        return err.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # a bug: still one line, the traceback only when asked for
+        if getattr(args, "verbose", False):
+            raise
+        print(f"afterword: internal error: {type(err).__name__}: {err} "
+              "(run again with --verbose for the traceback, and please report it)",
+              file=sys.stderr)
+        return 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""One pass over every account: sync → plan → draft → track. Orchestration only.
+
+A failing account is recorded and skipped; the others carry on. Each draft's intent is
+committed before the provider call, and a draft whose earlier attempt may have reached
+the provider is looked up by its key before any retry, so nothing is drafted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from afterword.daemon import detect, people
+from afterword.daemon.compose import Templates, build_message, note_context
+from afterword.daemon.config import AccountConfig, Config
+from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.model import (
+    CalendarEvent,
+    DraftKey,
+    DraftState,
+    Interview,
+    InterviewStatus,
+)
+from afterword.daemon.store import Store
+from afterword.providers import open_provider
+from afterword.providers.base import (
+    CredentialStore,
+    DraftRef,
+    MailboxState,
+    Provider,
+    ProviderContext,
+    Window,
+)
+
+log = logging.getLogger(__name__)
+
+# Events that ended this long before the drafting horizon still enter the window, so a
+# long interview is not missed.
+_WINDOW_SLACK = timedelta(days=1)
+
+
+@dataclass
+class AccountReport:
+    """What one cycle did for one account."""
+
+    name: str
+    synced: bool = False
+    drafted: list[str] = field(default_factory=list)  # keys
+    closed: dict[str, str] = field(default_factory=dict)  # key → new state
+    errors: list[str] = field(default_factory=list)
+    needs_reauth: bool = False
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did."""
+
+    accounts: list[AccountReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No account failed."""
+        return not any(a.errors for a in self.accounts)
+
+
+class Cycle:
+    """Runs cycles for a config against a store; keeps provider objects between cycles."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        secrets: CredentialStore,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.secrets = secrets
+        self.clock = clock
+        self.templates = Templates(config.drafts.templates_dir)
+        self._providers: dict[str, Provider] = {}
+
+    def provider(self, account: AccountConfig) -> Provider:
+        """The (cached) provider object of an account."""
+        if account.name not in self._providers:
+            context = ProviderContext(
+                timezone=self.config.me.timezone,
+                my_emails=self.my_emails(account),
+                secrets=self.secrets,
+                clock=self.clock,
+            )
+            self._providers[account.name] = open_provider(account, context)
+        return self._providers[account.name]
+
+    def my_emails(self, account: AccountConfig) -> tuple[str, ...]:
+        """Every address that is the user: me.emails plus the account's own."""
+        mine = list(self.config.me.emails)
+        if account.address:
+            mine.append(account.address)
+        return tuple(dict.fromkeys(mine))
+
+    def run(self) -> CycleReport:
+        """One full pass over every account."""
+        report = CycleReport()
+        for account in self.config.accounts:
+            report.accounts.append(self.run_account(account))
+        return report
+
+    def run_account(self, account: AccountConfig) -> AccountReport:
+        """Sync, draft and track one account; its failures are recorded, never raised."""
+        report = AccountReport(account.name)
+        try:
+            provider = self.provider(account)
+            report.synced = self._step(report, account, lambda: self.sync(account, provider))
+            if report.synced:
+                self._step(report, account, lambda: self.draft_due(account, provider, report))
+            if not report.needs_reauth:
+                self._step(report, account, lambda: self.track(account, provider, report))
+        except AfterwordError as err:
+            self._fail(report, account, err)
+        if not report.errors:
+            self.store.clear_account_error(account.name)
+        return report
+
+    def _step(self, report: AccountReport, account: AccountConfig,
+              step: Callable[[], object]) -> bool:
+        try:
+            step()
+            return True
+        except AfterwordError as err:
+            self._fail(report, account, err)
+            return False
+
+    def _fail(self, report: AccountReport, account: AccountConfig, err: AfterwordError) -> None:
+        reauth = isinstance(err, AuthExpired)
+        message = str(err)
+        report.errors.append(message)
+        report.needs_reauth = report.needs_reauth or reauth
+        self.store.set_account_error(account.name, message, self.clock(), needs_reauth=reauth)
+        level = logging.WARNING if isinstance(err, TransientError) else logging.ERROR
+        log.log(level, "account %s: %s", account.name, message)
+
+    # -- sync -------------------------------------------------------------------------
+
+    def window(self, now: datetime) -> Window:
+        """The span of events that matter now: recent enough to draft, or coming up."""
+        drafts = self.config.drafts
+        return Window(now - drafts.max_age - drafts.delay - _WINDOW_SLACK,
+                      now + self.config.daemon.lookahead)
+
+    def sync(self, account: AccountConfig, provider: Provider) -> None:
+        """Read the calendar's changes and update the interviews they concern."""
+        now = self.clock()
+        window = self.window(now)
+        cursor = self.store.account(account.name).cursor
+        changes = provider.calendar().changes(window, cursor)
+        with self.store.transaction():
+            seen = set()
+            for event in changes.events:
+                seen.add(event.id)
+                self.plan_event(account, event, now)
+            removed = set(changes.removed)
+            if changes.full:
+                known = self.store.interview_ids_between(account.name, window.start, window.end)
+                removed |= known - seen
+            for event_id in removed - seen:
+                if self.store.forget_interview(account.name, event_id, now):
+                    log.info("account %s: interview %s was cancelled or removed",
+                             account.name, event_id)
+            self.store.set_cursor(account.name, changes.cursor, now)
+
+    def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
+        """Detect and extract one changed event, and store what will be drafted."""
+        decision = detect.decide(event, self.config.detect)
+        if not decision.is_interview:
+            self.store.forget_interview(account.name, event.id, now)
+            return
+        extraction = people.extract(
+            event,
+            self.config.recipients,
+            self.my_emails(account),
+            manual=self.store.manual_interviewers(account.name, event.id),
+        )
+        interview = people.build_interview(event, extraction, decision.reason)
+        before = self.store.interview(account.name, event.id)
+        self.store.save_interview(interview, event, now)
+        if before is None or before.status != interview.status:
+            log.info("account %s: interview %s (%s): %s, %d interviewer(s)", account.name,
+                     event.id, decision.reason, interview.status.value,
+                     len(interview.interviewers))
+
+    # -- drafting ---------------------------------------------------------------------
+
+    def draft_due(self, account: AccountConfig, provider: Provider,
+                  report: AccountReport) -> None:
+        """Draft every interview that ended between drafts.delay and drafts.max_age ago."""
+        now = self.clock()
+        due = self.store.due_interviews(
+            account.name,
+            ended_before=now - self.config.drafts.delay,
+            ended_after=now - self.config.drafts.max_age,
+        )
+        for interview in due:
+            self.draft_interview(account, provider, interview, report)
+
+    def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
+                        report: AccountReport) -> None:
+        """One draft per interviewer with an address; all rendered before any is written."""
+        now = self.clock()
+        from_address = provider.address() or (self.config.me.emails or ("",))[0]
+        messages = []
+        try:
+            template = self.template_for(account, interview)
+            for person in interview.interviewers:
+                if not person.email:
+                    continue  # "address needed": shown by status, drafted once added
+                key = DraftKey(account.name, interview.event_id, person.email)
+                note = self.templates.render(template, note_context(
+                    self.config, interview, person, now))
+                message = build_message(
+                    note, key=key.id, to_name=person.name, to_address=person.email,
+                    from_name=self.config.me.name, from_address=from_address, now=now,
+                    zone=self.config.me.timezone)
+                messages.append((key, person.name, message))
+        except TemplateError as err:
+            # Never a half-rendered draft, and never a partial panel: skip the interview.
+            report.errors.append(f"interview {interview.event_id}: {err}")
+            self.store.set_account_error(account.name, str(err), now)
+            log.error("account %s: interview %s not drafted: %s", account.name,
+                      interview.event_id, err)
+            return
+        mailbox = provider.mailbox()
+        for key, name, message in messages:
+            record, created = self.store.plan_draft(key, name, now)
+            if record.state not in (DraftState.PLANNED, DraftState.FAILED):
+                continue
+            if not created:
+                # An earlier attempt may have reached the mailbox: look before writing.
+                found = mailbox.find_draft(key.id)
+                if found is not None:
+                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now)
+                    log.info("account %s: found draft %s from an earlier attempt",
+                             account.name, key.id)
+                    continue
+            try:
+                ref = mailbox.create_draft(key.id, message)
+            except AuthExpired:
+                raise
+            except AfterwordError as err:
+                self.store.record_failed(key.id, str(err))
+                raise
+            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock())
+            report.drafted.append(key.id)
+            log.info("account %s: drafted note %s for interview %s", account.name, key.id,
+                     interview.event_id)
+        self.store.mark_interview_drafted(account.name, interview.event_id)
+
+    def template_for(self, account: AccountConfig, interview: Interview) -> str:
+        """The template chosen by the first matching [[drafts.rules]] entry, else the default."""
+        for rule in self.config.drafts.rules:
+            if rule.account and rule.account != account.name:
+                continue
+            if rule.company and rule.company.casefold() not in interview.company.casefold():
+                continue
+            if rule.role and rule.role.casefold() not in (
+                    f"{interview.role} {interview.title}".casefold()):
+                continue
+            return rule.template
+        return self.config.drafts.template
+
+    # -- tracking ---------------------------------------------------------------------
+
+    def track(self, account: AccountConfig, provider: Provider, report: AccountReport) -> None:
+        """Ask the mailbox, in one call, which open drafts were sent or discarded."""
+        open_drafts = self.store.drafts(account.name, states=[DraftState.DRAFTED])
+        if not open_drafts:
+            return
+        refs = {d.key: DraftRef(d.provider_id or "", d.thread_id) for d in open_drafts}
+        statuses = provider.mailbox().draft_states(refs)
+        now = self.clock()
+        with self.store.transaction():
+            for key, status in statuses.items():
+                if status.state is MailboxState.OPEN:
+                    if status.ref is not None:
+                        self.store.update_provider_ref(key, status.ref.provider_id,
+                                                       status.ref.thread_id)
+                    continue
+                state = DraftState(status.state.value)
+                if self.store.close_draft(key, state, now, sent_at=status.sent_at):
+                    report.closed[key] = state.value
+                    log.info("account %s: draft %s is now %s", account.name, key, state.value)
+
+
+def names_needed(store: Store) -> list[Interview]:
+    """Interviews waiting for the user to name their interviewers."""
+    return [i for i in store.interviews() if i.status is InterviewStatus.NAMES_NEEDED]

@@ -1,0 +1,210 @@
+"""Provider-neutral data: calendar events, interviews, interviewers, drafts and their states.
+
+Providers translate their payloads into `CalendarEvent`; everything after that (detection,
+extraction, drafting, reminders) works on these types only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Response(StrEnum):
+    """An attendee's answer to the invitation."""
+
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    NEEDS_ACTION = "needs_action"
+    ORGANIZER = "organizer"
+    UNKNOWN = "unknown"
+
+
+class EventStatus(StrEnum):
+    """Whether the event is still on."""
+
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One guest of an event, as the provider lists it."""
+
+    email: str | None
+    name: str | None = None
+    response: Response = Response.UNKNOWN
+    is_self: bool = False
+    is_organizer: bool = False
+    is_resource: bool = False  # rooms and equipment (Google resource, Graph resource, CUTYPE)
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One occurrence of an event in a calendar (recurring series are expanded)."""
+
+    account: str
+    calendar: str
+    id: str  # instance-level and stable: recurring occurrences get their own id
+    title: str
+    start: datetime  # always timezone-aware
+    end: datetime
+    description: str = ""
+    all_day: bool = False
+    status: EventStatus = EventStatus.CONFIRMED
+    attendees: tuple[Attendee, ...] = ()
+    organizer: Attendee | None = None
+    my_response: Response = Response.UNKNOWN
+    location: str = ""
+    video_link: str = ""
+    categories: tuple[str, ...] = ()
+    color_id: str = ""
+    event_type: str = "default"  # default | focusTime | outOfOffice | workingLocation | ...
+    private_properties: dict[str, str] = field(default_factory=dict)
+    attendees_hidden: bool = False  # the provider cut or hid the guest list
+    series_id: str = ""
+    ical_uid: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict that `from_json` reads back."""
+        data = asdict(self)
+        data["start"] = self.start.isoformat()
+        data["end"] = self.end.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CalendarEvent:
+        """Rebuild an event stored with `to_json`."""
+        data = dict(data)
+        data["start"] = datetime.fromisoformat(data["start"])
+        data["end"] = datetime.fromisoformat(data["end"])
+        data["status"] = EventStatus(data.get("status", "confirmed"))
+        data["my_response"] = Response(data.get("my_response", "unknown"))
+        data["attendees"] = tuple(_attendee(a) for a in data.get("attendees", ()))
+        data["organizer"] = _attendee(data["organizer"]) if data.get("organizer") else None
+        data["categories"] = tuple(data.get("categories", ()))
+        return cls(**data)
+
+
+def _attendee(data: dict[str, Any]) -> Attendee:
+    data = dict(data)
+    data["response"] = Response(data.get("response", "unknown"))
+    return Attendee(**data)
+
+
+@dataclass(frozen=True)
+class Interviewer:
+    """Someone who interviewed the user and gets a note (or needs an address first)."""
+
+    name: str  # full display name, as best known
+    email: str | None  # None: "address needed"
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""  # honorific kept for formal salutations: "Dr."
+    role: str = ""  # "Engineering Manager", from the invite's description
+    needs_check: bool = False  # the name was guessed (e.g. from the address)
+    source: str = "attendee"  # attendee | description | manual
+    notes: str = ""  # the user's own notes about this person
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Interviewer:
+        """Rebuild from `to_json`."""
+        return cls(**data)
+
+
+class InterviewStatus(StrEnum):
+    """What Afterword will do about an interview."""
+
+    READY = "ready"  # interviewers known: drafts will be made when it is due
+    NAMES_NEEDED = "names_needed"  # no identifiable interviewer: ask the user
+    TOO_MANY = "too_many"  # more recipients than recipients.max_per_interview: confirm first
+    CANCELLED = "cancelled"  # the event was cancelled or removed
+
+
+@dataclass(frozen=True)
+class Interview:
+    """An event recognised as an interview, with who took part and what it was for."""
+
+    account: str
+    event_id: str
+    title: str
+    start: datetime
+    end: datetime
+    interviewers: tuple[Interviewer, ...]
+    status: InterviewStatus = InterviewStatus.READY
+    company: str = ""
+    role: str = ""
+    location: str = ""
+    video_link: str = ""
+    notes: str = ""  # general notes from the description's "Notes:" section
+    reason: str = ""  # why it was recognised (the detection rule that matched)
+
+
+class DraftState(StrEnum):
+    """The lifecycle of one draft: planned → drafted → sent | discarded | gone."""
+
+    PLANNED = "planned"  # intent recorded; the provider call may or may not have happened
+    DRAFTED = "drafted"  # in the Drafts folder, provider id known
+    SENT = "sent"
+    DISCARDED = "discarded"  # the user deleted it
+    GONE = "gone"  # left Drafts; the provider cannot tell sent from deleted
+    FAILED = "failed"  # the last attempt failed; retried next cycle
+    DISMISSED = "dismissed"  # the user said stop (`afterword done`)
+
+    @property
+    def is_open(self) -> bool:
+        """A draft still waiting for the user to act."""
+        return self is DraftState.DRAFTED
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing more will happen to this draft."""
+        return self in (DraftState.SENT, DraftState.DISCARDED, DraftState.GONE,
+                        DraftState.DISMISSED)
+
+
+@dataclass(frozen=True)
+class DraftKey:
+    """The stable identity of one note: account + event instance + recipient address."""
+
+    account: str
+    event_id: str
+    recipient: str
+
+    @property
+    def id(self) -> str:
+        """A short opaque id, safe in a mail header and easy to type (`afterword done ID`)."""
+        raw = "\x00".join((self.account, self.event_id, self.recipient.lower()))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """What the state database knows about one draft."""
+
+    key: str
+    account: str
+    event_id: str
+    recipient: str
+    recipient_name: str
+    state: DraftState
+    provider_id: str | None = None
+    thread_id: str | None = None
+    created_at: datetime | None = None  # when the draft appeared in the mailbox
+    sent_at: datetime | None = None
+    closed_at: datetime | None = None  # when it became sent/discarded/gone/dismissed
+    attempts: int = 0
+    last_error: str = ""
+    snoozed_until: datetime | None = None
+    last_reminded_at: datetime | None = None
+    reminders_sent: int = 0

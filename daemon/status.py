@@ -1,0 +1,140 @@
+"""What `afterword status` shows: interviews, drafts and accounts, as data or as a table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from afterword.daemon.config import Config
+from afterword.daemon.durations import format_duration
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.store import Store
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+    """Everything `status --json` prints (stable keys; times in ISO 8601 UTC)."""
+    configured = {a.name for a in config.accounts}
+    accounts = []
+    for name in sorted(configured | {a.name for a in store.accounts()}):
+        state = store.account(name)
+        accounts.append({
+            "name": name,
+            "configured": name in configured,
+            "synced_at": _iso(state.synced_at),
+            "needs_reauth": state.needs_reauth,
+            "last_error": state.last_error or None,
+            "reauth_command": f"afterword auth {name}" if state.needs_reauth else None,
+        })
+    interviews = [_interview(i, config) for i in store.interviews()
+                  if i.status is not InterviewStatus.CANCELLED]
+    drafts = [_draft(d) for d in store.drafts()]
+    return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
+            "drafts": drafts}
+
+
+def _interview(interview: Interview, config: Config) -> dict[str, Any]:
+    return {
+        "account": interview.account,
+        "event_id": interview.event_id,
+        "title": interview.title,
+        "company": interview.company or None,
+        "role": interview.role or None,
+        "start": _iso(interview.start),
+        "end": _iso(interview.end),
+        "status": interview.status.value,
+        "drafts_due_at": _iso(interview.end + config.drafts.delay),
+        "interviewers": [
+            {"name": p.name, "email": p.email, "needs_check": p.needs_check,
+             "address_needed": p.email is None, "source": p.source}
+            for p in interview.interviewers
+        ],
+    }
+
+
+def _draft(d: DraftRecord) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "account": d.account,
+        "event_id": d.event_id,
+        "recipient": d.recipient,
+        "recipient_name": d.recipient_name,
+        "state": d.state.value,
+        "provider_id": d.provider_id,
+        "created_at": _iso(d.created_at),
+        "sent_at": _iso(d.sent_at),
+        "closed_at": _iso(d.closed_at),
+        "last_error": d.last_error or None,
+    }
+
+
+def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
+    """A readable plain-text report of `status_data`."""
+    zone = config.me.timezone
+    out: list[str] = []
+
+    def when(iso: str | None) -> str:
+        if not iso:
+            return "-"
+        moment = datetime.fromisoformat(iso)
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+    def ago(iso: str | None) -> str:
+        return format_duration(now - datetime.fromisoformat(iso)) + " ago" if iso else "-"
+
+    problems = [a for a in data["accounts"] if a["needs_reauth"] or a["last_error"]]
+    for account in problems:
+        if account["needs_reauth"]:
+            out.append(f"! account {account['name']} needs to sign in again: "
+                       f"run `{account['reauth_command']}`")
+        else:
+            out.append(f"! account {account['name']}: {account['last_error']}")
+    if problems:
+        out.append("")
+
+    upcoming = [i for i in data["interviews"] if i["status"] == "ready"
+                and datetime.fromisoformat(i["drafts_due_at"]) > now]
+    needed = [i for i in data["interviews"] if i["status"] in ("names_needed", "too_many")]
+    out.append("Upcoming interviews")
+    for i in upcoming:
+        names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
+        out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
+                   f"  to {names}")
+    if not upcoming:
+        out.append("  none")
+    if needed:
+        out.append("")
+        out.append("Interviews that need you")
+        for i in needed:
+            what = ("names needed: ask the receptionist or HR for their names, then "
+                    f"`afterword add-interviewer {i['event_id']} \"Name <address>\"`"
+                    if i["status"] == "names_needed" else
+                    "more recipients than recipients.max_per_interview: confirm first")
+            out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
+            out.append(f"      {what}")
+
+    groups = {
+        "Drafts waiting for you to send": [DraftState.DRAFTED.value],
+        "Drafts not written yet": [DraftState.PLANNED.value, DraftState.FAILED.value],
+        "Done": [DraftState.SENT.value, DraftState.DISCARDED.value, DraftState.GONE.value,
+                 DraftState.DISMISSED.value],
+    }
+    for title, states in groups.items():
+        rows = [d for d in data["drafts"] if d["state"] in states]
+        if not rows:
+            continue
+        out.append("")
+        out.append(title)
+        for d in rows:
+            who = f"{d['recipient_name']} <{d['recipient']}>"
+            detail = {
+                "drafted": f"made {ago(d['created_at'])}",
+                "failed": f"failed: {d['last_error']}",
+                "planned": "in progress",
+                "sent": f"sent {when(d['sent_at'] or d['closed_at'])}",
+            }.get(d["state"], d["state"])
+            out.append(f"  {d['key']}  {d['state']:<9}  {who[:50]:<50}  {detail}")
+    return "\n".join(out) + "\n"

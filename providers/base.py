@@ -1,0 +1,172 @@
+"""The two roles every provider plays: a calendar to read and a mailbox to draft into.
+
+Providers translate their API into these types and their faults into the errors of
+`afterword.daemon.errors` (TransientError, AuthExpired, SyncTokenExpired, ProviderError),
+mapping HTTP statuses in one place each.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from email.message import EmailMessage
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from afterword.daemon.model import CalendarEvent
+
+if TYPE_CHECKING:
+    from afterword.daemon.config import AccountConfig
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span of time whose events matter: [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether an event from `start` to `end` falls (partly) in the window."""
+        return start < self.end and end > self.start
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What changed in a calendar since the last cursor.
+
+    With `full` set, `events` is everything in the window and any event known before
+    but absent now is gone. Otherwise `events` are upserts and `removed` lists the ids of
+    events deleted, cancelled or moved out of the window.
+    """
+
+    events: tuple[CalendarEvent, ...]
+    cursor: str | None
+    full: bool
+    removed: tuple[str, ...] = ()
+
+
+class CalendarSource(ABC):
+    """A calendar (or several) of one account, read incrementally."""
+
+    @abstractmethod
+    def changes(self, window: Window, cursor: str | None) -> ChangeSet:
+        """Events changed since `cursor` (None: a full read of `window`).
+
+        An idle call (nothing changed) should cost about one small request per calendar.
+        :raises SyncTokenExpired: never — providers fall back to a full read themselves.
+        :raises TransientError, AuthExpired, ProviderError, InputError:
+        """
+
+    @abstractmethod
+    def get_event(self, event_id: str) -> CalendarEvent | None:
+        """The event as it is now, or None if it was deleted or cancelled."""
+
+
+class MailboxState(StrEnum):
+    """Where a draft we made is now."""
+
+    OPEN = "open"  # still in Drafts
+    SENT = "sent"
+    DISCARDED = "discarded"
+    GONE = "gone"  # left Drafts; this provider cannot tell sent from deleted
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """How a provider finds a draft it made."""
+
+    provider_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """A draft's state in the mailbox, and when it was sent if known."""
+
+    state: MailboxState
+    sent_at: datetime | None = None
+    ref: DraftRef | None = None  # set when the provider id changed (e.g. the draft was re-saved)
+
+
+class DraftMailbox(ABC):
+    """A mailbox that Afterword writes drafts into and never sends from."""
+
+    @abstractmethod
+    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+        """Put `message` (which carries the X-Afterword-Key header) into Drafts.
+
+        Must be all-or-nothing: no half-written draft may appear.
+        """
+
+    @abstractmethod
+    def find_draft(self, key: str) -> DraftRef | None:
+        """The draft stamped with `key`, if one exists (crash recovery before a retry)."""
+
+    @abstractmethod
+    def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
+        """The state of many drafts (by key) in about one request, whatever their number."""
+
+
+class CredentialStore(Protocol):
+    """Where a provider keeps an account's credentials (the keyring or the file backend)."""
+
+    def get(self, account: str) -> str | None:
+        """The stored secret for `account`, or None."""
+
+    def set(self, account: str, secret: str) -> None:
+        """Store (replace) the secret for `account`."""
+
+    def delete(self, account: str) -> None:
+        """Forget the secret for `account`."""
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What the application hands a provider: never read from globals."""
+
+    timezone: tzinfo  # the user's zone: for floating times and all-day events
+    my_emails: tuple[str, ...]  # the user's addresses (me.emails + the account's own)
+    secrets: CredentialStore
+    clock: Callable[[], datetime]  # aware UTC "now"
+    extra: Mapping[str, object] = field(default_factory=dict)  # test seams (e.g. CA bundle)
+
+
+@dataclass(frozen=True)
+class AuthOptions:
+    """How `afterword auth` may interact with the user."""
+
+    open_browser: bool = True
+    from_file: str | None = None
+    prompt: Callable[[str], str] = input
+    say: Callable[[str], None] = print
+
+
+class Provider(ABC):
+    """One configured account: a calendar source, a draft mailbox, and its sign-in."""
+
+    def __init__(self, account: AccountConfig, context: ProviderContext) -> None:
+        self.account = account
+        self.context = context
+
+    @abstractmethod
+    def calendar(self) -> CalendarSource:
+        """The account's calendar(s)."""
+
+    @abstractmethod
+    def mailbox(self) -> DraftMailbox:
+        """The account's mailbox."""
+
+    def address(self) -> str | None:
+        """The account's own email address, when it can be known cheaply."""
+        return self.account.address or None
+
+    def authorize(self, options: AuthOptions) -> str:
+        """Sign in interactively and store the credentials; returns a line for the user."""
+        return f"account '{self.account.name}' needs no sign-in"
+
+    def check(self) -> list[str]:
+        """Problems with this account that can be found without network (for `check`)."""
+        return []

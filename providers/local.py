@@ -1,0 +1,370 @@
+"""provider = "local": a calendar from .ics files, drafts into a Maildir.
+
+The calendar is an .ics file or a folder of them (vdir style). Drafts go to
+`<maildir>/.Drafts/cur/` flagged Draft+Seen, where mutt, neomutt and Dovecot show them
+as drafts. A draft that moved to `.Sent` was sent; one gone from both was discarded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mailbox
+import os
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from afterword.daemon.errors import InputError, ProviderError
+from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
+from afterword.providers.base import (
+    CalendarSource,
+    ChangeSet,
+    DraftMailbox,
+    DraftRef,
+    DraftStatus,
+    MailboxState,
+    Provider,
+    Window,
+)
+
+log = logging.getLogger(__name__)
+
+KEY_HEADER = "X-Afterword-Key"
+_PARTSTAT = {
+    "ACCEPTED": Response.ACCEPTED,
+    "DECLINED": Response.DECLINED,
+    "TENTATIVE": Response.TENTATIVE,
+    "NEEDS-ACTION": Response.NEEDS_ACTION,
+}
+_VIDEO_URL = re.compile(
+    r"https://(?:[\w-]+\.)*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|webex\.com|"
+    r"whereby\.com|chime\.aws)/[^\s<>\"')]+"
+)
+
+
+class LocalProvider(Provider):
+    """An .ics calendar and a Maildir, no account needed."""
+
+    def calendar(self) -> CalendarSource:
+        """The .ics file or folder."""
+        assert self.account.calendar is not None
+        return IcsCalendar(
+            self.account.calendar,
+            account=self.account.name,
+            timezone=self.context.timezone,
+            my_emails=self.context.my_emails,
+        )
+
+    def mailbox(self) -> DraftMailbox:
+        """The Maildir's Drafts folder."""
+        assert self.account.maildir is not None
+        return MaildirDrafts(self.account.maildir)
+
+    def check(self) -> list[str]:
+        """The calendar must exist; the Maildir's parent must be writable."""
+        problems = []
+        cal = self.account.calendar
+        if cal is not None and not cal.exists():
+            problems.append(f"calendar not found: {cal}")
+        maildir = self.account.maildir
+        if maildir is not None:
+            existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)
+            if existing is None or not os.access(existing, os.W_OK):
+                problems.append(f"maildir is not writable: {maildir}")
+        return problems
+
+
+class IcsCalendar(CalendarSource):
+    """Events from one .ics file or every .ics file under a folder."""
+
+    def __init__(self, path: Path, account: str, timezone: tzinfo,
+                 my_emails: tuple[str, ...] = ()) -> None:
+        self.path = path
+        self.account = account
+        self.timezone = timezone
+        self.my_emails = {e.lower() for e in my_emails}
+
+    def _files(self) -> list[Path]:
+        if self.path.is_dir():
+            return sorted(p for p in self.path.rglob("*.ics") if p.is_file())
+        if self.path.is_file():
+            return [self.path]
+        raise InputError(f"calendar not found: {self.path}")
+
+    def _signature(self, files: list[Path], window: Window) -> str:
+        # The window's start (to the hour) is part of the cursor, so events sliding into
+        # the window are picked up within the hour even when no file changed.
+        digest = hashlib.sha256(window.start.strftime("%Y%m%d%H").encode())
+        for path in files:
+            st = path.stat()
+            digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+        return digest.hexdigest()[:32]
+
+    def changes(self, window: Window, cursor: str | None) -> ChangeSet:
+        """Everything in the window when a file changed; nothing (a few stat calls) when idle."""
+        files = self._files()
+        signature = self._signature(files, window)
+        if cursor == signature:
+            return ChangeSet(events=(), cursor=cursor, full=False)
+        events: list[CalendarEvent] = []
+        for path in files:
+            events.extend(self._read(path, window))
+        return ChangeSet(events=tuple(events), cursor=signature, full=True)
+
+    def get_event(self, event_id: str) -> CalendarEvent | None:
+        """The event with this id, searched around its encoded date (or a wide window)."""
+        now = datetime.now(UTC)
+        window = Window(now - timedelta(days=400), now + timedelta(days=400))
+        for path in self._files():
+            for event in self._read(path, window):
+                if event.id == event_id:
+                    return event
+        return None
+
+    def _read(self, path: Path, window: Window) -> Iterator[CalendarEvent]:
+        import icalendar
+        import recurring_ical_events
+
+        try:
+            calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        except OSError as err:
+            raise InputError(f"{path}: cannot read: {err.strerror}") from err
+        except ValueError as err:
+            raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
+        try:
+            occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
+        except Exception as err:  # the library raises many types on bad recurrence data
+            raise InputError(f"{path}: cannot expand events: {_first_line(err)}") from err
+        for component in occurrences:
+            try:
+                event = self._event(component)
+            except (ValueError, TypeError, KeyError, AttributeError) as err:
+                uid = str(component.get("UID", "?"))
+                log.warning("%s: skipping event %s: %s", path, uid, _first_line(err))
+                continue
+            if event.status is not EventStatus.CANCELLED and window.overlaps(
+                event.start, event.end
+            ):
+                yield event
+
+    def _event(self, ev: Any) -> CalendarEvent:
+        uid = str(ev.get("UID", "")).strip()
+        start, all_day = self._when(ev, "DTSTART")
+        if "DTEND" in ev:
+            end, _ = self._when(ev, "DTEND")
+        elif "DURATION" in ev:
+            end = start + ev["DURATION"].dt
+        else:
+            end = start + (timedelta(days=1) if all_day else timedelta(0))
+        event_id = uid or hashlib.sha256(str(ev.get("SUMMARY", "")).encode()).hexdigest()[:16]
+        if "RECURRENCE-ID" in ev:
+            original, _ = self._when(ev, "RECURRENCE-ID")
+            event_id = f"{event_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        attendees = tuple(self._attendee(a, ev) for a in _as_list(ev.get("ATTENDEE")))
+        organizer = self._organizer(ev)
+        if organizer is not None:
+            attendees = tuple(
+                Attendee(a.email, a.name, a.response, a.is_self, True, a.is_resource, a.optional)
+                if a.email and a.email == organizer.email else a
+                for a in attendees
+            )
+        mine = [a for a in attendees if a.is_self]
+        status = str(ev.get("STATUS", "CONFIRMED")).upper()
+        description = str(ev.get("DESCRIPTION", ""))
+        location = str(ev.get("LOCATION", ""))
+        return CalendarEvent(
+            account=self.account,
+            calendar=str(self.path),
+            id=event_id,
+            title=str(ev.get("SUMMARY", "")).strip(),
+            start=start,
+            end=end,
+            description=description,
+            all_day=all_day,
+            status=EventStatus.CANCELLED if status == "CANCELLED" else
+            EventStatus.TENTATIVE if status == "TENTATIVE" else EventStatus.CONFIRMED,
+            attendees=attendees,
+            organizer=organizer,
+            my_response=mine[0].response if mine else Response.UNKNOWN,
+            location=location,
+            video_link=self._video_link(ev, description, location),
+            categories=tuple(c for prop in _as_list(ev.get("CATEGORIES"))
+                             for c in _category_names(prop)),
+            ical_uid=uid,
+            series_id=uid if "RECURRENCE-ID" in ev else "",
+        )
+
+    def _when(self, ev: Any, name: str) -> tuple[datetime, bool]:
+        prop = ev[name]
+        value = prop.dt
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                tzid = prop.params.get("TZID")
+                if tzid:
+                    log.warning("unknown time zone %r in %s; using %s", str(tzid),
+                                ev.get("UID", "?"), self.timezone)
+                value = value.replace(tzinfo=self.timezone)
+            return value, False
+        if isinstance(value, date):
+            return datetime.combine(value, time(0), tzinfo=self.timezone), True
+        raise ValueError(f"{name} is not a date or time")
+
+    def _attendee(self, prop: Any, ev: Any) -> Attendee:
+        params = getattr(prop, "params", {})
+        email = _address(str(prop))
+        cutype = str(params.get("CUTYPE", "INDIVIDUAL")).upper()
+        return Attendee(
+            email=email,
+            name=_clean_cn(params.get("CN")),
+            response=_PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(), Response.UNKNOWN),
+            is_self=bool(email and email in self.my_emails),
+            is_resource=cutype in ("ROOM", "RESOURCE"),
+            optional=str(params.get("ROLE", "")).upper() in ("OPT-PARTICIPANT", "NON-PARTICIPANT"),
+        )
+
+    def _organizer(self, ev: Any) -> Attendee | None:
+        prop = ev.get("ORGANIZER")
+        if prop is None:
+            return None
+        email = _address(str(prop))
+        return Attendee(
+            email=email,
+            name=_clean_cn(getattr(prop, "params", {}).get("CN")),
+            response=Response.ORGANIZER,
+            is_self=bool(email and email in self.my_emails),
+            is_organizer=True,
+        )
+
+    @staticmethod
+    def _video_link(ev: Any, description: str, location: str) -> str:
+        for name in ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL"):
+            if name in ev:
+                return str(ev[name])
+        match = _VIDEO_URL.search(f"{location}\n{description}")
+        return match.group(0) if match else ""
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _category_names(prop: Any) -> list[str]:
+    cats = getattr(prop, "cats", None)
+    if cats is not None:
+        return [str(c) for c in cats]
+    return [c.strip() for c in str(prop).split(",") if c.strip()]
+
+
+def _address(value: str) -> str | None:
+    value = value.strip()
+    if value.lower().startswith("mailto:"):
+        value = value[7:]
+    value = value.strip().lower()
+    return value if "@" in value else None
+
+
+def _clean_cn(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().strip('"').strip()
+    return text or None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0][:200]
+
+
+class MaildirDrafts(DraftMailbox):
+    """Drafts in `<root>/.Drafts`, sent mail expected in `<root>/.Sent` (Maildir++)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _folder(self, name: str, create: bool) -> mailbox.Maildir | None:
+        try:
+            if not create and not (self.root / f".{name}").is_dir():
+                return None
+            box = mailbox.Maildir(self.root, factory=None, create=create)
+            try:
+                return box.get_folder(name)
+            except mailbox.NoSuchMailboxError:
+                return box.add_folder(name) if create else None
+        except OSError as err:
+            raise ProviderError(f"maildir {self.root}: {err.strerror or err}") from err
+
+    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+        """Write the draft atomically (tmp/ then rename into cur/), flagged Draft+Seen."""
+        drafts = self._folder("Drafts", create=True)
+        assert drafts is not None
+        entry = mailbox.MaildirMessage(message)
+        entry.set_subdir("cur")
+        entry.set_flags("DS")
+        try:
+            return DraftRef(provider_id=drafts.add(entry))
+        except OSError as err:
+            raise ProviderError(f"cannot write draft to {self.root}/.Drafts: "
+                                f"{err.strerror or err}") from err
+
+    def find_draft(self, key: str) -> DraftRef | None:
+        """Look for a message stamped with `key` in Drafts, then in Sent."""
+        for name in ("Drafts", "Sent"):
+            folder = self._folder(name, create=False)
+            found = _find_by_header(folder, key) if folder is not None else None
+            if found:
+                return DraftRef(provider_id=found)
+        return None
+
+    def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
+        """Open if still in Drafts, sent if in Sent, else discarded (one listing per folder)."""
+        folders = {name: self._folder(name, create=False) for name in ("Drafts", "Sent")}
+        listed = {name: set(f.keys()) if f is not None else set() for name, f in folders.items()}
+        result: dict[str, DraftStatus] = {}
+        for key, ref in drafts.items():
+            if ref.provider_id in listed["Drafts"]:
+                result[key] = DraftStatus(MailboxState.OPEN)
+                continue
+            sent = folders["Sent"]
+            if sent is not None and ref.provider_id in listed["Sent"]:
+                result[key] = DraftStatus(MailboxState.SENT, _delivered_at(sent, ref.provider_id))
+                continue
+            # The mail client may have re-saved the draft under a new name: match the header.
+            moved = _find_by_header(folders["Drafts"], key) if folders["Drafts"] else None
+            if moved:
+                result[key] = DraftStatus(MailboxState.OPEN, ref=DraftRef(moved))
+                continue
+            moved = _find_by_header(sent, key) if sent is not None else None
+            if moved and sent is not None:
+                result[key] = DraftStatus(MailboxState.SENT, _delivered_at(sent, moved),
+                                          ref=DraftRef(moved))
+                continue
+            result[key] = DraftStatus(MailboxState.DISCARDED)
+        return result
+
+
+def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:
+    parser = BytesParser()
+    for msg_key in folder.keys():
+        try:
+            with folder.get_file(msg_key) as handle:
+                headers = parser.parse(handle, headersonly=True)  # type: ignore[arg-type]
+        except (OSError, KeyError):
+            continue  # removed while we looked
+        if (headers.get(KEY_HEADER) or "").strip() == key:
+            return str(msg_key)
+    return None
+
+
+def _delivered_at(folder: mailbox.Maildir, msg_key: str) -> datetime | None:
+    try:
+        path = Path(folder._path) / folder._lookup(msg_key)  # type: ignore[attr-defined]
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except (OSError, KeyError):
+        return None

@@ -1,0 +1,1 @@
+"""Packaged default templates for thank-you notes."""

@@ -69,6 +69,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.dir) if args.dir else None)
 
 
+def cmd_auth(args: argparse.Namespace) -> int:
+    """`afterword auth ACCOUNT`: sign in (or import credentials) for one account."""
+    from afterword.daemon.app import App
+    from afterword.providers.base import AuthOptions
+
+    app = App(_load(args))
+    try:
+        provider = app.cycle.provider(app.config.account(args.account))
+        message = provider.authorize(AuthOptions(
+            open_browser=not args.no_browser, from_file=args.from_file))
+        app.store.clear_account_error(args.account)
+    finally:
+        app.close()
+    print(message)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     common = argparse.ArgumentParser(add_help=False)
@@ -91,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="interviews, drafts and their states, accounts needing attention")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("auth", parents=[common], help="sign in to an account's provider")
+    p.add_argument("account", metavar="ACCOUNT", help="the account's name in the config")
+    p.add_argument("--no-browser", action="store_true",
+                   help="never open a browser; print the URL to open elsewhere")
+    p.add_argument("--from-file", metavar="FILE",
+                   help="import credentials made elsewhere instead of signing in")
+    p.set_defaults(func=cmd_auth)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

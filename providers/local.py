@@ -88,6 +88,7 @@ class IcsCalendar(CalendarSource):
         self.account = account
         self.timezone = timezone
         self.my_emails = {e.lower() for e in my_emails}
+        self._unresolved: dict[str, str] = {}
 
     def _files(self) -> list[Path]:
         if self.path.is_dir():
@@ -140,9 +141,23 @@ class IcsCalendar(CalendarSource):
             occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
         except Exception as err:  # the library raises many types on bad recurrence data
             raise InputError(f"{path}: cannot expand events: {_first_line(err)}") from err
+        # The library stamps a RECURRENCE-ID on every occurrence, single events included:
+        # only events that really recur get instance-level ids.
+        recurring = {
+            str(ve.get("UID", "")).strip() for ve in calendar.walk("VEVENT")
+            if "RRULE" in ve or "RDATE" in ve or "RECURRENCE-ID" in ve
+        }
+        # Occurrences lose their TZID parameters: note which events named a zone that
+        # could not be resolved (they come back naive), to warn instead of guessing quietly.
+        self._unresolved = {
+            str(ve.get("UID", "")).strip(): str(ve["DTSTART"].params["TZID"])
+            for ve in calendar.walk("VEVENT")
+            if "DTSTART" in ve and "TZID" in ve["DTSTART"].params
+            and isinstance(ve["DTSTART"].dt, datetime) and ve["DTSTART"].dt.tzinfo is None
+        }
         for component in occurrences:
             try:
-                event = self._event(component)
+                event = self._event(component, recurring)
             except (ValueError, TypeError, KeyError, AttributeError) as err:
                 uid = str(component.get("UID", "?"))
                 log.warning("%s: skipping event %s: %s", path, uid, _first_line(err))
@@ -152,7 +167,7 @@ class IcsCalendar(CalendarSource):
             ):
                 yield event
 
-    def _event(self, ev: Any) -> CalendarEvent:
+    def _event(self, ev: Any, recurring: set[str]) -> CalendarEvent:
         uid = str(ev.get("UID", "")).strip()
         start, all_day = self._when(ev, "DTSTART")
         if "DTEND" in ev:
@@ -162,7 +177,8 @@ class IcsCalendar(CalendarSource):
         else:
             end = start + (timedelta(days=1) if all_day else timedelta(0))
         event_id = uid or hashlib.sha256(str(ev.get("SUMMARY", "")).encode()).hexdigest()[:16]
-        if "RECURRENCE-ID" in ev:
+        repeats = uid in recurring and "RECURRENCE-ID" in ev
+        if repeats:
             original, _ = self._when(ev, "RECURRENCE-ID")
             event_id = f"{event_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         attendees = tuple(self._attendee(a, ev) for a in _as_list(ev.get("ATTENDEE")))
@@ -196,7 +212,7 @@ class IcsCalendar(CalendarSource):
             categories=tuple(c for prop in _as_list(ev.get("CATEGORIES"))
                              for c in _category_names(prop)),
             ical_uid=uid,
-            series_id=uid if "RECURRENCE-ID" in ev else "",
+            series_id=uid if repeats else "",
         )
 
     def _when(self, ev: Any, name: str) -> tuple[datetime, bool]:
@@ -204,10 +220,11 @@ class IcsCalendar(CalendarSource):
         value = prop.dt
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                tzid = prop.params.get("TZID")
-                if tzid:
-                    log.warning("unknown time zone %r in %s; using %s", str(tzid),
-                                ev.get("UID", "?"), self.timezone)
+                uid = str(ev.get("UID", "")).strip()
+                tzid = prop.params.get("TZID") or self._unresolved.get(uid)
+                if tzid and name == "DTSTART":
+                    log.warning("unknown time zone %r in event %s; using %s", str(tzid),
+                                uid or "?", self.timezone)
                 value = value.replace(tzinfo=self.timezone)
             return value, False
         if isinstance(value, date):
@@ -292,6 +309,8 @@ class MaildirDrafts(DraftMailbox):
         try:
             if not create and not (self.root / f".{name}").is_dir():
                 return None
+            if create:
+                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             box = mailbox.Maildir(self.root, factory=None, create=create)
             try:
                 return box.get_folder(name)

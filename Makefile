@@ -37,7 +37,8 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check daemon providers tests bench
-	$(VENV)/bin/mypy build/__editable__.afterword-*/afterword
+	MYPYPATH=$$(echo build/__editable__.afterword-*) $(VENV)/bin/mypy \
+		-p afterword.daemon -p afterword.providers
 
 bench: $(STAMP)
 	$(PY) -m bench

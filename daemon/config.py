@@ -6,6 +6,7 @@ unknown key is reported with a "did you mean" taken from the keys that section k
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -415,10 +416,8 @@ def _read_daemon(t: _Table) -> DaemonConfig:
 def system_timezone() -> tuple[tzinfo, str]:
     """The machine's zone: $TZ, /etc/timezone or /etc/localtime; UTC if none is readable."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    except OSError:
-        pass
     try:
         target = os.readlink("/etc/localtime")
         candidates.append(target.split("zoneinfo/", 1)[-1])

@@ -122,6 +122,7 @@ def run_demo(folder: Path | None = None) -> int:
         body = message.get_body(preferencelist=("plain",))
         print()
         print(body.get_content() if body is not None else "")
-        print(f"Try: mutt -f {folder / 'Mail' / '.Drafts'}   or   "
-              f"XDG_STATE_HOME={folder / 'state'} afterword status --config {folder / 'config.toml'}")
+        print(f"Try: mutt -f {folder / 'Mail' / '.Drafts'}")
+        print(f"     XDG_STATE_HOME={folder / 'state'} afterword status"
+              f" --config {folder / 'config.toml'}")
     return 0 if report.ok else 1

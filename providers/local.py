@@ -149,12 +149,12 @@ class IcsCalendar(CalendarSource):
         }
         # Occurrences lose their TZID parameters: note which events named a zone that
         # could not be resolved (they come back naive), to warn instead of guessing quietly.
-        self._unresolved = {
-            str(ve.get("UID", "")).strip(): str(ve["DTSTART"].params["TZID"])
-            for ve in calendar.walk("VEVENT")
-            if "DTSTART" in ve and "TZID" in ve["DTSTART"].params
-            and isinstance(ve["DTSTART"].dt, datetime) and ve["DTSTART"].dt.tzinfo is None
-        }
+        self._unresolved = {}
+        for ve in calendar.walk("VEVENT"):
+            start: Any = ve.get("DTSTART")
+            value = getattr(start, "dt", None)
+            if isinstance(value, datetime) and value.tzinfo is None and "TZID" in start.params:
+                self._unresolved[str(ve.get("UID", "")).strip()] = str(start.params["TZID"])
         for component in occurrences:
             try:
                 event = self._event(component, recurring)
@@ -370,7 +370,7 @@ class MaildirDrafts(DraftMailbox):
 
 def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:
     parser = BytesParser()
-    for msg_key in folder.keys():
+    for msg_key in folder.keys():  # noqa: SIM118 (iterating a Maildir yields messages)
         try:
             with folder.get_file(msg_key) as handle:
                 headers = parser.parse(handle, headersonly=True)  # type: ignore[arg-type]

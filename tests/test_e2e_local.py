@@ -90,7 +90,7 @@ def test_sent_and_discarded_drafts_are_noticed(tmp_path: Path) -> None:
     assert run_cli("run", "--once", "--config", str(config)).returncode == 0
     root = mailbox.Maildir(tmp_path / "Mail")
     drafts, sent = root.get_folder("Drafts"), root.add_folder("Sent")
-    by_to = {drafts[k]["To"]: k for k in drafts.keys()}
+    by_to = {drafts[k]["To"]: k for k in drafts.keys()}  # noqa: SIM118
     jane = by_to["Jane Doe <jane.doe@acme.example>"]
     sent.add(drafts[jane])  # the user sent Jane's note...
     drafts.remove(jane)

@@ -135,7 +135,7 @@ class IcsCalendar(CalendarSource):
             calendar = icalendar.Calendar.from_ical(path.read_bytes())
         except OSError as err:
             raise InputError(f"{path}: cannot read: {err.strerror}") from err
-        except ValueError as err:
+        except Exception as err:  # icalendar raises ValueError, TypeError, … on bad input
             raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
         try:
             occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)

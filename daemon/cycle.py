@@ -274,10 +274,10 @@ class Cycle:
 
     def track(self, account: AccountConfig, provider: Provider, report: AccountReport) -> None:
         """Ask the mailbox, in one call, which open drafts were sent or discarded."""
-        open_drafts = self.store.drafts(account.name, states=[DraftState.DRAFTED])
+        open_drafts = self.store.open_draft_refs(account.name)
         if not open_drafts:
             return
-        refs = {d.key: DraftRef(d.provider_id or "", d.thread_id) for d in open_drafts}
+        refs = {key: DraftRef(pid, thread) for key, (pid, thread) in open_drafts.items()}
         statuses = provider.mailbox().draft_states(refs)
         now = self.clock()
         with self.store.transaction():

@@ -353,6 +353,13 @@ class Store:
         rows = self.db.execute(sql + " ORDER BY planned_at, key", args)
         return [_draft(r) for r in rows]
 
+    def open_draft_refs(self, account: str) -> dict[str, tuple[str, str | None]]:
+        """key → (provider id, thread id) of the account's drafts waiting in the mailbox."""
+        rows = self.db.execute(
+            "SELECT key, provider_id, thread_id FROM drafts WHERE account = ? AND state = ?",
+            (account, DraftState.DRAFTED.value))
+        return {r[0]: (r[1] or "", r[2]) for r in rows}
+
     def drafts_for_event(self, account: str, event_id: str) -> list[DraftRecord]:
         """Every draft made for one interview."""
         rows = self.db.execute(

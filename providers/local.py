@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 from afterword.daemon.errors import InputError, ProviderError
@@ -304,6 +305,7 @@ class MaildirDrafts(DraftMailbox):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._cache: tuple[tuple[int, ...], dict[str, tuple[DraftRef, DraftStatus]]] | None = None
 
     def _folder(self, name: str, create: bool) -> mailbox.Maildir | None:
         try:
@@ -341,31 +343,75 @@ class MaildirDrafts(DraftMailbox):
                 return DraftRef(provider_id=found)
         return None
 
+    def _listing(self, name: str) -> dict[str, str]:
+        """Message key → file name for one folder, from two directory listings (no stat)."""
+        found: dict[str, str] = {}
+        for sub in ("new", "cur"):
+            try:
+                names = os.listdir(self.root / f".{name}" / sub)
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise ProviderError(f"maildir {self.root}: {err.strerror or err}") from err
+            for filename in names:
+                if not filename.startswith("."):
+                    found[filename.split(":", 1)[0]] = f"{sub}/{filename}"
+        return found
+
+    def _signature(self) -> tuple[int, ...]:
+        # A folder's mtime changes whenever a message is added, removed or renamed in it.
+        stamps = []
+        for name in ("Drafts", "Sent"):
+            for sub in ("new", "cur"):
+                try:
+                    stamps.append((self.root / f".{name}" / sub).stat().st_mtime_ns)
+                except OSError:
+                    stamps.append(0)
+        return tuple(stamps)
+
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
-        """Open if still in Drafts, sent if in Sent, else discarded (one listing per folder)."""
-        folders = {name: self._folder(name, create=False) for name in ("Drafts", "Sent")}
-        listed = {name: set(f.keys()) if f is not None else set() for name, f in folders.items()}
+        """Open if still in Drafts, sent if in Sent, else discarded.
+
+        Idle cost: four stat() calls when no folder changed since the last call.
+        """
+        signature = self._signature()
+        cached = self._cache
+        if cached is not None and cached[0] == signature and all(
+                k in cached[1] and cached[1][k][0] == ref for k, ref in drafts.items()):
+            return {k: cached[1][k][1] for k in drafts}
+        listed = {name: self._listing(name) for name in ("Drafts", "Sent")}
         result: dict[str, DraftStatus] = {}
         for key, ref in drafts.items():
-            if ref.provider_id in listed["Drafts"]:
-                result[key] = DraftStatus(MailboxState.OPEN)
-                continue
-            sent = folders["Sent"]
-            if sent is not None and ref.provider_id in listed["Sent"]:
-                result[key] = DraftStatus(MailboxState.SENT, _delivered_at(sent, ref.provider_id))
-                continue
-            # The mail client may have re-saved the draft under a new name: match the header.
-            moved = _find_by_header(folders["Drafts"], key) if folders["Drafts"] else None
-            if moved:
-                result[key] = DraftStatus(MailboxState.OPEN, ref=DraftRef(moved))
-                continue
-            moved = _find_by_header(sent, key) if sent is not None else None
-            if moved and sent is not None:
-                result[key] = DraftStatus(MailboxState.SENT, _delivered_at(sent, moved),
-                                          ref=DraftRef(moved))
-                continue
-            result[key] = DraftStatus(MailboxState.DISCARDED)
+            result[key] = self._state(key, ref, listed)
+        # On filesystems with coarse timestamps a change in the same tick as a folder's
+        # last change would not move its mtime: only trust folders that have settled.
+        settled = time_ns() - max(signature) > 2_000_000_000
+        self._cache = (signature, {k: (drafts[k], result[k]) for k in drafts}) if settled \
+            else None
         return result
+
+    def _state(self, key: str, ref: DraftRef, listed: dict[str, dict[str, str]]) -> DraftStatus:
+        if ref.provider_id in listed["Drafts"]:
+            return DraftStatus(MailboxState.OPEN)
+        sent_file = listed["Sent"].get(ref.provider_id)
+        if sent_file:
+            return DraftStatus(MailboxState.SENT, self._mtime("Sent", sent_file))
+        # The mail client may have re-saved the draft under a new name: match the header.
+        for name, state in (("Drafts", MailboxState.OPEN), ("Sent", MailboxState.SENT)):
+            folder = self._folder(name, create=False)
+            moved = _find_by_header(folder, key) if folder is not None else None
+            if moved:
+                sent_at = self._mtime(name, listed[name].get(moved, "")) if name == "Sent" \
+                    else None
+                return DraftStatus(state, sent_at, ref=DraftRef(moved))
+        return DraftStatus(MailboxState.DISCARDED)
+
+    def _mtime(self, folder: str, filename: str) -> datetime | None:
+        try:
+            stamp = (self.root / f".{folder}" / filename).stat().st_mtime
+        except OSError:
+            return None
+        return datetime.fromtimestamp(stamp, UTC)
 
 
 def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:
@@ -379,11 +425,3 @@ def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:
         if (headers.get(KEY_HEADER) or "").strip() == key:
             return str(msg_key)
     return None
-
-
-def _delivered_at(folder: mailbox.Maildir, msg_key: str) -> datetime | None:
-    try:
-        path = Path(folder._path) / folder._lookup(msg_key)  # type: ignore[attr-defined]
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except (OSError, KeyError):
-        return None

@@ -258,3 +258,22 @@ END:VEVENT\r
 """, window=window)
     assert [e.id for e in events] == ["in"]
     assert window.overlaps(events[0].start, events[0].start + timedelta(hours=1))
+
+
+def test_an_idle_check_is_cached_but_a_send_is_still_seen(tmp_path: Path) -> None:
+    root = tmp_path / "Mail"
+    box = MaildirDrafts(root)
+    refs = {k: box.create_draft(k, message(k)) for k in ("a", "b")}
+    mailbox.Maildir(root).add_folder("Sent")
+    past = datetime.now(UTC).timestamp() - 60
+    for folder in (".Drafts", ".Sent"):
+        for sub in ("cur", "new"):
+            os.utime(root / folder / sub, (past, past))
+    assert {s.state for s in box.draft_states(refs).values()} == {MailboxState.OPEN}
+    assert box._cache is not None  # settled folders: the next idle check is four stat()s
+    drafts = mailbox.Maildir(root).get_folder("Drafts")
+    mailbox.Maildir(root).get_folder("Sent").add(drafts.get_message(refs["a"].provider_id))
+    drafts.remove(refs["a"].provider_id)
+    states = box.draft_states(refs)
+    assert states["a"].state is MailboxState.SENT
+    assert states["b"].state is MailboxState.OPEN

@@ -1,0 +1,1 @@
+"""Benchmarks: what an idle daemon costs and how it scales (`make bench`)."""

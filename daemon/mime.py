@@ -68,7 +68,7 @@ def valid_address(address: str | None) -> bool:
     if not address or len(address) > 254:
         return False
     match = _ADDRESS.match(address)
-    return bool(match) and len(match["local"]) <= 64
+    return match is not None and len(match["local"]) <= 64
 
 
 def build_message(
@@ -113,7 +113,7 @@ _EXPECTED_HEADERS = {"to", "from", "subject", "date", "message-id", KEY_HEADER.l
 def _verify(msg: EmailMessage, to_address: str) -> None:
     """Parse the bytes back: exactly our headers and exactly one recipient, or no draft."""
     parsed = BytesParser(policy=email.policy.default).parsebytes(msg.as_bytes())
-    names = [name.lower() for name in parsed.keys()]
+    names = [name.lower() for name, _ in parsed.items()]
     unexpected = sorted(set(names) - _EXPECTED_HEADERS)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     recipients = getaddresses([str(v) for v in parsed.get_all("to", [])])

@@ -162,22 +162,28 @@ class Templates:
                 wanted: tuple[str, ...]) -> tuple[str, str, bool]:
         template = env.get_template(filename)
         ctx = template.new_context(dict(context))
-        # Running the root registers the blocks of every template up the `extends` chain.
-        for _ in template.root_render_func(ctx):
-            pass
-        blocks: dict[str, Callable[[Any], Iterable[str]]] = {
-            name: stack[0] for name, stack in ctx.blocks.items() if stack}
         out = []
-        for name in wanted:
-            if name not in blocks:
-                raise TemplateError(f"template {filename}: no {{% block {name} %}}")
-            out.append("".join(blocks[name](ctx)))
+        try:
+            # Running the root registers the blocks of every template up the `extends` chain.
+            for _ in template.root_render_func(ctx):
+                pass
+            blocks: dict[str, Callable[[Any], Iterable[str]]] = {
+                name: stack[0] for name, stack in ctx.blocks.items() if stack}
+            for name in wanted:
+                if name not in blocks:
+                    raise TemplateError(f"template {filename}: no {{% block {name} %}}")
+                out.append("".join(blocks[name](ctx)))
+        except TemplateError:
+            raise
+        except Exception:
+            # Jinja maps the generated code's frames back to template lines (and re-raises).
+            env.handle_exception()
         return (out[0], out[1] if len(out) > 1 else "", "html" in blocks)
 
 
 def describe_error(err: BaseException, filename: str) -> str:
     """`template NAME.j2, line N: message` for a Jinja syntax or runtime error."""
-    from jinja2 import TemplateNotFound, TemplateSyntaxError
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
     if isinstance(err, TemplateSyntaxError):
         where = Path(err.filename).name if err.filename else filename
@@ -187,7 +193,8 @@ def describe_error(err: BaseException, filename: str) -> str:
         return f"template {missing} not found (looked in templates_dir and the packaged ones)"
     where, line = _frame_of(err.__traceback__)
     location = f"template {where or filename}" + (f", line {line}" if line else "")
-    return f"{location}: {err}"
+    kind = "undefined variable: " if isinstance(err, UndefinedError) else ""
+    return f"{location}: {kind}{err}"
 
 
 def _frame_of(tb: TracebackType | None) -> tuple[str, int | None]:

@@ -40,7 +40,7 @@ def format_message(message: EmailMessage, mask_id: bool = False) -> str:
         if part.is_multipart():
             continue
         lines.append(f"--- {part.get_content_type()} ---")
-        lines.append(part.get_content().rstrip("\n"))
+        lines.append(part.get_content().replace("\r\n", "\n").rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,10 @@ class RenderedNote:
 def header_safe(value: str, limit: int = 200) -> str:
     """One line of visible text fit for a header: breaks become spaces, length capped."""
     text = _INVISIBLE.sub("", _BREAKS.sub(" ", unicodedata.normalize("NFC", value)))
-    text = " ".join(text.split())
+    # The header parser decodes RFC 2047 encoded-words in values we set, so a name like
+    # "=?utf-8?q?Jane=0D=0ABcc:...?=" would become a CR/LF after the policy's check: no
+    # untrusted text may contain the start of an encoded-word.
+    text = " ".join(text.split()).replace("=?", "= ?")
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -67,7 +70,7 @@ def valid_address(address: str | None) -> bool:
     """A plain ASCII addr-spec (no display name, comments, lists or quoted local part)."""
     if not address or len(address) > 254:
         return False
-    match = _ADDRESS.match(address)
+    match = _ADDRESS.fullmatch(address)
     return match is not None and len(match["local"]) <= 64
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from afterword.daemon.model import Interview, Interviewer
 
 _HEADING = re.compile(
-    r"^\s*(?:#+\s*)?(?P<head>[^\W\d_][\w .'/&-]{0,40}?)\s*:(?!//)\s*(?P<rest>.*)$")
+    r"^\s*(?:#+\s*)?(?P<head>[^\W\d_][\w .'/&@+-]{0,60}?)\s*:(?!//)\s*(?P<rest>.*)$")
 _NOTES_HEADS = {"notes", "note", "my notes"}
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from afterword.daemon.compose import (
     Templates,
     choose_template,
@@ -61,7 +60,7 @@ def render_all(config: Config, iv: Interview, templates: Templates | None = None
     composed = compose_interview(config, templates or Templates(config.drafts.templates_dir),
                                  "local", iv, from_address="alex@example.com", now=now)
     return [email.message_from_bytes(d.message.as_bytes(), policy=email.policy.default)
-            for d in composed.drafts]  # type: ignore[misc]
+            for d in composed.drafts]
 
 
 def text_of(message: email.message.EmailMessage, kind: str = "plain") -> str:
@@ -182,12 +181,12 @@ def test_non_ascii_names_golden_and_rfc2047_on_the_wire(tmp_path: Path) -> None:
     assert "Zoë".encode() not in headers and "Renée".encode() not in headers
     parsed = [email.message_from_bytes(d.message.as_bytes(), policy=email.policy.default)
               for d in composed.drafts]
-    assert_golden("non-ascii.txt", parsed)  # type: ignore[arg-type]
+    assert_golden("non-ascii.txt", parsed)
     assert parsed[0]["To"].addresses[0].display_name == "Zoë Łukasiewicz"
     assert parsed[0]["From"].addresses[0].display_name == "Renée Ünal"
     assert parsed[0]["Subject"] == "Thank you — Ingénieure données at Société Générale"
-    assert text_of(parsed[0]).startswith("Hi Zoë,")  # type: ignore[arg-type]
-    assert "l’équipe de données" in text_of(parsed[1])  # type: ignore[arg-type]
+    assert text_of(parsed[0]).startswith("Hi Zoë,")
+    assert "l’équipe de données" in text_of(parsed[1])
 
 
 def test_html_variant_golden_is_multipart_alternative_and_escaped(tmp_path: Path) -> None:

@@ -144,6 +144,10 @@ def run_check(config: Config, out: TextIO, clock: Callable[[], datetime],
     problems: list[str] = []
     print(f"config: {config.path or 'ok'}: ok", file=out)
     templates = Templates(config.drafts.templates_dir)
+    folder = config.drafts.templates_dir
+    if folder is not None and not folder.is_dir():
+        problems.append(f"drafts.templates_dir: {folder} is not a folder")
+        print(f"  {problems[-1]}", file=out)
     for name, used_by in template_names(config, templates).items():
         found = check_template(config, templates, name, now)
         source = templates.source_path(name)

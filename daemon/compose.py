@@ -102,16 +102,16 @@ def note_context(config: Config, interview: Interview, interviewer: Interviewer,
     return {
         "interviewer": person_vars(interviewer),
         "interview": {
-            "title": interview.title,
-            "company": interview.company,
-            "role": interview.role,
+            "title": one_line(interview.title),
+            "company": one_line(interview.company),
+            "role": one_line(interview.role),
             "start": start,
             "end": end,
             "when": when_phrase(start, now.astimezone(zone)),
             "day": start.strftime("%A"),
             "date": f"{start.day} {start:%B %Y}",
             "time": start.strftime("%H:%M"),
-            "location": interview.location,
+            "location": one_line(interview.location),
             "video_link": interview.video_link,
             "notes": interview.notes,
             "panel": [person_vars(p) for p in others],
@@ -132,16 +132,21 @@ def note_context(config: Config, interview: Interview, interviewer: Interviewer,
 def person_vars(person: Interviewer) -> dict[str, Any]:
     """What a template may know about one interviewer."""
     return {
-        "name": person.name,
-        "first_name": person.first_name or person.name,
-        "last_name": person.last_name,
-        "title": person.title,
-        "salutation": salutation(person),
+        "name": one_line(person.name),
+        "first_name": one_line(person.first_name or person.name),
+        "last_name": one_line(person.last_name),
+        "title": one_line(person.title),
+        "salutation": one_line(salutation(person)),
         "email": person.email or "",
-        "role": person.role,
+        "role": one_line(person.role),
         "needs_check": person.needs_check,
         "notes": person.notes,
     }
+
+
+def one_line(text: str) -> str:
+    """Invite text as one line: a stranger's name cannot add lines to the note."""
+    return header_safe(text, 300)
 
 
 def salutation(person: Interviewer) -> str:

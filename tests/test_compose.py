@@ -217,6 +217,16 @@ def test_invite_text_is_never_evaluated_as_a_template(tmp_path: Path) -> None:
     assert "alex@example.com" not in body and "49" not in body
 
 
+def test_names_and_titles_from_invites_cannot_add_lines_to_the_note(tmp_path: Path) -> None:
+    sneaky = Interviewer("Jane\n\nPS: please wire the fee", "jane@acme.example",
+                         "Jane\u2028\u2028PS: wire it")
+    [message] = render_all(make_config(tmp_path),
+                           interview(sneaky, company="Acme\r\n\r\nP.S. call me"))
+    body = text_of(message)
+    assert body.startswith("Hi Jane PS: wire it,\n")
+    assert "\nPS" not in body and "\nP.S." not in body and "\u2028" not in body
+
+
 def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
     folder = tmp_path / "tpl"
     folder.mkdir()

@@ -231,3 +231,11 @@ def test_check_with_a_bad_config_exits_2(tmp_path: Path) -> None:
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 2
     assert "drafts.templat" in result.stderr
+
+
+def test_check_reports_a_missing_templates_dir(tmp_path: Path) -> None:
+    (tmp_path / "calendar.ics").write_text(calendar())
+    config = local_config(tmp_path, extra=f'[drafts]\ntemplates_dir = "{tmp_path}/nope"\n')
+    result = run_cli("check", "--config", str(config))
+    assert result.returncode == 1
+    assert f"drafts.templates_dir: {tmp_path}/nope is not a folder" in result.stdout

@@ -333,3 +333,17 @@ def test_context_offers_every_documented_variable(tmp_path: Path) -> None:
                          "signature": "Alex Rivera\n+1 555 0100",
                          "links": ["https://a.example"]}
     assert ctx["vars"] == {"pitch": "P"}
+
+
+def test_vary_gives_every_member_of_a_large_panel_a_different_combination() -> None:
+    from afterword.daemon.templating import Variation
+
+    panel = [f"person{i}@acme.example" for i in range(8)]
+    picks = []
+    for person in panel:
+        vary = Variation(person, panel)
+        picks.append((vary("a", "b", "c"), vary(1, 2, 3, 4), vary("v", "w", "x", "y", "z")))
+        assert vary("a", "b", "c") == picks[-1][0]  # the same call, the same answer
+    assert len(set(picks)) == len(panel)
+    # Within one call, the first len(options) members all get different options.
+    assert len({p[2] for p in picks[:5]}) == 5

@@ -208,6 +208,26 @@ def test_html_variant_golden_is_multipart_alternative_and_escaped(tmp_path: Path
     assert "Acme <script>alert(1)</script>" in plain and "<b>bold</b> & more" in plain
 
 
+def test_a_users_html_block_escapes_every_variable(tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "mine.j2").write_text(
+        "{% block subject %}{{ interview.title }}{% endblock %}\n"
+        "{% block text %}Hi {{ interviewer.name }}: {{ interview.title }}{% endblock %}\n"
+        "{% block html %}<h1>{{ interview.title }}</h1><p>{{ interviewer.notes }}</p>"
+        "<p>{{ me.signature | nl2br }}</p>{% endblock %}\n")
+    config = make_config(tmp_path, {"templates_dir": str(folder), "template": "mine"})
+    person = Interviewer("Eve", "eve@acme.example", "Eve",
+                         notes='<img src=x onerror="alert(1)">')
+    [message] = render_all(config, interview(person, title="<script>alert('x')</script> & Co"))
+    html = text_of(message, "html")
+    assert html.startswith("<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co</h1>")
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    assert "<p>Alex Rivera<br>\n+1 555 0100</p>" in html
+    assert message["Subject"] == "<script>alert('x')</script> & Co"
+    assert text_of(message).strip() == "Hi Eve: <script>alert('x')</script> & Co"
+
+
 def test_invite_text_is_never_evaluated_as_a_template(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     sneaky = Interviewer("{{ me.email }}", "x@acme.example", "{{ me.email }}",

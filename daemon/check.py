@@ -21,7 +21,7 @@ from afterword.daemon.config import Config
 from afterword.daemon.errors import AfterwordError, SecretsUnavailable, TemplateError
 from afterword.daemon.model import Interview, Interviewer
 from afterword.daemon.secrets import open_secrets
-from afterword.daemon.templating import SUFFIX, describe_error
+from afterword.daemon.templating import describe_error, template_file
 from afterword.providers import provider_class
 from afterword.providers.base import ProviderContext
 
@@ -50,25 +50,23 @@ def sample_interviews(now: datetime) -> list[tuple[Interview, Interviewer]]:
 def template_names(config: Config, templates: Templates) -> dict[str, str]:
     """Every template to check → where it is used (for the report)."""
     names = {name: "" for name in templates.names()}
-    names[config.drafts.template] = "drafts.template"
+    names[template_file(config.drafts.template)[:-3]] = "drafts.template"
     for i, rule in enumerate(config.drafts.rules):
-        names.setdefault(rule.template, f"drafts.rules[{i}]")
-        names[rule.template] = names[rule.template] or f"drafts.rules[{i}]"
+        name = template_file(rule.template)[:-3]
+        names[name] = names.get(name) or f"drafts.rules[{i}]"
     return names
 
 
 def check_template(config: Config, templates: Templates, name: str, now: datetime) -> list[str]:
     """Problems of one template, each `template NAME.j2, line N: ...`."""
-    from jinja2 import TemplateError as JinjaError
-
-    filename = f"{name}{SUFFIX}"
+    filename = template_file(name)
     if templates.source_path(name) is None:
         where = ", ".join(str(f) for f in templates.folders)
         return [f"template {filename}: not found (looked in {where})"]
     problems = []
     try:
         problems += unknown_variables(templates, filename, config, now)
-    except JinjaError as err:
+    except Exception as err:  # a syntax error, or a file that cannot be read
         return [describe_error(err, filename)]
     for interview, person in sample_interviews(now):
         try:
@@ -151,7 +149,7 @@ def run_check(config: Config, out: TextIO, clock: Callable[[], datetime],
     for name, used_by in template_names(config, templates).items():
         found = check_template(config, templates, name, now)
         source = templates.source_path(name)
-        label = f"template {name}{SUFFIX}" + (f" ({source})" if source else "")
+        label = f"template {template_file(name)}" + (f" ({source})" if source else "")
         label += f" [{used_by}]" if used_by else ""
         print(f"{label}: {'ok' if not found else f'{len(found)} problem(s)'}", file=out)
         for problem in found:

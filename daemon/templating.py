@@ -129,16 +129,14 @@ class Templates:
     def source_path(self, name: str) -> Path | None:
         """The file that template `name` is loaded from, or None."""
         for folder in self.folders:
-            path = folder / f"{name}{SUFFIX}"
+            path = folder / template_file(name)
             if path.is_file():
                 return path
         return None
 
     def render(self, name: str, context: Mapping[str, Any]) -> RenderedNote:
         """Render template `name`; TemplateError names the file and line on any problem."""
-        from jinja2 import TemplateError as JinjaError
-
-        filename = f"{name}{SUFFIX}"
+        filename = template_file(name)
         try:
             subject, text, has_html = self._blocks(self.text_env, filename, context,
                                                    ("subject", "text"))
@@ -147,7 +145,7 @@ class Templates:
                 html = self._blocks(self.html_env, filename, context, ("html",))[0]
         except TemplateError:
             raise
-        except JinjaError as err:
+        except Exception as err:  # Jinja's errors, and Python's from inside a template (1/0)
             raise TemplateError(describe_error(err, filename)) from err
         subject = header_safe(subject, 250)
         if not subject:
@@ -181,6 +179,11 @@ class Templates:
         return (out[0], out[1] if len(out) > 1 else "", "html" in blocks)
 
 
+def template_file(name: str) -> str:
+    """The file name of template `name` ("thank-you" or "thank-you.j2" → "thank-you.j2")."""
+    return name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
+
+
 def describe_error(err: BaseException, filename: str) -> str:
     """`template NAME.j2, line N: message` for a Jinja syntax or runtime error."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
@@ -193,8 +196,12 @@ def describe_error(err: BaseException, filename: str) -> str:
         return f"template {missing} not found (looked in templates_dir and the packaged ones)"
     where, line = _frame_of(err.__traceback__)
     location = f"template {where or filename}" + (f", line {line}" if line else "")
-    kind = "undefined variable: " if isinstance(err, UndefinedError) else ""
-    return f"{location}: {kind}{err}"
+    if isinstance(err, UndefinedError):
+        return f"{location}: undefined variable: {err}"
+    if isinstance(err, OSError | UnicodeError):
+        return f"template {filename}: cannot be read: {err}"
+    is_jinja = type(err).__module__.startswith("jinja2")
+    return f"{location}: {err}" if is_jinja else f"{location}: {type(err).__name__}: {err}"
 
 
 def _frame_of(tb: TracebackType | None) -> tuple[str, int | None]:

@@ -259,6 +259,16 @@ def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
         render_all(config, interview(JANE))
 
 
+def test_python_errors_inside_a_template_are_template_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "maths.j2").write_text(
+        "{% block subject %}x{% endblock %}\n{% block text %}\n{{ 1 / 0 }}\n{% endblock %}\n")
+    config = make_config(tmp_path, {"templates_dir": str(folder), "template": "maths.j2"})
+    with pytest.raises(TemplateError, match=r"template maths\.j2, line 3: ZeroDivisionError"):
+        render_all(config, interview(JANE))
+
+
 def test_one_failing_note_means_no_note_for_the_whole_interview(tmp_path: Path) -> None:
     folder = tmp_path / "tpl"
     folder.mkdir()

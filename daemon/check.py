@@ -98,14 +98,14 @@ def unknown_variables(templates: Templates, filename: str, config: Config,
     for node in names:
         if node.ctx == "load" and node.name in undeclared:
             problems.append(f"template {filename}, line {node.lineno}: "
-                            f"unknown variable '{node.name}'")
+                            f"undefined variable '{node.name}'")
             undeclared.discard(node.name)
     for node in ast.find_all(nodes.Getattr):
         owner = node.node
         if (isinstance(owner, nodes.Name) and owner.name in ("interviewer", "interview", "me")
                 and node.attr not in sample[owner.name]):
             problems.append(f"template {filename}, line {node.lineno}: "
-                            f"unknown variable '{owner.name}.{node.attr}'")
+                            f"undefined variable '{owner.name}.{node.attr}'")
     return problems
 
 

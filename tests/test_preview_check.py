@@ -192,8 +192,8 @@ def test_check_reports_template_errors_with_name_and_line(tmp_path: Path) -> Non
     assert result.returncode == 1
     out = result.stdout
     assert "template syntax.j2, line 5: Encountered unknown tag 'endblock'" in out
-    assert "template typo.j2, line 3: unknown variable 'interviewer.frist_name'" in out
-    assert "template typo.j2, line 4: unknown variable 'mood'" in out  # a branch never taken
+    assert "template typo.j2, line 3: undefined variable 'interviewer.frist_name'" in out
+    assert "template typo.j2, line 4: undefined variable 'mood'" in out  # a branch never taken
     assert "template nowhere.j2: not found" in out and "drafts.rules[0]" in out
     assert "_partial" not in out
     assert "4 problem(s) found" in out

@@ -106,6 +106,29 @@ def unknown_variables(templates: Templates, filename: str, config: Config,
                 and node.attr not in sample[owner.name]):
             problems.append(f"template {filename}, line {node.lineno}: "
                             f"undefined variable '{owner.name}.{node.attr}'")
+    problems += _unset_vars(ast, filename, config)
+    return problems
+
+
+def _unset_vars(ast: Any, filename: str, config: Config) -> list[str]:
+    """`vars.NAME` used without `is defined` but missing from [drafts.vars]."""
+    from jinja2 import nodes
+
+    def vars_attr(node: Any) -> str | None:
+        if (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
+                and node.node.name == "vars"):
+            return str(node.attr)
+        return None
+
+    guarded = {vars_attr(t.node) for t in ast.find_all(nodes.Test) if t.name == "defined"}
+    problems = []
+    for node in ast.find_all(nodes.Getattr):
+        name = vars_attr(node)
+        if (name and name not in config.drafts.vars and name not in guarded
+                and name not in ("get", "items", "keys", "values")):
+            problems.append(f"template {filename}, line {node.lineno}: undefined variable "
+                            f"'vars.{name}' (add it to [drafts.vars])")
+            guarded.add(name)  # once per name
     return problems
 
 

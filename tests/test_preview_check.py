@@ -183,7 +183,9 @@ def test_check_reports_template_errors_with_name_and_line(tmp_path: Path) -> Non
         "{% endblock %}\n")
     (folder / "typo.j2").write_text(
         "{% block subject %}Hi{% endblock %}\n{% block text %}\nHi {{ interviewer.frist_name }}"
-        "\n{% if interview.company == 'nobody' %}{{ mood }}{% endif %}\n{% endblock %}\n")
+        "\n{% if interview.company == 'nobody' %}{{ mood }}{% endif %}\n"
+        "{{ vars.pitch if vars.pitch is defined else '' }}{{ vars.get('x', '') }}\n"
+        "{% if interview.company == 'nobody' %}{{ vars.hobby }}{% endif %}\n{% endblock %}\n")
     (folder / "_partial.j2").write_text("{% macro x() %}{% endmacro %}")
     config = local_config(tmp_path, extra=(
         f'[drafts]\ntemplates_dir = "{folder}"\n'
@@ -194,9 +196,11 @@ def test_check_reports_template_errors_with_name_and_line(tmp_path: Path) -> Non
     assert "template syntax.j2, line 5: Encountered unknown tag 'endblock'" in out
     assert "template typo.j2, line 3: undefined variable 'interviewer.frist_name'" in out
     assert "template typo.j2, line 4: undefined variable 'mood'" in out  # a branch never taken
+    assert "template typo.j2, line 6: undefined variable 'vars.hobby'" in out
+    assert "vars.pitch" not in out and "vars.get" not in out
     assert "template nowhere.j2: not found" in out and "drafts.rules[0]" in out
     assert "_partial" not in out
-    assert "4 problem(s) found" in out
+    assert "5 problem(s) found" in out
     assert "Traceback" not in result.stderr
 
 

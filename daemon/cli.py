@@ -86,6 +86,22 @@ def cmd_auth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    """`afterword preview [EVENT_ID]`: what would be drafted; writes nothing."""
+    from afterword.daemon.app import utc_now
+    from afterword.daemon.preview import run_preview
+
+    return run_preview(_load(args), args.event_id, sys.stdout, utc_now, raw=args.raw)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """`afterword check`: config, templates, credentials."""
+    from afterword.daemon.app import utc_now
+    from afterword.daemon.check import run_check
+
+    return run_check(_load(args), sys.stdout, utc_now)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     common = argparse.ArgumentParser(add_help=False)
@@ -116,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from-file", metavar="FILE",
                    help="import credentials made elsewhere instead of signing in")
     p.set_defaults(func=cmd_auth)
+
+    p = sub.add_parser("preview", parents=[common],
+                       help="show what would be drafted (headers and bodies); writes nothing")
+    p.add_argument("event_id", metavar="EVENT_ID", nargs="?",
+                   help="one interview (default: every interview due or coming up)")
+    p.add_argument("--raw", action="store_true", help="the exact MIME bytes of each draft")
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("check", parents=[common],
+                       help="check the config, render every template, look for credentials")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

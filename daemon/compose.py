@@ -1,124 +1,94 @@
-"""Templates → one `EmailMessage` per interviewer, safe to put in a mailbox.
+"""One interview → one finished `EmailMessage` per interviewer, or none at all.
 
-A template is one Jinja2 file with `{% block subject %}`, `{% block text %}` and an
-optional `{% block html %}`; it renders in a sandbox with StrictUndefined, so a missing
-variable is an error, never a blank in a draft. Everything taken from an invite is
-untrusted: header values are stripped of control characters and addresses validated.
+The variables a template sees are built here (`note_context`), the template is chosen by
+`[[drafts.rules]]` (`choose_template`), and `compose_interview` renders every
+interviewer's note before any draft is written: one failure stops the whole interview,
+so a panel never gets half its notes and no draft is ever half-rendered. The cycle and
+`afterword preview` both call it, so the preview is exactly what would be drafted.
 """
 
 from __future__ import annotations
 
-import email.policy
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from email.headerregistry import Address
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-import afterword.templates
-from afterword.daemon.config import Config
-from afterword.daemon.errors import TemplateError
-from afterword.daemon.model import Interview, Interviewer
+from afterword.daemon.config import Config, DraftRule
+from afterword.daemon.mime import (
+    KEY_HEADER,
+    POLICY,
+    RenderedNote,
+    build_message,
+    header_safe,
+    valid_address,
+)
+from afterword.daemon.model import DraftKey, Interview, Interviewer
+from afterword.daemon.templating import PACKAGED_TEMPLATES, Templates, Variation
 
-KEY_HEADER = "X-Afterword-Key"
-PACKAGED_TEMPLATES = Path(afterword.templates.__file__).resolve().parent
-# SMTP policy: CRLF line ends, and it refuses CR/LF inside header values.
-POLICY = email.policy.SMTP.clone(raise_on_defect=True)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+__all__ = [
+    "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft", "InterviewDrafts",
+    "RenderedNote", "Templates", "build_message", "choose_template", "compose_interview",
+    "header_safe", "note_context", "salutation", "valid_address", "when_phrase",
+]
 
 
 @dataclass(frozen=True)
-class RenderedNote:
-    """A rendered template: the parts of one email."""
+class ComposedDraft:
+    """One finished note, ready for `DraftMailbox.create_draft`."""
 
-    subject: str
-    text: str
-    html: str | None
-
-
-def header_safe(value: str, limit: int = 200) -> str:
-    """One line of text fit for a header: control characters become spaces, length capped."""
-    return " ".join(_CONTROL.sub(" ", value).split())[:limit]
+    key: DraftKey
+    name: str
+    message: EmailMessage
 
 
-def valid_address(address: str | None) -> bool:
-    """A plain addr-spec (no display name, no comments, no list)."""
-    return bool(address) and len(address or "") <= 254 and bool(_ADDRESS.match(address or ""))
+@dataclass(frozen=True)
+class InterviewDrafts:
+    """Every note of one interview, and who could not get one (no address yet)."""
+
+    template: str
+    drafts: list[ComposedDraft] = field(default_factory=list)
+    no_address: list[Interviewer] = field(default_factory=list)
 
 
-class Templates:
-    """Loads templates from the user's folder first, then the packaged ones."""
+def choose_template(rules: Sequence[DraftRule], default: str, account: str,
+                    interview: Interview) -> str:
+    """The template of the first rule whose every condition matches, else `default`.
 
-    def __init__(self, user_dir: Path | None = None) -> None:
-        self.user_dir = user_dir
-
-    @cached_property
-    def env(self) -> Any:
-        """The sandboxed Jinja2 environment (imported lazily: the idle daemon never needs it)."""
-        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
-
-        loaders = [FileSystemLoader(str(d)) for d in (self.user_dir, PACKAGED_TEMPLATES) if d]
-        return SandboxedEnvironment(
-            loader=ChoiceLoader(loaders),
-            undefined=StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-
-    def render(self, name: str, context: Mapping[str, Any]) -> RenderedNote:
-        """Render template `name` (file `<name>.j2`); TemplateError names file and line."""
-        from jinja2 import TemplateError as JinjaError
-        from jinja2 import TemplateSyntaxError
-        from markupsafe import escape
-
-        filename = f"{name}.j2"
-        try:
-            template = self.env.get_template(filename)
-            blocks = template.blocks
-            for required in ("subject", "text"):
-                if required not in blocks:
-                    raise TemplateError(f"template {filename}: no {{% block {required} %}}")
-            ctx = template.new_context(dict(context))
-            subject = "".join(blocks["subject"](ctx))
-            text = "".join(blocks["text"](ctx))
-            html = None
-            if "html" in blocks:
-                html_ctx = template.new_context(
-                    {**context, "e": escape, "autoescape": True})
-                html = "".join(blocks["html"](html_ctx))
-        except TemplateSyntaxError as err:
-            raise TemplateError(
-                f"template {err.filename or filename}, line {err.lineno}: {err.message}"
-            ) from err
-        except JinjaError as err:
-            raise TemplateError(f"template {filename}{_line_of(err)}: {err}") from err
-        return RenderedNote(subject=header_safe(subject, 250), text=_tidy(text),
-                            html=html.strip() + "\n" if html and html.strip() else None)
+    `company` matches the interview's company, `role` a keyword of its role or title
+    (both case-insensitive substrings), `account` the account's name exactly.
+    """
+    for rule in rules:
+        if rule.account and rule.account != account:
+            continue
+        if rule.company and rule.company.casefold() not in interview.company.casefold():
+            continue
+        if rule.role and rule.role.casefold() not in (
+                f"{interview.role} {interview.title}".casefold()):
+            continue
+        return rule.template
+    return default
 
 
-def _line_of(err: BaseException) -> str:
-    # Jinja reports runtime errors with a traceback frame pointing into the template.
-    tb = err.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return f", line {line}" if line else ""
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+def compose_interview(config: Config, templates: Templates, account: str,
+                      interview: Interview, *, from_address: str,
+                      now: datetime) -> InterviewDrafts:
+    """Render and build every interviewer's note; TemplateError if any one fails."""
+    template = choose_template(config.drafts.rules, config.drafts.template, account, interview)
+    result = InterviewDrafts(template)
+    for person in interview.interviewers:
+        if not person.email:
+            result.no_address.append(person)  # shown by status; drafted once an address is added
+            continue
+        key = DraftKey(account, interview.event_id, person.email)
+        note = templates.render(template, note_context(config, interview, person, now))
+        message = build_message(
+            note, key=key.id, to_name=person.name, to_address=person.email,
+            from_name=config.me.name, from_address=from_address, now=now,
+            zone=config.me.timezone)
+        result.drafts.append(ComposedDraft(key, person.name, message))
+    return result
 
 
 def note_context(config: Config, interview: Interview, interviewer: Interviewer,
@@ -127,42 +97,56 @@ def note_context(config: Config, interview: Interview, interviewer: Interviewer,
     zone = config.me.timezone
     start, end = interview.start.astimezone(zone), interview.end.astimezone(zone)
     me_email = config.me.emails[0] if config.me.emails else ""
+    others = [p for p in interview.interviewers if p is not interviewer
+              and (p.email or p.name) != (interviewer.email or interviewer.name)]
     return {
-        "interviewer": {
-            "name": interviewer.name,
-            "first_name": interviewer.first_name or interviewer.name,
-            "last_name": interviewer.last_name,
-            "title": interviewer.title,
-            "salutation": salutation(interviewer),
-            "email": interviewer.email or "",
-            "role": interviewer.role,
-            "needs_check": interviewer.needs_check,
-            "notes": interviewer.notes,
-        },
+        "interviewer": person_vars(interviewer),
         "interview": {
-            "title": interview.title,
-            "company": interview.company,
-            "role": interview.role,
+            "title": one_line(interview.title),
+            "company": one_line(interview.company),
+            "role": one_line(interview.role),
             "start": start,
             "end": end,
             "when": when_phrase(start, now.astimezone(zone)),
             "day": start.strftime("%A"),
-            "location": interview.location,
+            "date": f"{start.day} {start:%B %Y}",
+            "time": start.strftime("%H:%M"),
+            "location": one_line(interview.location),
             "video_link": interview.video_link,
             "notes": interview.notes,
-            "panel": [
-                {"name": p.name, "first_name": p.first_name or p.name, "role": p.role}
-                for p in interview.interviewers if p.email != interviewer.email
-            ],
+            "panel": [person_vars(p) for p in others],
         },
         "me": {
             "name": config.me.name,
+            "first_name": config.me.name.split()[0] if config.me.name.split() else "",
             "email": me_email,
             "signature": config.me.signature or config.me.name,
             "links": list(config.me.links),
         },
         "vars": dict(config.drafts.vars),
+        "vary": Variation(interviewer.email or interviewer.name,
+                          [p.email or p.name for p in interview.interviewers]),
     }
+
+
+def person_vars(person: Interviewer) -> dict[str, Any]:
+    """What a template may know about one interviewer."""
+    return {
+        "name": one_line(person.name),
+        "first_name": one_line(person.first_name or person.name),
+        "last_name": one_line(person.last_name),
+        "title": one_line(person.title),
+        "salutation": one_line(salutation(person)),
+        "email": person.email or "",
+        "role": one_line(person.role),
+        "needs_check": person.needs_check,
+        "notes": person.notes,
+    }
+
+
+def one_line(text: str) -> str:
+    """Invite text as one line: a stranger's name cannot add lines to the note."""
+    return header_safe(text, 300)
 
 
 def salutation(person: Interviewer) -> str:
@@ -173,7 +157,11 @@ def salutation(person: Interviewer) -> str:
 
 
 def when_phrase(start: datetime, now: datetime) -> str:
-    """ "this morning", "this afternoon", "yesterday", "on Tuesday", "on 3 March"."""
+    """The interview's time as the note says it, seen from `now` (both in the user's zone).
+
+    "this morning" / "this afternoon" / "this evening", "yesterday", "on Tuesday" (within
+    the past week), else "on 3 March".
+    """
     days = (now.date() - start.date()).days
     if days == 0:
         part = "morning" if start.hour < 12 else "afternoon" if start.hour < 17 else "evening"
@@ -183,32 +171,3 @@ def when_phrase(start: datetime, now: datetime) -> str:
     if 1 < days < 7:
         return f"on {start:%A}"
     return f"on {start.day} {start:%B}"
-
-
-def build_message(
-    note: RenderedNote,
-    *,
-    key: str,
-    to_name: str,
-    to_address: str,
-    from_name: str,
-    from_address: str,
-    now: datetime,
-    zone: tzinfo,
-) -> EmailMessage:
-    """A complete draft: one recipient, our key header, a Message-ID; no header injection."""
-    if not valid_address(to_address):
-        raise TemplateError(f"not a valid recipient address: {header_safe(to_address, 80)!r}")
-    msg = EmailMessage(policy=POLICY)
-    msg["To"] = Address(display_name=header_safe(to_name, 100), addr_spec=to_address)
-    if valid_address(from_address):
-        msg["From"] = Address(display_name=header_safe(from_name, 100), addr_spec=from_address)
-    msg["Subject"] = header_safe(note.subject, 250)
-    msg["Date"] = format_datetime(now.astimezone(zone))
-    domain = from_address.rsplit("@", 1)[1] if valid_address(from_address) else "afterword"
-    msg["Message-ID"] = make_msgid(domain=domain)
-    msg[KEY_HEADER] = key
-    msg.set_content(note.text, cte="quoted-printable")
-    if note.html:
-        msg.add_alternative(note.html, subtype="html", cte="quoted-printable")
-    return msg

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon import detect, people
-from afterword.daemon.compose import Templates, build_message, note_context
+from afterword.daemon.compose import Templates, choose_template, compose_interview
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.model import (
     CalendarEvent,
-    DraftKey,
     DraftState,
     Interview,
     InterviewStatus,
 )
+from afterword.daemon.notes import apply_notes
 from afterword.daemon.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -184,6 +184,7 @@ class Cycle:
             manual=self.store.manual_interviewers(account.name, event.id),
         )
         interview = people.build_interview(event, extraction, decision.reason)
+        interview = apply_notes(interview, event.description)  # the user's "Notes:" lines
         before = self.store.interview(account.name, event.id)
         self.store.save_interview(interview, event, now)
         if before is None or before.status != interview.status:
@@ -210,20 +211,9 @@ class Cycle:
         """One draft per interviewer with an address; all rendered before any is written."""
         now = self.clock()
         from_address = provider.address() or (self.config.me.emails or ("",))[0]
-        messages = []
         try:
-            template = self.template_for(account, interview)
-            for person in interview.interviewers:
-                if not person.email:
-                    continue  # "address needed": shown by status, drafted once added
-                key = DraftKey(account.name, interview.event_id, person.email)
-                note = self.templates.render(template, note_context(
-                    self.config, interview, person, now))
-                message = build_message(
-                    note, key=key.id, to_name=person.name, to_address=person.email,
-                    from_name=self.config.me.name, from_address=from_address, now=now,
-                    zone=self.config.me.timezone)
-                messages.append((key, person.name, message))
+            composed = compose_interview(self.config, self.templates, account.name, interview,
+                                         from_address=from_address, now=now)
         except TemplateError as err:
             # Never a half-rendered draft, and never a partial panel: skip the interview.
             report.errors.append(f"interview {interview.event_id}: {err}")
@@ -231,6 +221,7 @@ class Cycle:
             log.error("account %s: interview %s not drafted: %s", account.name,
                       interview.event_id, err)
             return
+        messages = [(d.key, d.name, d.message) for d in composed.drafts]
         mailbox = provider.mailbox()
         for key, name, message in messages:
             record, created = self.store.plan_draft(key, name, now)
@@ -259,16 +250,8 @@ class Cycle:
 
     def template_for(self, account: AccountConfig, interview: Interview) -> str:
         """The template chosen by the first matching [[drafts.rules]] entry, else the default."""
-        for rule in self.config.drafts.rules:
-            if rule.account and rule.account != account.name:
-                continue
-            if rule.company and rule.company.casefold() not in interview.company.casefold():
-                continue
-            if rule.role and rule.role.casefold() not in (
-                    f"{interview.role} {interview.title}".casefold()):
-                continue
-            return rule.template
-        return self.config.drafts.template
+        return choose_template(self.config.drafts.rules, self.config.drafts.template,
+                               account.name, interview)
 
     # -- tracking ---------------------------------------------------------------------
 

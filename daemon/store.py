@@ -134,6 +134,24 @@ class Store:
             if side.exists():
                 os.chmod(side, 0o600)
 
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        """An existing database opened read-only (`afterword preview`): never created,
+        migrated or written; the schema must be the current one."""
+        from afterword.daemon.errors import AfterwordError
+
+        store = cls.__new__(cls)
+        store.path = path
+        store.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
+                                   isolation_level=None)
+        store.db.row_factory = sqlite3.Row
+        version = store.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            store.db.close()
+            raise AfterwordError(f"{path}: state schema {version}, this Afterword uses "
+                                 f"{SCHEMA_VERSION}; run `afterword run --once` first")
+        return store
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()

@@ -10,6 +10,7 @@ from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from afterword.daemon.errors import TemplateError
 from afterword.daemon.mime import KEY_HEADER, RenderedNote, build_message, valid_address
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `afterword status | head`: the reader left; say nothing, like other Unix tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # a bug: still one line, the traceback only when asked for
         if getattr(args, "verbose", False):
             raise

@@ -227,3 +227,18 @@ def test_version_and_no_bare_modules_installed(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path,
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] True True"
+
+
+def test_a_local_only_user_never_imports_google_or_microsoft_libraries(tmp_path: Path) -> None:
+    (tmp_path / "calendar.ics").write_text(calendar(panel_event()))
+    config = local_config(tmp_path)
+    probe = (
+        "import sys; from afterword.daemon.cli import main;"
+        f"status = main(['run', '--once', '--config', {str(config)!r}]);"
+        "heavy = [m for m in ('msal', 'googleapiclient', 'google.oauth2', 'requests')"
+        " if m in sys.modules];"
+        "print(status, heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"

@@ -79,7 +79,8 @@ def send_due(config: Config, store: Store, now: datetime) -> int:
             # Signed in again: a later expiry starts a fresh series of reminders.
             store.db.execute("DELETE FROM reminder_subjects WHERE subject = ?",
                              (f"auth:{account.name}",))
-    due = reminders.due(subjects(config, store), now, quiet, zone)
+    due = reminders.due(subjects(config, store), now, quiet, zone,
+                        reminders.group_window(config.reminders))
     if not due:
         return 0
     notice = reminders.digest(due, zone)

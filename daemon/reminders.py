@@ -111,17 +111,26 @@ def next_reminder(schedule: Schedule, history: History, quiet: QuietHours | None
     return moment
 
 
-def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None,
-        zone: tzinfo) -> list[Subject]:
-    """The subjects to remind about now (nothing at all during quiet hours)."""
+def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None, zone: tzinfo,
+        group_within: timedelta = timedelta(0)) -> list[Subject]:
+    """The subjects to remind about now (nothing at all during quiet hours).
+
+    When anything is due, first reminders falling due within `group_within` join it, so
+    drafts made a moment apart (a panel) arrive as one digest instead of a burst; their
+    later reminders then stay in step.
+    """
     if in_quiet_hours(now, quiet, zone):
         return []
-    result = []
-    for subject in subjects:
-        moment = next_reminder(subject.schedule, subject.history, quiet, zone)
-        if moment is not None and moment <= now:
-            result.append(subject)
-    return result
+    timed = [(s, next_reminder(s.schedule, s.history, quiet, zone)) for s in subjects]
+    if not any(t is not None and t <= now for _, t in timed):
+        return []
+    return [s for s, t in timed if t is not None and (
+        t <= now or (s.history.count == 0 and t <= now + group_within))]
+
+
+def group_window(config: RemindersConfig) -> timedelta:
+    """How close first reminders must be to share a digest: small next to the rhythm."""
+    return min(config.after, config.every, timedelta(minutes=10))
 
 
 def earliest(subjects: list[Subject], quiet: QuietHours | None,

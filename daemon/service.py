@@ -26,12 +26,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 from afterword.daemon import config as config_module
 from afterword.daemon import journal, paths, remind, reminders
 from afterword.daemon.app import utc_now
@@ -42,6 +36,11 @@ from afterword.daemon.model import InterviewStatus
 from afterword.daemon.sdnotify import sd_notify, watchdog_interval
 from afterword.daemon.secrets import open_secrets
 from afterword.daemon.store import Store, _dt, _ts
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger("afterword.service")
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from afterword.daemon import notify
 from afterword.daemon.config import ChannelConfig
 from afterword.daemon.reminders import History, Kind, Notice, Schedule, Subject
+
 from tests.fakes.bus import dbus_daemon, session_bus
 from tests.fakes.webhook import webhook_receiver
 

@@ -13,6 +13,7 @@ from afterword.daemon import config as config_module
 from afterword.daemon import remind
 from afterword.daemon.service import clock_jump
 from afterword.daemon.store import Store
+
 from tests.conftest import calendar, local_config, run_cli, vevent
 from tests.daemon_proc import Daemon
 

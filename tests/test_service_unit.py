@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from afterword.daemon import unit
+
 from tests.conftest import AFTERWORD, local_config, run_cli
 
 REPO = Path(__file__).resolve().parent.parent

@@ -75,8 +75,8 @@ def send_webhook(url: str, notice: Notice) -> None:
 
     headers = {
         "User-Agent": f"afterword/{__version__}",
-        # ntfy shows this as the title; other receivers ignore it. Headers must be ASCII.
-        "Title": notice.title.encode("ascii", "replace").decode("ascii"),
+        # ntfy shows this as the title; other receivers ignore it.
+        "Title": _header_value(notice.title),
     }
     try:
         response = requests.post(url, json=payload(notice), headers=headers, timeout=_TIMEOUT)
@@ -84,6 +84,16 @@ def send_webhook(url: str, notice: Notice) -> None:
         raise ChannelError(f"webhook: {type(err).__name__}") from None
     if response.status_code >= 300:
         raise ChannelError(f"webhook answered HTTP {response.status_code}")
+
+
+def _header_value(text: str) -> str:
+    """ASCII as is; anything else as an RFC 2047 encoded-word (ntfy decodes those)."""
+    text = " ".join(text.split())
+    if text.isascii():
+        return text
+    from email.header import Header
+
+    return Header(text, "utf-8", maxlinelen=10_000).encode()
 
 
 def send_command(command: Sequence[str], notice: Notice) -> None:

@@ -47,6 +47,7 @@ log = logging.getLogger("afterword.service")
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 HEARTBEAT = 30.0  # seconds; at most half the systemd watchdog timeout
 CLOCK_JUMP = 30.0  # seconds of wall-clock time the monotonic clock did not see
+STUCK = 15 * 60.0  # a job running this long is hung: stop feeding the watchdog
 
 
 def clock_jump(wall_before: float, mono_before: float, wall_now: float,
@@ -79,7 +80,7 @@ class Service:
         self.stopping = threading.Event()
         self.store = Store(paths.state_dir() / "state.db")
         self.secrets = open_secrets(config.secrets.backend, paths.state_dir())
-        self.cycle = Cycle(config, self.store, self.secrets, clock)
+        self.cycle = self._new_cycle(config)
         self.heartbeat_every = min(HEARTBEAT, watchdog_interval() or HEARTBEAT)
         self.scheduler = BlockingScheduler(
             timezone=UTC,
@@ -87,6 +88,12 @@ class Service:
             executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
         )
         self._wall, self._mono = time.time(), time.monotonic()
+        self._busy_since: float | None = None  # monotonic start of the running job
+
+    def _new_cycle(self, config: Config) -> Cycle:
+        cycle = Cycle(config, self.store, self.secrets, self.clock)
+        cycle.should_stop = self.stopping.is_set
+        return cycle
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -121,8 +128,12 @@ class Service:
         threading.Thread(target=self._shutdown_scheduler, daemon=True).start()
 
     def _shutdown_scheduler(self) -> None:
-        if self.scheduler.state != STATE_STOPPED:
-            self.scheduler.shutdown(wait=False)
+        # A signal between run()'s check and the scheduler's start: wait for it to run.
+        for _ in range(100):
+            if self.scheduler.state != STATE_STOPPED:
+                self.scheduler.shutdown(wait=False)
+                return
+            time.sleep(0.05)
 
     def _on_reload(self, _signum: int, _frame: FrameType | None) -> None:
         log.info("SIGHUP: reloading the config")
@@ -141,10 +152,13 @@ class Service:
         with self.lock:
             if self.stopping.is_set():
                 return
+            self._busy_since = time.monotonic()
             try:
                 step()
             except Exception as err:
                 log.error("%s failed: %s: %s", what, type(err).__name__, _one_line(err))
+            finally:
+                self._busy_since = None
 
     def _poll(self, account_name: str) -> None:
         self._guarded(f"poll of account {account_name}", lambda: self._pass(account_name))
@@ -184,7 +198,7 @@ class Service:
             if new.secrets.backend != self.config.secrets.backend:
                 self.secrets = open_secrets(new.secrets.backend, paths.state_dir())
             self.config = new
-            self.cycle = Cycle(new, self.store, self.secrets, self.clock)
+            self.cycle = self._new_cycle(new)
             journal.set_level(new.daemon.log_level)
             for job in self.scheduler.get_jobs():
                 if job.id.startswith("poll:"):
@@ -196,18 +210,27 @@ class Service:
 
     def _heartbeat(self) -> None:
         """Watchdog ping, and a catch-up when the wall clock jumped (laptop resumed)."""
-        sd_notify("WATCHDOG=1")
         wall, mono = time.time(), time.monotonic()
+        busy = self._busy_since
+        if busy is not None and mono - busy > STUCK:
+            # No ping: systemd's watchdog restarts a daemon whose worker is hung.
+            log.error("a job has been running for %ds: it looks stuck", int(mono - busy))
+        else:
+            sd_notify("WATCHDOG=1")
         jump = clock_jump(self._wall, self._mono, wall, mono)
         self._wall, self._mono = wall, mono
-        if abs(jump) > CLOCK_JUMP:
-            log.warning("wall clock jumped by %+ds (suspend or clock change): catching up",
-                        int(jump))
-            now = self.clock()
-            for job in self.scheduler.get_jobs():
-                if job.id.startswith("poll:"):
+        if abs(jump) <= CLOCK_JUMP:
+            return
+        log.warning("wall clock jumped by %+ds (suspend or clock change): catching up",
+                    int(jump))
+        now = self.clock()
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("poll:"):
+                try:
                     job.modify(next_run_time=now)
-            self.scheduler.wakeup()
+                except LookupError:
+                    continue  # removed by a reload meanwhile
+        self.scheduler.wakeup()
 
     # -- building the schedule from the state -----------------------------------------
 

@@ -73,6 +73,8 @@ def subjects(config: Config, store: Store) -> list[Subject]:
 
 def send_due(config: Config, store: Store, now: datetime) -> int:
     """Send one digest of everything due now; returns how many subjects it covered."""
+    if not config.reminders.channels:
+        return 0  # reminders turned off (`channels = []`)
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
     for account in store.accounts():
         if not account.needs_reauth:
@@ -100,6 +102,8 @@ def send_due(config: Config, store: Store, now: datetime) -> int:
 
 
 def next_due(config: Config, store: Store) -> datetime | None:
-    """When the next reminder falls due, for the scheduler."""
+    """When the next reminder falls due, for the scheduler (None: nothing to send)."""
+    if not config.reminders.channels:
+        return None
     return reminders.earliest(subjects(config, store), config.reminders.quiet_hours,
                               config.me.timezone)

@@ -122,12 +122,13 @@ class Service:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        sd_notify("STOPPING=1")
-        log.info("stopping on %s: finishing the current step", signal.Signals(signum).name)
-        # The scheduler takes its own locks: never from inside a signal handler.
-        threading.Thread(target=self._shutdown_scheduler, daemon=True).start()
+        # The scheduler and logging take locks: never from inside a signal handler.
+        threading.Thread(target=self._shutdown_scheduler, args=(signal.Signals(signum).name,),
+                         daemon=True).start()
 
-    def _shutdown_scheduler(self) -> None:
+    def _shutdown_scheduler(self, signame: str) -> None:
+        sd_notify("STOPPING=1")
+        log.info("stopping on %s: finishing the current step", signame)
         # A signal between run()'s check and the scheduler's start: wait for it to run.
         for _ in range(100):
             if self.scheduler.state != STATE_STOPPED:
@@ -136,7 +137,6 @@ class Service:
             time.sleep(0.05)
 
     def _on_reload(self, _signum: int, _frame: FrameType | None) -> None:
-        log.info("SIGHUP: reloading the config")
         threading.Thread(target=self._add, args=(self._reload, "reload"), daemon=True).start()
 
     def _add(self, func: Callable[[], None], job_id: str, **trigger: Any) -> None:
@@ -190,6 +190,7 @@ class Service:
 
     def _reload(self) -> None:
         def step() -> None:
+            log.info("SIGHUP: reloading the config")
             try:
                 new = config_module.load(self.config_path)
             except ConfigError as err:
@@ -210,6 +211,12 @@ class Service:
 
     def _heartbeat(self) -> None:
         """Watchdog ping, and a catch-up when the wall clock jumped (laptop resumed)."""
+        try:
+            self._beat()
+        except Exception as err:  # one line, and the next beat tries again
+            log.error("heartbeat failed: %s: %s", type(err).__name__, _one_line(err))
+
+    def _beat(self) -> None:
         wall, mono = time.time(), time.monotonic()
         busy = self._busy_since
         if busy is not None and mono - busy > STUCK:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from afterword.daemon.config import Config
@@ -44,10 +44,10 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
 
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
     upcoming = {s.ref: reminders.next_reminder(s.schedule, s.history, quiet, zone)
-                for s in remind.subjects(config, store)}
+                for s in remind.subjects(config, store)} if config.reminders.channels else {}
     for d in drafts:
         created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
-        d["age_seconds"] = (int((now - created).total_seconds())
+        d["age_seconds"] = (max(0, int((now - created).total_seconds()))
                             if created and d["state"] == DraftState.DRAFTED.value else None)
         d["next_reminder_at"] = _iso(upcoming.get(d["key"]))
     for i in interviews:
@@ -100,9 +100,6 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         moment = datetime.fromisoformat(iso)
         return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
-    def ago(iso: str | None) -> str:
-        return format_duration(now - datetime.fromisoformat(iso)) + " ago" if iso else "-"
-
     problems = [a for a in data["accounts"] if a["needs_reauth"] or a["last_error"]]
     for account in problems:
         if account["needs_reauth"]:
@@ -148,12 +145,17 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
             continue
         out.append("")
         out.append(title)
+        if states == [DraftState.DRAFTED.value]:
+            out.append(f"  {'KEY':<16}  {'TO':<40}  {'AGE':<8}  NEXT REMINDER")
+            for d in rows:
+                who = f"{d['recipient_name']} <{d['recipient']}>"
+                age = format_duration(timedelta(seconds=d["age_seconds"] or 0))
+                out.append(f"  {d['key']:<16}  {who[:40]:<40}  {age:<8}  "
+                           f"{when(d['next_reminder_at']) if d['next_reminder_at'] else 'none'}")
+            continue
         for d in rows:
             who = f"{d['recipient_name']} <{d['recipient']}>"
             detail = {
-                "drafted": f"made {ago(d['created_at'])}, next reminder "
-                           + (when(d["next_reminder_at"]) if d.get("next_reminder_at")
-                              else "none"),
                 "failed": f"failed: {d['last_error']}",
                 "planned": "in progress",
                 "sent": f"sent {when(d['sent_at'] or d['closed_at'])}",

@@ -219,3 +219,66 @@ def test_sighup_reload_keeps_old_config_when_broken_and_applies_a_good_one(
     daemon.wait_for(lambda: len(drafts_in(second / "Mail" / ".Drafts")) == 1,
                     "a draft for the new account")
     assert daemon.stop() == 0
+
+
+def test_failing_webhook_is_logged_and_retried_at_the_next_reminder(
+        tmp_path: Path, daemons: list[Daemon]) -> None:
+    ended = now() - timedelta(hours=1)
+    (tmp_path / "calendar.ics").write_text(calendar(
+        vevent("one@acme", "Interview with Acme", ended - timedelta(hours=1),
+               attendees=PANEL[:1])))
+    with webhook_receiver() as (url, hook):
+        hook.status = 500
+        config = local_config(tmp_path, extra=(
+            'after = "1s"\nevery = "2s"\nquiet_hours = ""\n'
+            f'[[reminders.channels]]\ntype = "webhook"\nurl = "{url}"\n'
+            '[drafts]\ndelay = "1s"\n[daemon]\npoll_interval = "1s"\n'))
+        config.write_text(config.read_text().replace("channels = []\n", ""))
+        daemon = Daemon(config)
+        daemons.append(daemon)
+        daemon.wait_log("webhook answered HTTP 500")
+        hook.status = 200
+        # Retried at the next reminder; the daemon never stopped.
+        daemon.wait_for(lambda: len(hook.posts) >= 2, "the next reminder")
+        assert daemon.proc.poll() is None
+        assert daemon.stop() == 0
+    assert url not in daemon.log
+
+
+def test_one_failing_account_does_not_stop_the_others(tmp_path: Path,
+                                                       daemons: list[Daemon]) -> None:
+    ended = now() - timedelta(minutes=30)
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "calendar.ics").write_text(calendar(
+        vevent("one@acme", "Interview with Acme", ended - timedelta(hours=1),
+               attendees=PANEL[:1])))
+    (tmp_path / "broken.ics").write_text("BEGIN:VCALENDAR\r\nthis is not iCalendar\r\n")
+    accounts = (
+        f'[[accounts]]\nname = "broken"\nprovider = "local"\n'
+        f'calendar = "{tmp_path / "broken.ics"}"\nmaildir = "{tmp_path / "BrokenMail"}"\n\n'
+        f'[[accounts]]\nname = "good"\nprovider = "local"\n'
+        f'calendar = "{good / "calendar.ics"}"\nmaildir = "{good / "Mail"}"\n')
+    config = local_config(tmp_path, accounts=accounts,
+                          extra='[drafts]\ndelay = "1s"\n[daemon]\npoll_interval = "1s"\n')
+    daemon = Daemon(config)
+    daemons.append(daemon)
+    daemon.wait_for(lambda: len(drafts_in(good / "Mail" / ".Drafts")) == 1,
+                    "the good account's draft")
+    line = daemon.wait_log("account broken:")
+    assert "broken.ics" in line
+    assert daemon.proc.poll() is None
+    assert daemon.stop() == 0
+    accounts_state = {a["name"]: a for a in status(config)["accounts"]}
+    assert accounts_state["broken"]["last_error"]
+    assert accounts_state["good"]["last_error"] is None
+
+
+def test_sigint_stops_cleanly(tmp_path: Path, daemons: list[Daemon]) -> None:
+    (tmp_path / "calendar.ics").write_text(calendar())
+    daemon = Daemon(local_config(tmp_path))
+    daemons.append(daemon)
+    daemon.wait_log("ready")
+    daemon.signal(signal.SIGINT)
+    assert daemon.proc.wait(timeout=30) == 0
+    assert "stopping on SIGINT" in daemon.log

@@ -34,7 +34,10 @@ def status(config: Path) -> dict:
 
 def test_snooze_and_done_change_the_next_reminder(tmp_path: Path) -> None:
     ended_interview(tmp_path, [JANE])
-    config = local_config(tmp_path, extra='after = "3h"\nquiet_hours = ""\n')
+    config = local_config(tmp_path, extra=(
+        'after = "3h"\nquiet_hours = ""\n[[reminders.channels]]\ntype = "command"\n'
+        'command = ["true"]\n'))
+    config.write_text(config.read_text().replace("channels = []\n", ""))
     assert run_cli("run", "--once", "--config", str(config)).returncode == 0
     draft = status(config)["drafts"][0]
     made = datetime.fromisoformat(draft["created_at"])
@@ -48,7 +51,9 @@ def test_snooze_and_done_change_the_next_reminder(tmp_path: Path) -> None:
     assert datetime.fromisoformat(snoozed["next_reminder_at"]) > made + timedelta(hours=4)
 
     table = run_cli("status", "--config", str(config)).stdout
-    assert "next reminder" in table
+    assert "AGE" in table and "NEXT REMINDER" in table
+    row = next(line for line in table.splitlines() if line.strip().startswith(draft["key"]))
+    assert "Jane Doe <jane@acme.com>" in row
 
     result = run_cli("done", draft["key"], "--config", str(config))
     assert result.returncode == 0 and "no more reminders" in result.stdout

@@ -60,7 +60,9 @@ WantedBy=default.target
 """
 
 DEFAULT_EXEC = "%h/.local/bin/afterword run"
-DEFAULT_WRITABLE = ("%S/afterword",)
+# Not %S: on systemd 252 it means $XDG_CONFIG_HOME in user units. The installer writes
+# the real $XDG_STATE_HOME/afterword.
+DEFAULT_WRITABLE = ("%h/.local/state/afterword",)
 
 
 def _quote(word: str) -> str:

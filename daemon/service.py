@@ -255,10 +255,12 @@ class Service:
         now = self.clock()
         wanted: dict[str, tuple[str, str, datetime]] = {}
         configured = {a.name for a in self.config.accounts}
+        # Names-needed interviews too: the re-check may find the interviewers added.
         rows = self.store.db.execute(
-            "SELECT account, event_id, end FROM interviews WHERE drafted = 0 AND status = ?"
-            " AND end > ?",
-            (InterviewStatus.READY.value, _ts(now - self.config.drafts.delay)))
+            "SELECT account, event_id, end FROM interviews WHERE drafted = 0"
+            " AND status IN (?, ?) AND end > ?",
+            (InterviewStatus.READY.value, InterviewStatus.NAMES_NEEDED.value,
+             _ts(now - self.config.drafts.delay)))
         for account, event_id, end in rows:
             if account in configured:
                 due = _dt(end)

@@ -8,6 +8,7 @@ again at the next reminder.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from collections.abc import Sequence
 from html import escape
@@ -53,8 +54,13 @@ def send_desktop(notice: Notice) -> None:
     message = new_method_call(address, "Notify", "susssasa{sv}i", (
         APP_NAME, 0, "mail-message-new", notice.title, body, [],
         {"desktop-entry": ("s", "afterword"), "urgency": ("y", 1)}, -1))
+    bus = "SESSION"
+    runtime_bus = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "bus")
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and os.path.exists(runtime_bus):
+        # A service started before the session exported its address: the standard socket.
+        bus = f"unix:path={runtime_bus}"
     try:
-        connection = open_dbus_connection(bus="SESSION")
+        connection = open_dbus_connection(bus=bus)
     except (OSError, KeyError, ValueError) as err:
         # KeyError: no DBUS_SESSION_BUS_ADDRESS (a headless host, or a unit without a session).
         raise ChannelError(f"no D-Bus session bus ({type(err).__name__}: {err})") from None

@@ -237,7 +237,8 @@ class Service:
                     job.modify(next_run_time=now)
                 except LookupError:
                     continue  # removed by a reload meanwhile
-        self.scheduler.wakeup()
+        if self.scheduler.state != STATE_STOPPED:
+            self.scheduler.wakeup()
 
     # -- building the schedule from the state -----------------------------------------
 

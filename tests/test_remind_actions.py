@@ -4,14 +4,16 @@ and the daemon's systemd handshake (sd_notify) and journald log lines."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from afterword.daemon import config as config_module
 from afterword.daemon import remind
-from afterword.daemon.service import clock_jump
+from afterword.daemon.service import Service, clock_jump
 from afterword.daemon.store import Store
 
 from tests.conftest import calendar, local_config, run_cli, vevent
@@ -142,3 +144,23 @@ def test_daemon_tells_systemd_ready_watchdog_stopping_and_logs_for_journald(
     assert daemon.lines, "nothing logged"
     assert all(line.startswith(("<6>", "<7>", "<4>", "<3>")) for line in daemon.lines)
     assert any(line.startswith("<6>") and "ready" in line for line in daemon.lines)
+
+
+def test_heartbeat_after_a_suspend_brings_every_poll_forward(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+
+    (tmp_path / "calendar.ics").write_text(calendar())
+    path = local_config(tmp_path, extra='[daemon]\npoll_interval = "1h"\n')
+    service = Service(config_module.load(path), path)
+    try:
+        later = datetime.now(UTC) + timedelta(hours=1)
+        service._add_poll_jobs(later)
+        # The laptop slept for two hours: the wall clock moved, the monotonic one did not.
+        service._wall -= 2 * 3600
+        with caplog.at_level(logging.INFO):
+            service._heartbeat()
+        assert "wall clock jumped by +7200s" in caplog.text
+        job = service.scheduler.get_job("poll:local")
+        assert job is not None and job.next_run_time < later - timedelta(minutes=59)
+    finally:
+        service.store.close()

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := pyproject.toml $(wildcard daemon/*.py providers/*.py templates/*)
-DEBIAN_PACKAGES := dbus systemd
+DEBIAN_PACKAGES := dbus systemd python3-venv
 
 .PHONY: demo test lint bench system-deps clean
 
@@ -32,7 +32,8 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/afterword demo
 
-test: $(STAMP) system-deps
+# system-deps first: a fresh Debian needs python3-venv before the venv can be made.
+test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

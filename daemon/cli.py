@@ -33,7 +33,15 @@ def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """`afterword run --once`: exactly one cycle."""
+    """`afterword run`: the daemon; `--once`: exactly one cycle."""
+    if not args.once:
+        from afterword.daemon import journal
+        from afterword.daemon.service import Service
+
+        path = Path(args.config) if args.config else config_module.default_path()
+        config = config_module.load(path)
+        journal.setup("debug" if args.verbose else config.daemon.log_level)
+        return Service(config, path).run()
     app = _app(args)
     try:
         report = app.cycle.run()
@@ -103,6 +111,48 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_check(_load(args), sys.stdout, utc_now)
 
 
+def cmd_done(args: argparse.Namespace) -> int:
+    """`afterword done KEY`: no more reminders about this draft (or names-needed interview)."""
+    from afterword.daemon.actions import done
+
+    app = _app(args)
+    try:
+        print(done(app.store, args.key, app.clock()))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_snooze(args: argparse.Namespace) -> int:
+    """`afterword snooze KEY DURATION`: no reminder about it before DURATION from now."""
+    from afterword.daemon.actions import snooze
+
+    app = _app(args)
+    try:
+        print(snooze(app.store, args.key, args.duration, app.clock(), app.config.me.timezone))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    """`afterword service install`: write the systemd user unit, print the systemctl lines."""
+    from afterword.daemon import unit
+
+    config_path = Path(args.config) if args.config else None
+    maildirs = []
+    if (config_path or config_module.default_path()).exists():
+        config = _load(args)
+        maildirs = [a.maildir for a in config.accounts if a.maildir is not None]
+    target = unit.install(config_path, maildirs)
+    print(f"wrote {target}")
+    print("start it now and at every login with:")
+    print("  systemctl --user daemon-reload")
+    print("  systemctl --user enable --now afterword")
+    print("(to keep it running while you are logged out: loginctl enable-linger)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     common = argparse.ArgumentParser(add_help=False)
@@ -144,6 +194,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", parents=[common],
                        help="check the config, render every template, look for credentials")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("done", parents=[common],
+                       help="stop reminders about a draft (or a names-needed interview)")
+    p.add_argument("key", metavar="KEY", help="the draft key shown by `afterword status`")
+    p.set_defaults(func=cmd_done)
+
+    p = sub.add_parser("snooze", parents=[common], help="no reminder about KEY for a while")
+    p.add_argument("key", metavar="KEY", help="the draft key shown by `afterword status`")
+    p.add_argument("duration", metavar="DURATION", help='e.g. "4h", "1d"')
+    p.set_defaults(func=cmd_snooze)
+
+    p = sub.add_parser("service", parents=[common], help="the systemd user service")
+    p.add_argument("action", choices=["install"],
+                   help="install: write ~/.config/systemd/user/afterword.service")
+    p.set_defaults(func=cmd_service)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

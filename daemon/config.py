@@ -381,7 +381,7 @@ def _read_reminders(t: _Table) -> RemindersConfig:
         channels.append(ChannelConfig(type=kind, url=url, command=command))
     config = RemindersConfig(
         after=t.duration("after", d.after),
-        every=t.duration("every", d.every),
+        every=t.duration("every", d.every, minimum=timedelta(seconds=1)),
         deadline=t.duration("deadline", d.deadline),
         quiet_hours=quiet,
         channels=tuple(channels) if "channels" in t.data else d.channels,

@@ -81,6 +81,8 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
+        # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
+        self.should_stop: Callable[[], bool] = lambda: False
 
     def provider(self, account: AccountConfig) -> Provider:
         """The (cached) provider object of an account."""
@@ -204,6 +206,8 @@ class Cycle:
             ended_after=now - self.config.drafts.max_age,
         )
         for interview in due:
+            if self.should_stop():
+                return
             self.draft_interview(account, provider, interview, report)
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from afterword.daemon.config import Config
@@ -32,8 +32,26 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     interviews = [_interview(i, config) for i in store.interviews()
                   if i.status is not InterviewStatus.CANCELLED]
     drafts = [_draft(d) for d in store.drafts()]
+    _add_reminders(config, store, now, drafts, interviews)
     return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
             "drafts": drafts}
+
+
+def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dict[str, Any]],
+                   interviews: list[dict[str, Any]]) -> None:
+    """Each waiting draft's age and next reminder; each names-needed interview's too."""
+    from afterword.daemon import remind, reminders
+
+    zone, quiet = config.me.timezone, config.reminders.quiet_hours
+    upcoming = {s.ref: reminders.next_reminder(s.schedule, s.history, quiet, zone)
+                for s in remind.subjects(config, store)} if config.reminders.channels else {}
+    for d in drafts:
+        created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
+        d["age_seconds"] = (max(0, int((now - created).total_seconds()))
+                            if created and d["state"] == DraftState.DRAFTED.value else None)
+        d["next_reminder_at"] = _iso(upcoming.get(d["key"]))
+    for i in interviews:
+        i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
 def _interview(interview: Interview, config: Config) -> dict[str, Any]:
@@ -82,9 +100,6 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         moment = datetime.fromisoformat(iso)
         return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
-    def ago(iso: str | None) -> str:
-        return format_duration(now - datetime.fromisoformat(iso)) + " ago" if iso else "-"
-
     problems = [a for a in data["accounts"] if a["needs_reauth"] or a["last_error"]]
     for account in problems:
         if account["needs_reauth"]:
@@ -115,6 +130,8 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
                     "more recipients than recipients.max_per_interview: confirm first")
             out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
             out.append(f"      {what}")
+            if i.get("next_reminder_at"):
+                out.append(f"      next reminder {when(i['next_reminder_at'])}")
 
     groups = {
         "Drafts waiting for you to send": [DraftState.DRAFTED.value],
@@ -128,13 +145,22 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
             continue
         out.append("")
         out.append(title)
+        if states == [DraftState.DRAFTED.value]:
+            out.append(f"  {'KEY':<16}  {'TO':<40}  {'AGE':<8}  NEXT REMINDER")
+            for d in rows:
+                who = f"{d['recipient_name']} <{d['recipient']}>"
+                age = format_duration(timedelta(seconds=d["age_seconds"] or 0))
+                out.append(f"  {d['key']:<16}  {who[:40]:<40}  {age:<8}  "
+                           f"{when(d['next_reminder_at']) if d['next_reminder_at'] else 'none'}")
+            continue
         for d in rows:
             who = f"{d['recipient_name']} <{d['recipient']}>"
             detail = {
-                "drafted": f"made {ago(d['created_at'])}",
                 "failed": f"failed: {d['last_error']}",
                 "planned": "in progress",
                 "sent": f"sent {when(d['sent_at'] or d['closed_at'])}",
+                "discarded": f"discarded {when(d['closed_at'])}",
+                "dismissed": f"done (no reminders) {when(d['closed_at'])}",
             }.get(d["state"], d["state"])
             out.append(f"  {d['key']}  {d['state']:<9}  {who[:50]:<50}  {detail}")
     return "\n".join(out) + "\n"

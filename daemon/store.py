@@ -88,6 +88,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, event_id, email)
     );
     """,
+    # Reminder history of what is not a draft: names needed, accounts needing re-auth.
+    """
+    CREATE TABLE reminder_subjects (
+        subject TEXT PRIMARY KEY,
+        last_reminded_at TEXT,
+        reminders_sent INTEGER NOT NULL DEFAULT 0,
+        snoozed_until TEXT,
+        dismissed INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -123,7 +133,9 @@ class Store:
             # Create it private before SQLite writes a byte into it.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(path, 0o600)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # The daemon's scheduler runs jobs in worker threads, one at a time under a lock.
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                  check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

@@ -315,7 +315,12 @@ class MaildirDrafts(DraftMailbox):
                 self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             box = mailbox.Maildir(self.root, factory=None, create=create)
             try:
-                return box.get_folder(name)
+                folder = box.get_folder(name)
+                # A folder made by hand (or a tool) with only cur/ is still a folder:
+                # listing it needs new/ and tmp/ too.
+                for sub in ("cur", "new", "tmp"):
+                    (self.root / f".{name}" / sub).mkdir(mode=0o700, exist_ok=True)
+                return folder
             except mailbox.NoSuchMailboxError:
                 return box.add_folder(name) if create else None
         except OSError as err:

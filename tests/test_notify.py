@@ -1,0 +1,87 @@
+"""Reminder channels against real receivers: a private D-Bus bus, a loopback webhook."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from afterword.daemon import notify
+from afterword.daemon.config import ChannelConfig
+from afterword.daemon.reminders import History, Kind, Notice, Schedule, Subject
+from tests.fakes.bus import dbus_daemon, session_bus
+from tests.fakes.webhook import webhook_receiver
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def notice() -> Notice:
+    subject = Subject(Kind.DRAFT, "0123456789abcdef", "Jane Doe — Onsite <Acme> & co",
+                      Schedule(NOW, timedelta(hours=3), timedelta(days=1), NOW),
+                      History(), deadline=NOW + timedelta(days=2), ref="0123456789abcdef")
+    return Notice("Afterword: a thank-you note is waiting in Drafts",
+                  "• Jane Doe — Onsite <Acme> & co", (subject,))
+
+
+needs_bus = pytest.mark.skipif(dbus_daemon() is None,
+                               reason="dbus-daemon missing (apt-get install dbus)")
+
+
+@needs_bus
+def test_desktop_notification_reaches_the_notification_service(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with session_bus(tmp_path) as bus:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+        assert notify.deliver([ChannelConfig(type="desktop")], notice()) == 1
+        sent = bus.notifications()
+    assert len(sent) == 1
+    assert sent[0]["app"] == "Afterword"
+    assert sent[0]["summary"] == "Afterword: a thank-you note is waiting in Drafts"
+    # Body markup is allowed by the spec: calendar text is escaped.
+    assert sent[0]["body"] == "• Jane Doe — Onsite &lt;Acme&gt; &amp; co"
+
+
+def test_desktop_without_a_bus_is_logged_not_raised(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    with caplog.at_level(logging.WARNING):
+        assert notify.deliver([ChannelConfig(type="desktop")], notice()) == 0
+    assert "reminder channel desktop failed" in caplog.text
+
+
+def test_webhook_posts_json_without_addresses() -> None:
+    with webhook_receiver() as (url, recorded):
+        assert notify.deliver([ChannelConfig(type="webhook", url=url)], notice()) == 1
+    post = recorded.posts[0]
+    assert post["path"] == "/afterword-topic"
+    assert post["headers"]["Content-Type"] == "application/json"
+    assert post["headers"]["Title"] == "Afterword: a thank-you note is waiting in Drafts"
+    body = post["json"]
+    assert body["title"] == "Afterword: a thank-you note is waiting in Drafts"
+    assert body["items"][0]["key"] == "0123456789abcdef"
+    assert "@" not in str(body)
+
+
+def test_failing_webhook_is_logged_and_other_channels_still_deliver(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "out.txt"
+    command = ChannelConfig(type="command", command=(
+        sys.executable, "-c", f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"))
+    with webhook_receiver() as (url, recorded), caplog.at_level(logging.WARNING):
+        recorded.status = 500
+        assert notify.deliver([ChannelConfig(type="webhook", url=url), command], notice()) == 1
+    assert "webhook answered HTTP 500" in caplog.text
+    assert url not in caplog.text  # an ntfy topic URL is as good as a password
+    assert out.read_text().startswith("Afterword: a thank-you note is waiting in Drafts\n\n• Jane")
+
+
+def test_command_failure_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        failing = ChannelConfig(type="command", command=(sys.executable, "-c", "exit(3)"))
+        missing = ChannelConfig(type="command", command=("/nonexistent/notifier",))
+        assert notify.deliver([failing, missing], notice()) == 0
+    assert "exited with status 3" in caplog.text
+    assert "'/nonexistent/notifier'" in caplog.text

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded",
+                 "RATE_LIMIT_EXCEEDED"}
 _SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 _MAX_WAIT = 30.0  # longer Retry-After waits end the cycle instead of blocking it
 
@@ -159,8 +160,7 @@ class GoogleApi:
 
     def _map_http(self, err: Any, what: str, idempotent: bool) -> tuple[Exception, bool]:
         status = int(err.resp.status)
-        reasons = {d.get("reason", "") for d in (err.error_details or [])
-                   if isinstance(d, dict)}
+        reasons = _reasons(err.content)
         message = f"{what}: HTTP {status} {str(err.reason)[:160]}".rstrip()
         if status == 401:
             # The library already refreshed once and retried: the grant itself is bad.
@@ -176,6 +176,24 @@ class GoogleApi:
         if status >= 500:
             return Ambiguous(message, retry_after=_retry_after(err.resp)), idempotent
         return ProviderError(message), False
+
+
+def _reasons(content: Any) -> set[str]:
+    """Every `reason` in a Google error body: v1 `errors[]` and v2 `details[]` alike."""
+    import json
+
+    try:
+        error = json.loads(content)["error"]
+    except (ValueError, KeyError, TypeError):
+        return set()
+    if not isinstance(error, dict):
+        return set()
+    found = set()
+    for key in ("errors", "details"):
+        for item in error.get(key) or ():
+            if isinstance(item, dict) and isinstance(item.get("reason"), str):
+                found.add(item["reason"])
+    return found
 
 
 def _retry_after(resp: Any) -> float | None:

@@ -1,0 +1,1 @@
+"""Loopback fakes of the provider APIs (they speak the real REST protocols)."""

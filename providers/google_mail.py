@@ -6,7 +6,8 @@
   the drafts are searched for our key header before anything is written again.
 - Gmail search has no operator for arbitrary headers, and `q` is refused once
   gmail.metadata is granted, so `find_draft` lists the drafts and reads each one's key
-  header (`format=metadata`, allowed with gmail.compose), newest first, stopping at the
+  header (`format=metadata`, allowed with gmail.compose; drafts.get has no
+  metadataHeaders filter, `fields` keeps the answer to the headers), newest first, stopping at the
   first match and remembering what it read. It only runs after a failed attempt.
 - `draft_states` is one `drafts.list` (paged, 500 per page) per cycle: a tracked draft
   no longer listed was sent or deleted. With `track_sent` (gmail.metadata) the draft's
@@ -82,7 +83,7 @@ class GmailDrafts(DraftMailbox):
     def _key_of(self, draft_id: str) -> str:
         try:
             draft = self.api.call(self.api.gmail.users().drafts().get(
-                userId="me", id=draft_id, format="metadata", metadataHeaders=[KEY_HEADER],
+                userId="me", id=draft_id, format="metadata",
                 fields="id,message(id,payload/headers)"), "drafts.get")
         except NotFound:
             return ""  # deleted meanwhile

@@ -312,7 +312,7 @@ class FakeGoogle:
         server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
         server.daemon_threads = True
         self.url = f"http://127.0.0.1:{server.server_port}/"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:
             yield self

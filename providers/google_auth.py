@@ -176,6 +176,10 @@ def authorize(account: AccountConfig, store: CredentialStore, options: AuthOptio
                          f"{account.client_secrets}")
     creds = _sign_in(account, wanted, options)
     info = json.loads(creds.to_json())
+    # to_json() writes the scopes asked for; keep the ones the user actually granted.
+    granted = getattr(creds, "granted_scopes", None)
+    if granted:
+        info["scopes"] = granted.split() if isinstance(granted, str) else list(granted)
     if not info.get("refresh_token"):
         raise ProviderError("Google returned no refresh token: remove Afterword at "
                             "https://myaccount.google.com/permissions and run this again")

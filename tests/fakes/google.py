@@ -337,8 +337,18 @@ class FakeGoogle:
         self.access[token] = (scopes, time.time() + self.token_lifetime)
         return token
 
-    def token_endpoint(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        """POST /token: refresh_token and authorization_code grants."""
+    def token_endpoint(self, form: dict[str, str],
+                       authorization: str | None = None) -> tuple[int, dict[str, Any]]:
+        """POST /token: refresh_token and authorization_code grants.
+
+        The client authenticates in the form or with HTTP Basic, as Google accepts both.
+        """
+        if authorization and authorization.startswith("Basic "):
+            from urllib.parse import unquote_plus
+
+            user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
+            form = {**form, "client_id": unquote_plus(user),
+                    "client_secret": unquote_plus(password)}
         if form.get("client_id") != self.client.id or \
                 form.get("client_secret") != self.client.secret:
             return 401, {"error": "invalid_client", "error_description": "Unauthorized"}

@@ -125,7 +125,7 @@ def route(fake: FakeGoogle, method: str, path: str, query: dict[str, list[str]],
     """Dispatch one request: (status, JSON-able payload or bytes, extra headers)."""
     if path == "/token" and method == "POST":
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        status, payload = fake.token_endpoint(form)
+        status, payload = fake.token_endpoint(form, authorization)
         return status, payload, {}
     if path == "/o/oauth2/auth" and method == "GET":
         return 302, fake.approve(f"{fake.url}o/oauth2/auth?{urlencode_query(query)}"), {}

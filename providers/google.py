@@ -42,7 +42,7 @@ class GoogleProvider(Provider):
             self._api = GoogleApi(
                 self.account.name, self.account.endpoint,
                 StoredCredentials(self.account.name, self.context.secrets),
-                timeout=float(extra.get("google_timeout", 60.0)),  # type: ignore[arg-type]
+                timeout=float(extra.get("google_timeout", 60.0)),
                 sleep=sleep)
         return self._api
 
@@ -52,7 +52,7 @@ class GoogleProvider(Provider):
             self._calendar = GoogleCalendar(
                 self.api, account=self.account.name, calendars=self.account.calendars,
                 timezone=self.context.timezone, clock=self.context.clock,
-                page_size=int(self.context.extra.get("google_page_size", 2500)))  # type: ignore[call-overload]
+                page_size=int(self.context.extra.get("google_page_size", 2500)))
         return self._calendar
 
     def mailbox(self) -> DraftMailbox:
@@ -85,7 +85,7 @@ class GoogleProvider(Provider):
         creds = StoredCredentials(self.account.name, self.context.secrets)
         try:
             granted = creds.granted_scopes()
-        except Exception as err:  # noqa: BLE001 - reported, not raised, by `check`
+        except Exception as err:
             return [*problems, str(err)]
         missing = missing_scopes(granted, scopes_for(self.account))
         if missing:

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any
 from afterword.daemon.errors import AuthExpired, InputError, ProviderError, UsageError
 
 if TYPE_CHECKING:
-    from google.oauth2.credentials import Credentials
-
     from afterword.daemon.config import AccountConfig
     from afterword.providers.base import AuthOptions, CredentialStore
+    from google.oauth2.credentials import Credentials
 
 SCOPE_CALENDAR = "https://www.googleapis.com/auth/calendar.events.readonly"
 SCOPE_COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
@@ -55,7 +54,7 @@ def parse_credentials(text: str, source: str) -> dict[str, Any]:
     """Validate authorised-user JSON; one-line InputError naming what is wrong."""
     try:
         info = json.loads(text)
-    except ValueError as err:
+    except json.JSONDecodeError as err:
         raise InputError(f"{source}: not JSON ({err.msg} at line {err.lineno})") from None
     if not isinstance(info, dict):
         raise InputError(f"{source}: expected a JSON object of authorised-user credentials")
@@ -255,7 +254,7 @@ class _RedirectListener:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if "code=" in self.path or "error=" in self.path:
-                    results.put(f"http://127.0.0.1:{self.server.server_port}{self.path}")
+                    results.put(f"http://127.0.0.1{self.path}")  # only the query matters
                     body = b"Afterword: sign-in received. You can close this tab."
                 else:
                     body = b"Afterword is waiting for Google's redirect."

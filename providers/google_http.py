@@ -112,7 +112,7 @@ class GoogleApi:
                     raise TransientError(f"{what}: Google answered with something that is "
                                          "not JSON")
                 return result
-            except Exception as err:  # noqa: BLE001 - mapped right here, in one place
+            except Exception as err:
                 mapped, retry = self.map_error(err, what, idempotent)
                 if not retry or attempt == self.attempts:
                     raise mapped from err

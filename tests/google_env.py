@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from afterword.daemon.config import AccountConfig
 from afterword.daemon.secrets import KeyringSecrets
 from afterword.providers.base import ProviderContext
 from afterword.providers.google import GoogleProvider
+
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE, METADATA, FakeGoogle
 
 DEFAULT_SCOPES = [CAL_EVENTS_RO, COMPOSE]

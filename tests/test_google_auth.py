@@ -10,9 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from afterword.daemon.errors import AfterwordError, InputError, UsageError
 from afterword.providers.base import AuthOptions, Window
+
 from tests.conftest import run_cli
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE, FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, NOW, google, interview, make_provider
@@ -93,7 +93,7 @@ def test_unticked_scopes_are_refused(google, tmp_path, memory_keyring):
         url = re.search(r"(http://\S+/o/oauth2/auth\S+)", "\n".join(said))
         return google.approve(url[1], scopes=[CAL_EVENTS_RO])  # Gmail box unticked
 
-    with pytest.raises(AfterwordError, match="did not grant .*gmail.compose"):
+    with pytest.raises(AfterwordError, match=r"did not grant .*gmail\.compose"):
         provider.authorize(AuthOptions(open_browser=False, prompt=paste, say=said.append))
     assert memory_keyring.get_password("afterword", "personal") is None
 
@@ -139,7 +139,7 @@ def test_import_rejects_bad_files(google, tmp_path, content, problem):
 def test_import_rejects_too_few_scopes(google, tmp_path):
     path = tmp_path / "creds.json"
     path.write_text(json.dumps(google.credentials([COMPOSE])))
-    with pytest.raises(InputError, match="lack the scope.*calendar.events.readonly"):
+    with pytest.raises(InputError, match=r"lack the scope.*calendar\.events\.readonly"):
         make_provider(google, seed=False).authorize(AuthOptions(from_file=str(path)))
 
 

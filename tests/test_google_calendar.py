@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from afterword.daemon.model import Response
 from afterword.providers.base import Window
+
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google_data import apply_fields, parse_fields
 from tests.google_env import NOW, Clock, google, interview, make_provider, timed
@@ -120,7 +120,7 @@ def test_an_expired_sync_token_falls_back_to_a_full_read(google):
     google.reset_log()
     changes = cal.changes(WINDOW, cursor)
     assert changes.full and len(changes.events) == 3
-    assert [c.status for c in google.requests][0] == 410
+    assert google.requests[0].status == 410
     assert "timeMin" in google.requests[1].query
 
 

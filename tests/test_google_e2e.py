@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from afterword.daemon.secrets import FileSecrets
+
 from tests.conftest import calendar, run_cli, vevent
 from tests.fakes.google import FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, METADATA, google, interview

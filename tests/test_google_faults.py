@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from afterword.daemon.errors import AuthExpired, TransientError
 from afterword.providers.base import Window
+
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE
 from tests.google_env import NOW, google, interview, make_provider
 
@@ -60,7 +60,7 @@ def test_a_long_retry_after_ends_the_cycle_with_it(google):
 def test_a_lasting_outage_is_a_transient_error(google):
     provider = make_provider(google)
     google.fault("status", path="/events$", status=503, count=10)
-    with pytest.raises(TransientError, match="events.list: HTTP 503"):
+    with pytest.raises(TransientError, match=r"events\.list: HTTP 503"):
         provider.calendar().changes(WINDOW, None)
     assert len(google.calls(path="/events$")) == 4
 

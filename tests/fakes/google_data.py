@@ -131,7 +131,7 @@ class Calendar:
                   show_deleted: bool) -> list[str]:
         """Ids of live events overlapping [time_min, time_max) (end > min, start < max)."""
         out = []
-        for event_id, event in self.events.items():
+        for event_id in self.events:
             span = self.spans.get(event_id)
             if span is None:
                 if show_deleted:

@@ -144,7 +144,11 @@ class GoogleCalendar(CalendarSource):
             request = self.api.calendar.events().list(
                 calendarId=cal, singleEvents=True, maxResults=self.page_size,
                 fields=LIST_FIELDS, pageToken=page_token, **params)
-            page = self.api.call(request, "events.list")
+            try:
+                page = self.api.call(request, "events.list")
+            except NotFound:
+                raise ProviderError(f"calendar {cal[:80]!r} not found: check `calendars` "
+                                    "for this account") from None
             got = page.get("items", [])
             if not isinstance(got, list):
                 raise ProviderError("events.list: items is not a list")

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from afterword.daemon.errors import ProviderError
 from afterword.daemon.model import Response
 from afterword.providers.base import Window
 
@@ -79,8 +80,9 @@ def test_event_translation_keeps_what_detection_and_people_need(google):
 
 def test_an_idle_cycle_is_one_small_request_per_calendar(google):
     seed(google, 5)
-    google.put_event(interview("Team sync", NOW, [("Sam", "sam@acme.com")]), cal_id="team")
-    cal = make_provider(google, calendars=("primary", "team")).calendar()
+    team = "c_team@group.calendar.google.com"
+    google.put_event(interview("Team sync", NOW, [("Sam", "sam@acme.com")]), cal_id=team)
+    cal = make_provider(google, calendars=("primary", team)).calendar()
     first = cal.changes(WINDOW, None)
     assert len(first.events) == 6
     google.reset_log()
@@ -89,7 +91,7 @@ def test_an_idle_cycle_is_one_small_request_per_calendar(google):
     calls = google.requests
     assert [(c.method, c.path) for c in calls] == [
         ("GET", "/calendar/v3/calendars/primary/events"),
-        ("GET", "/calendar/v3/calendars/team/events")]
+        ("GET", "/calendar/v3/calendars/c_team%40group.calendar.google.com/events")]
     for call in calls:
         assert "syncToken" in call.query and "timeMin" not in call.query
         assert "timeMax" not in call.query
@@ -166,3 +168,23 @@ def test_fields_masks_trim_like_google():
         {"id": "1", "start": {"dateTime": "d"}, "attendees": [{"email": "a"}]}]}
     with pytest.raises(ValueError):
         parse_fields("items(id")
+
+
+def test_an_unknown_calendar_is_named(google):
+    cal = make_provider(google, calendars=("nope@group.calendar.google.com",)).calendar()
+    with pytest.raises(ProviderError, match="calendar 'nope@group.calendar.google.com' not"):
+        cal.changes(WINDOW, None)
+
+
+def test_the_fake_is_as_strict_as_google(google):
+    """Sync tokens refuse window parameters; the fake must never be easier than Google."""
+    api = make_provider(google).api
+    first = api.call(api.calendar.events().list(calendarId="primary", singleEvents=True),
+                     "events.list")
+    with pytest.raises(ProviderError, match="HTTP 400"):
+        api.call(api.calendar.events().list(
+            calendarId="primary", singleEvents=True, syncToken=first["nextSyncToken"],
+            timeMin="2026-01-01T00:00:00Z"), "events.list")
+    with pytest.raises(ProviderError, match="HTTP 400"):
+        api.call(api.calendar.events().list(
+            calendarId="primary", syncToken=first["nextSyncToken"]), "events.list")

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
-from afterword.daemon.errors import TransientError
+from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import DraftRef, MailboxState
 
 from tests.fakes.google import FakeGoogle
@@ -141,3 +141,18 @@ def test_address_comes_from_the_profile_once(google):
     assert provider.address() == "alex@example.com"
     assert provider.address() == "alex@example.com"
     assert len(google.calls(path="/profile$")) == 1
+
+
+def test_the_fake_enforces_gmail_scopes(google):
+    """gmail.compose cannot read threads; with gmail.metadata, `q` and format=full fail."""
+    compose = make_provider(google).api
+    with pytest.raises(AuthExpired, match="scope"):
+        compose.call(compose.gmail.users().threads().get(userId="me", id="t1"), "threads.get")
+    ref = make_provider(google).mailbox().create_draft("k", note("k"))
+    metadata = make_provider(google, scopes=TRACKING).api
+    with pytest.raises(ProviderError, match="403"):
+        metadata.call(metadata.gmail.users().drafts().list(userId="me", q="subject:x"),
+                      "drafts.list")
+    with pytest.raises(ProviderError, match="403"):
+        metadata.call(metadata.gmail.users().drafts().get(userId="me", id=ref.provider_id),
+                      "drafts.get")

@@ -11,7 +11,9 @@
   first match and remembering what it read. It only runs after a failed attempt.
 - `draft_states` is one `drafts.list` (paged, 500 per page) per cycle: a tracked draft
   no longer listed was sent or deleted. With `track_sent` (gmail.metadata) the draft's
-  thread tells which: a SENT message there means sent, and when.
+  thread tells which: a SENT message there means sent, and when; failing that, a SENT
+  message carrying our key in the history since tracking began in this process (the
+  draft may have changed threads before it was sent).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class GmailDrafts(DraftMailbox):
         # draft id → (message id, key header or "") already read by find_draft.
         self._seen: dict[str, tuple[str, str]] = {}
         self._warned_scope = False
+        # Gmail history id when tracking began in this process (track_sent only), and
+        # SENT message id → (key header or "", internalDate) already read from history.
+        self._history_start: str | None = None
+        self._sent_seen: dict[str, tuple[str, Any]] = {}
 
     def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
         """drafts.create with the raw message; a lost answer is resolved by looking."""
@@ -115,6 +121,10 @@ class GmailDrafts(DraftMailbox):
         listed = {draft_id: thread for draft_id, _msg, thread in self._list()}
         states: dict[str, DraftStatus] = {}
         can_tell = self.track_sent and self._can_read_metadata()
+        if can_tell and self._history_start is None:
+            profile = self.api.call(self.api.gmail.users().getProfile(
+                userId="me", fields="historyId"), "users.getProfile")
+            self._history_start = str(profile.get("historyId") or "") or None
         for key, ref in drafts.items():
             if ref.provider_id in listed:
                 thread = listed[ref.provider_id]
@@ -139,13 +149,18 @@ class GmailDrafts(DraftMailbox):
         return False
 
     def _sent_or_discarded(self, key: str, thread_id: str) -> DraftStatus:
+        """SENT in the draft's thread, else a SENT message with our key in history."""
+        return (self._sent_in_thread(key, thread_id) or self._sent_in_history(key)
+                or DraftStatus(MailboxState.DISCARDED))
+
+    def _sent_in_thread(self, key: str, thread_id: str) -> DraftStatus | None:
         """A SENT message in the draft's thread means it was sent (and when)."""
         try:
             thread = self.api.call(self.api.gmail.users().threads().get(
                 userId="me", id=thread_id, format="metadata", metadataHeaders=[KEY_HEADER],
                 fields="messages(id,labelIds,internalDate,payload/headers)"), "threads.get")
         except NotFound:
-            return DraftStatus(MailboxState.DISCARDED)
+            return None
         for message in thread.get("messages") or ():
             if not isinstance(message, dict) or "SENT" not in (message.get("labelIds") or ()):
                 continue
@@ -158,7 +173,50 @@ class GmailDrafts(DraftMailbox):
             if stamped and key not in stamped:
                 continue
             return DraftStatus(MailboxState.SENT, sent_at=_millis(message.get("internalDate")))
-        return DraftStatus(MailboxState.DISCARDED)
+        return None
+
+    def _sent_in_history(self, key: str) -> DraftStatus | None:
+        """A message sent since tracking began that carries our key (the draft may have
+        moved to another thread before it was sent: a subject edit can do that)."""
+        if self._history_start is None:
+            return None
+        page_token: str | None = None
+        while True:
+            try:
+                page = self.api.call(self.api.gmail.users().history().list(
+                    userId="me", startHistoryId=self._history_start, labelId="SENT",
+                    historyTypes=["messageAdded"], pageToken=page_token,
+                    fields="nextPageToken,history(messagesAdded(message(id)))"),
+                    "history.list")
+            except NotFound:  # the start is too old for Gmail's history: begin again
+                self._history_start = None
+                return None
+            for record in page.get("history") or ():
+                for added in (record or {}).get("messagesAdded") or ():
+                    message_id = str(((added or {}).get("message") or {}).get("id", ""))
+                    if message_id and self._sent_key(message_id)[0] == key:
+                        return DraftStatus(MailboxState.SENT,
+                                           sent_at=_millis(self._sent_seen[message_id][1]))
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return None
+
+    def _sent_key(self, message_id: str) -> tuple[str, Any]:
+        if message_id not in self._sent_seen:
+            try:
+                message = self.api.call(self.api.gmail.users().messages().get(
+                    userId="me", id=message_id, format="metadata",
+                    metadataHeaders=[KEY_HEADER], fields="id,internalDate,payload/headers"),
+                    "messages.get")
+            except NotFound:
+                message = {}
+            headers = (message.get("payload") or {}).get("headers") or ()
+            stamped = [str(h.get("value", "")).strip() for h in headers
+                       if isinstance(h, dict)
+                       and str(h.get("name", "")).lower() == KEY_HEADER.lower()]
+            self._sent_seen[message_id] = (stamped[0] if stamped else "",
+                                           message.get("internalDate"))
+        return self._sent_seen[message_id]
 
 
 def _millis(value: Any) -> datetime | None:

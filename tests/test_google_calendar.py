@@ -172,7 +172,7 @@ def test_fields_masks_trim_like_google():
 
 def test_an_unknown_calendar_is_named(google):
     cal = make_provider(google, calendars=("nope@group.calendar.google.com",)).calendar()
-    with pytest.raises(ProviderError, match="calendar 'nope@group.calendar.google.com' not"):
+    with pytest.raises(ProviderError, match=r"calendar 'nope@group\.calendar\.google\.com' not"):
         cal.changes(WINDOW, None)
 
 

@@ -156,3 +156,17 @@ def test_the_fake_enforces_gmail_scopes(google):
     with pytest.raises(ProviderError, match="403"):
         metadata.call(metadata.gmail.users().drafts().get(userId="me", id=ref.provider_id),
                       "drafts.get")
+
+
+def test_a_draft_sent_from_another_thread_is_found_in_history(google):
+    box = make_provider(google, scopes=TRACKING, track_sent=True).mailbox()
+    ref = box.create_draft("k", note("k"))
+    other = box.create_draft("other", note("other", "bob@acme.com"))
+    assert box.draft_states({"k": ref})["k"].state is MailboxState.OPEN
+    # Between two polls: the subject edit moves the draft, then the user sends it.
+    google.user_edit_draft(ref.provider_id, subject="Thanks again", new_thread=True)
+    google.user_send_draft(ref.provider_id)
+    google.user_send_draft(other.provider_id)
+    status = box.draft_states({"k": ref})["k"]
+    assert status.state is MailboxState.SENT and status.sent_at is not None
+    assert google.calls(path="/history$")

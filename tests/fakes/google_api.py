@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 Answer = tuple[int, Any]
 _CAL_EVENTS = re.compile(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$")
-_GMAIL = re.compile(r"^/gmail/v1/users/([^/]+)/(profile|drafts|threads|history)(?:/([^/]+))?$")
+_GMAIL = re.compile(
+    r"^/gmail/v1/users/([^/]+)/(profile|drafts|threads|messages|history)(?:/([^/]+))?$")
 
 
 def make_handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
@@ -279,7 +280,8 @@ def gmail(fake: FakeGoogle, scopes: frozenset[str], method: str, what: str, item
     """users.getProfile, users.drafts.*, users.threads.get, users.history.list."""
     box = fake.mailbox
     fmt = _one(query, "format") or "full"
-    if fmt in ("full", "raw") and METADATA in scopes and what in ("drafts", "threads") \
+    if fmt in ("full", "raw") and METADATA in scopes and what in ("drafts", "threads",
+                                                                  "messages") \
             and item and method == "GET":
         raise ApiError(403, "forbidden", f"Metadata scope doesn't allow format {fmt.upper()}")
     headers = query.get("metadataHeaders")
@@ -314,6 +316,11 @@ def gmail(fake: FakeGoogle, scopes: frozenset[str], method: str, what: str, item
                 raise ApiError(404, "notFound", "Requested entity was not found.")
             return 200, {"id": item, "historyId": str(box.history_id),
                          "messages": [box.messages[m].resource(fmt, headers) for m in ids]}, {}
+        if what == "messages" and item is not None and method == "GET":
+            _need(scopes, _MAIL_READ)
+            if item not in box.messages:
+                raise ApiError(404, "notFound", "Requested entity was not found.")
+            return 200, box.messages[item].resource(fmt, headers), {}
         if what == "history" and method == "GET":
             _need(scopes, _MAIL_READ)
             return 200, _history(fake, query), {}

@@ -145,6 +145,11 @@ class StoredCredentials:
             self._saved_token = self._creds.token
         return self._creds
 
+    def forget(self) -> None:
+        """Drop the loaded credentials: the next request reads the store again."""
+        self._creds = None
+        self._saved_token = None
+
     def granted_scopes(self) -> list[str] | None:
         """The scopes the stored credentials carry, if they say."""
         creds = self.load()

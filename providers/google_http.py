@@ -114,6 +114,11 @@ class GoogleApi:
                 return result
             except Exception as err:
                 mapped, retry = self.map_error(err, what, idempotent)
+                if isinstance(mapped, AuthExpired):
+                    # `afterword auth` may store new credentials while the daemon runs:
+                    # read them again next time instead of reusing the refused ones.
+                    self.creds.forget()
+                    self._calendar = self._gmail = None
                 if not retry or attempt == self.attempts:
                     raise mapped from err
                 wait = self._backoff(attempt, mapped)

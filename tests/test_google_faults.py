@@ -106,3 +106,15 @@ def test_check_reports_missing_scopes(google):
     provider = make_provider(google, scopes=[CAL_EVENTS_RO], track_sent=True)
     (problem,) = provider.check()
     assert "gmail.compose" in problem and "gmail.metadata" in problem
+
+
+def test_a_running_daemon_picks_up_a_new_sign_in(google, memory_keyring):
+    one_event(google)
+    provider = make_provider(google)
+    google.revoke_all()
+    with pytest.raises(AuthExpired):
+        provider.calendar().changes(WINDOW, None)
+    # `afterword auth personal` in another process stores fresh credentials.
+    memory_keyring.set_password("afterword", "personal",
+                                json.dumps(google.credentials([CAL_EVENTS_RO, COMPOSE])))
+    assert len(provider.calendar().changes(WINDOW, None).events) == 1

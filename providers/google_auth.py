@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import sys
 import threading
 import webbrowser
 from datetime import UTC, datetime
@@ -221,6 +222,9 @@ def _sign_in(account: AccountConfig, wanted: list[str], options: AuthOptions) ->
     except (ValueError, KeyError, OSError) as err:
         raise UsageError(f"{account.client_secrets}: not a Desktop OAuth client file "
                          f"({err})") from None
+    if flow.client_type != "installed":
+        raise UsageError(f"{account.client_secrets}: a '{flow.client_type}' OAuth client; "
+                         "create one of type \"Desktop app\" (see README, \"Google\")")
     listener = _RedirectListener(options.port)
     try:
         flow.redirect_uri = f"http://127.0.0.1:{listener.port}/"
@@ -229,6 +233,7 @@ def _sign_in(account: AccountConfig, wanted: list[str], options: AuthOptions) ->
         options.say(f"Waiting for Google's redirect on 127.0.0.1:{listener.port} (from "
                     f"another machine: ssh -L {listener.port}:127.0.0.1:{listener.port} "
                     "this-host).")
+        sys.stdout.flush()  # the address must show even when stdout is a pipe
         if options.open_browser:
             webbrowser.open(url, new=1)
         answer = listener.wait(options)

@@ -5,7 +5,9 @@ for every configured calendar and keeps each calendar's `nextSyncToken` (last pa
 Later reads send the sync token alone: an idle cycle is one small request per calendar.
 The tokens and the span they were made for live in the one cursor string we return.
 A token is frozen to its span, so the whole window is read again at least daily, when the
-window outgrows the span, and when Google answers 410 (fullSyncRequired).
+window outgrows the span, and when Google answers 410 (fullSyncRequired). An unchanged
+event that slides into the far end of the window is therefore seen within a day, long
+before it can be due for a note (notes concern interviews that already ended).
 """
 
 from __future__ import annotations

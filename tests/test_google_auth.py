@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import threading
 import urllib.request
 from datetime import timedelta
@@ -13,7 +15,7 @@ import pytest
 from afterword.daemon.errors import AfterwordError, InputError, UsageError
 from afterword.providers.base import AuthOptions, Window
 
-from tests.conftest import run_cli
+from tests.conftest import AFTERWORD, run_cli
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE, FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, NOW, google, interview, make_provider
 
@@ -175,3 +177,48 @@ def test_cli_without_a_keyring_names_the_file_backend(google, tmp_path):
                      env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     assert result.returncode == 1
     assert '[secrets] backend = "file"' in result.stderr
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ("{", "not a Desktop OAuth client file"),
+    (json.dumps({"web": {"client_id": "x", "client_secret": "y", "auth_uri": "a",
+                         "token_uri": "t"}}), "'web' OAuth client"),
+])
+def test_sign_in_rejects_a_wrong_client_file(google, tmp_path, content, problem):
+    path = tmp_path / "client.json"
+    path.write_text(content)
+    provider = make_provider(google, seed=False, client_secrets=path)
+    with pytest.raises(UsageError, match=problem):
+        provider.authorize(AuthOptions(open_browser=False))
+
+
+def test_cli_headless_sign_in_by_pasting(google, tmp_path):
+    """`afterword auth personal --no-browser` on a host no browser can reach."""
+    config = google_config(tmp_path, google)
+    text = config.read_text().replace(
+        'provider = "google"\n', f'provider = "google"\nclient_secrets = '
+        f'"{client_file(google, tmp_path)}"\n', 1)
+    config.write_text(text)
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+           "OAUTHLIB_INSECURE_TRANSPORT": "1"}
+    proc = subprocess.Popen([AFTERWORD, "auth", "personal", "--no-browser", "--config",
+                             str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        url = None
+        while url is None:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            found = re.search(r"(http://\S+/o/oauth2/auth\S+)", line)
+            url = found[1] if found else None
+        proc.stdin.write(google.approve(url) + "\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "signed in" in out
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.returncode == 0, result.stderr

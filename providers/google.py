@@ -10,9 +10,11 @@ Test seams (ProviderContext.extra): "google_timeout" (seconds per request),
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
+from afterword.daemon.errors import AuthExpired, ProviderError
 from afterword.providers.base import AuthOptions, CalendarSource, DraftMailbox, Provider
 from afterword.providers.google_auth import (
     StoredCredentials,
@@ -23,6 +25,8 @@ from afterword.providers.google_auth import (
 from afterword.providers.google_calendar import GoogleCalendar
 from afterword.providers.google_http import GoogleApi
 from afterword.providers.google_mail import GmailDrafts
+
+log = logging.getLogger(__name__)
 
 
 class GoogleProvider(Provider):
@@ -67,8 +71,15 @@ class GoogleProvider(Provider):
         if self.account.address:
             return self.account.address
         if self._address is None:
-            profile = self.api.call(self.api.gmail.users().getProfile(
-                userId="me", fields="emailAddress"), "users.getProfile")
+            try:
+                profile = self.api.call(self.api.gmail.users().getProfile(
+                    userId="me", fields="emailAddress"), "users.getProfile")
+            except AuthExpired:
+                raise
+            except ProviderError as err:
+                # Cosmetic: Gmail puts the account's address in From when it is missing.
+                log.info("account %s: no address from Gmail (%s)", self.account.name, err)
+                return None
             self._address = str(profile.get("emailAddress") or "")
         return self._address or None
 

@@ -188,3 +188,20 @@ def test_the_fake_is_as_strict_as_google(google):
     with pytest.raises(ProviderError, match="HTTP 400"):
         api.call(api.calendar.events().list(
             calendarId="primary", syncToken=first["nextSyncToken"]), "events.list")
+
+
+def test_a_cancelled_occurrence_of_a_series_is_removed_alone(google):
+    base = "weekly1"
+    made = [google.put_event({**interview("Interview loop", NOW + timedelta(days=d),
+                                          [("Jane Doe", "jane@acme.com")]),
+                              "id": f"{base}_{(NOW + timedelta(days=d)):%Y%m%dT%H%M%SZ}",
+                              "recurringEventId": base,
+                              "originalStartTime": {"dateTime": (NOW + timedelta(days=d))
+                                                    .isoformat()}}) for d in (0, 7)]
+    cal = make_provider(google).calendar()
+    first = cal.changes(WINDOW, None)
+    assert {e.series_id for e in first.events} == {base}
+    assert len({e.id for e in first.events}) == 2
+    google.delete_event(made[1]["id"])
+    changes = cal.changes(WINDOW, first.cursor)
+    assert changes.removed == (made[1]["id"],) and changes.events == ()

@@ -8,6 +8,9 @@ sync tokens refuse window parameters (400) and expire (410 fullSyncRequired), th
 incremental results carry cancelled tombstones and are not limited to the first window,
 `fields` masks trim answers. The user can edit, send (web UI) and delete drafts. Faults
 come on demand. Every request is recorded (method, path, query, status, bytes).
+
+Recurring series are seeded as their instances (what `singleEvents=true` returns, ids
+`<base>_<YYYYMMDDTHHMMSSZ>` with `recurringEventId`); the fake does not expand RRULEs.
 """
 
 from __future__ import annotations
@@ -160,7 +163,7 @@ class FakeGoogle:
             self.seq += 1
             event = {"kind": "calendar#event", "status": "confirmed", "id": new_id(),
                      "iCalUID": "", "etag": f'"{self.seq}"', **event,
-                     "updated": f"{datetime.now().isoformat()}Z"}
+                     "updated": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
             if not event["iCalUID"]:
                 event["iCalUID"] = f"{event.get('recurringEventId', event['id'])}@google.com"
             self.calendar(cal_id).put(event, self.seq)

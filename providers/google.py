@@ -4,7 +4,7 @@ Least privilege: calendar.events.readonly + gmail.compose (+ gmail.metadata only
 `track_sent`). The client libraries are imported on first use, from this package only;
 `endpoint` is the root under which calendar/v3/ and gmail/v1/ are served.
 
-Test seams (ProviderContext.extra): "google_timeout" (seconds per request),
+Test seams (ProviderContext.extra): "google_timeout" (seconds, overrides `timeout`),
 "google_page_size" (events per page), "google_sleep" (the backoff sleeper).
 """
 
@@ -46,7 +46,8 @@ class GoogleProvider(Provider):
             self._api = GoogleApi(
                 self.account.name, self.account.endpoint,
                 StoredCredentials(self.account.name, self.context.secrets),
-                timeout=float(extra.get("google_timeout", 60.0)),
+                timeout=float(extra.get("google_timeout",
+                                        self.account.timeout.total_seconds())),
                 sleep=sleep)
         return self._api
 

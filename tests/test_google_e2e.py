@@ -19,7 +19,7 @@ KEY = "X-Afterword-Key"
 
 
 def setup(tmp_path: Path, xdg: dict[str, Path], fake: FakeGoogle, *, track_sent: bool = False,
-          with_local: bool = False) -> Path:
+          with_local: bool = False, timeout: str = "60s") -> Path:
     """A config with a Google account on the fake (file backend) and its credentials."""
     scopes = [*DEFAULT_SCOPES, METADATA] if track_sent else DEFAULT_SCOPES
     FileSecrets(xdg["state"] / "afterword" / "credentials.json").set(
@@ -38,7 +38,7 @@ def setup(tmp_path: Path, xdg: dict[str, Path], fake: FakeGoogle, *, track_sent:
         '[me]\nname = "Alex Rivera"\nemails = ["alex@example.com"]\n'
         'timezone = "Europe/Berlin"\nsignature = "Alex"\n\n'
         f'[[accounts]]\nname = "personal"\nprovider = "google"\nendpoint = "{fake.url}"\n'
-        f'track_sent = {"true" if track_sent else "false"}\n\n{local}'
+        f'track_sent = {"true" if track_sent else "false"}\ntimeout = "{timeout}"\n\n{local}'
         '[reminders]\nchannels = []\n\n[secrets]\nbackend = "file"\n')
     return path
 
@@ -169,3 +169,17 @@ def test_a_revoked_grant_needs_reauth_while_others_keep_working(google, tmp_path
     assert [d["recipient"] for d in data["drafts"]] == ["peter@initech.com"]
     table = run_cli("status", "--config", str(config)).stdout
     assert "afterword auth personal" in table
+
+
+@pytest.mark.parametrize("path", ["/drafts$", "/events$"])
+def test_answers_slower_than_the_timeout(google, tmp_path, xdg, path):
+    """The fake stores the draft, then answers after the client gave up."""
+    config = setup(tmp_path, xdg, google, timeout="1s")
+    panel(google)
+    google.fault("slow", path=path, method="POST" if "drafts" in path else "GET",
+                 delay=2.5)
+    first = run(config)
+    assert first.returncode == 0, first.stderr
+    recipients = sorted(m["To"].addresses[0].addr_spec for m in google.drafts().values())
+    assert recipients == ["bob@acme.com", "jane@acme.com"]
+    assert len(google.calls("POST", "/drafts$")) == 2

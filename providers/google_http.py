@@ -17,7 +17,7 @@ from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
+from afterword.daemon.errors import AfterwordError, AuthExpired, ProviderError, TransientError
 
 if TYPE_CHECKING:
     from afterword.providers.google_auth import StoredCredentials
@@ -107,11 +107,8 @@ class GoogleApi:
                     result = request.execute(http=http, num_retries=0)
                 finally:
                     self.creds.save_if_refreshed()
-                if not isinstance(result, dict):
-                    # googleapiclient hands back the raw body when a 200 is not JSON.
-                    raise TransientError(f"{what}: Google answered with something that is "
-                                         "not JSON")
-                return result
+            except AfterwordError:
+                raise  # ours already (no credentials, no keyring): nothing to map
             except Exception as err:
                 mapped, retry = self.map_error(err, what, idempotent)
                 if isinstance(mapped, AuthExpired):
@@ -121,11 +118,20 @@ class GoogleApi:
                     self._calendar = self._gmail = None
                 if not retry or attempt == self.attempts:
                     raise mapped from err
-                wait = self._backoff(attempt, mapped)
-                if wait > _MAX_WAIT:
-                    raise mapped from err
-                log.info("%s: %s; retrying in %.1fs", what, mapped, wait)
-                self.sleep(wait)
+            else:
+                if isinstance(result, dict):
+                    return result
+                # googleapiclient hands back the raw body when a 200 is not JSON; a write
+                # may still have happened (a proxy mangled the answer).
+                mapped = Ambiguous(f"{what}: Google answered with something that is not "
+                                   "JSON")
+                if not idempotent or attempt == self.attempts:
+                    raise mapped
+            wait = self._backoff(attempt, mapped)
+            if wait > _MAX_WAIT:
+                raise mapped
+            log.info("%s: %s; retrying in %.1fs", what, mapped, wait)
+            self.sleep(wait)
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -141,8 +147,6 @@ class GoogleApi:
         from google.auth import exceptions as auth_errors
         from googleapiclient.errors import HttpError
 
-        if isinstance(err, TransientError):
-            return err, idempotent
         if isinstance(err, auth_errors.RefreshError):
             # invalid_grant: revoked, expired (Testing apps: 7 days), or password changed.
             text = str(err.args[0]) if err.args else str(err)

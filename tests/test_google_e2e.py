@@ -116,6 +116,7 @@ def test_an_idle_cycle_costs_one_request_per_calendar_and_mailbox(google, tmp_pa
     {"kind": "status", "status": 503},
     {"kind": "status", "status": 429, "retry_after": "1"},
     {"kind": "drop"},
+    {"kind": "malformed"},
 ])
 def test_no_duplicate_after_a_fault_on_create(google, tmp_path, xdg, fault):
     config = setup(tmp_path, xdg, google)

@@ -230,9 +230,10 @@ def _sign_in(account: AccountConfig, wanted: list[str], options: AuthOptions) ->
         flow.redirect_uri = f"http://127.0.0.1:{listener.port}/"
         url, _state = flow.authorization_url(access_type="offline", prompt="consent")
         options.say(f"Open this address in a browser and allow Afterword:\n\n    {url}\n")
-        options.say(f"Waiting for Google's redirect on 127.0.0.1:{listener.port} (from "
-                    f"another machine: ssh -L {listener.port}:127.0.0.1:{listener.port} "
-                    "this-host).")
+        tunnel = f"ssh -L {listener.port}:127.0.0.1:{listener.port} this-host"
+        options.say(f"Waiting for Google's redirect on 127.0.0.1:{listener.port} (browser on "
+                    f"another machine: {tunnel}"
+                    + ("" if options.port else "; --port N picks a fixed port") + ").")
         sys.stdout.flush()  # the address must show even when stdout is a pipe
         if options.open_browser:
             webbrowser.open(url, new=1)

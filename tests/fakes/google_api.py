@@ -26,7 +26,7 @@ from tests.fakes.google import (
     drop,
     json_body,
 )
-from tests.fakes.google_data import new_id
+from tests.fakes.google_data import new_id, parse_fields
 
 if TYPE_CHECKING:
     from tests.fakes.google import FakeGoogle
@@ -76,6 +76,13 @@ def make_handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
                 self.send(rec, 200, b'{"kind": "truncated", "items": [', "application/json")
                 return
             try:
+                fields = (query.get("fields") or [None])[0]
+                if fields:
+                    try:
+                        parse_fields(fields)
+                    except ValueError as err:
+                        raise ApiError(400, "invalidParameter",
+                                       f"Invalid field selection: {err}") from None
                 status, payload, extra = route(fake, method, parts.path, query, body,
                                                self.headers.get("Authorization"))
             except ApiError as err:

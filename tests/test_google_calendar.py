@@ -205,3 +205,13 @@ def test_a_cancelled_occurrence_of_a_series_is_removed_alone(google):
     google.delete_event(made[1]["id"])
     changes = cal.changes(WINDOW, first.cursor)
     assert changes.removed == (made[1]["id"],) and changes.events == ()
+
+
+def test_fields_masks_keep_unneeded_payload_off_the_wire(google):
+    google.put_event({**interview("Interview", NOW, [("Jane Doe", "jane@acme.com")]),
+                      "attachments": [{"fileUrl": "https://drive/" + "x" * 20000}],
+                      "reminders": {"useDefault": True}, "creator": {"email": "a@b.c"}})
+    events = make_provider(google).calendar().changes(WINDOW, None).events
+    assert len(events) == 1
+    (call,) = google.calls("GET", "/events$")
+    assert call.bytes_out < 2000  # the attachment (20 kB) stayed at Google

@@ -87,7 +87,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
     try:
         provider = app.cycle.provider(app.config.account(args.account))
         message = provider.authorize(AuthOptions(
-            open_browser=not args.no_browser, from_file=args.from_file))
+            open_browser=not args.no_browser, from_file=args.from_file, port=args.port))
         app.store.clear_account_error(args.account)
     finally:
         app.close()
@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="never open a browser; print the URL to open elsewhere")
     p.add_argument("--from-file", metavar="FILE",
                    help="import credentials made elsewhere instead of signing in")
+    p.add_argument("--port", type=int, default=0, metavar="N",
+                   help="loopback port for the sign-in redirect (fixed, for ssh -L; "
+                        "default: any free port)")
     p.set_defaults(func=cmd_auth)
 
     p = sub.add_parser("preview", parents=[common],

@@ -55,6 +55,7 @@ class AccountConfig:
     client_secrets: Path | None = None
     endpoint: str = "https://www.googleapis.com/"
     track_sent: bool = False
+    timeout: timedelta = timedelta(seconds=60)  # per request, before it counts as failed
     # microsoft
     client_id: str = ""
     authority: str = "https://login.microsoftonline.com/common"
@@ -67,7 +68,7 @@ class AccountConfig:
 
 # Which account keys each provider accepts (beyond name, provider, address).
 PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
-    "google": ("calendars", "client_secrets", "endpoint", "track_sent"),
+    "google": ("calendars", "client_secrets", "endpoint", "track_sent", "timeout"),
     "microsoft": ("client_id", "authority", "graph_endpoint", "calendars", "flag_drafts"),
     "local": ("calendar", "maildir"),
 }
@@ -287,6 +288,7 @@ def _read_account(t: _Table) -> AccountConfig:
         "client_secrets": lambda: t.path("client_secrets"),
         "endpoint": lambda: t.url("endpoint", defaults.endpoint, trailing_slash=True),
         "track_sent": lambda: t.boolean("track_sent", False),
+        "timeout": lambda: t.duration("timeout", defaults.timeout, timedelta(seconds=1)),
         "client_id": lambda: t.string("client_id", "", required=True),
         "authority": lambda: t.url("authority", defaults.authority, https=True),
         "graph_endpoint": lambda: t.url("graph_endpoint", defaults.graph_endpoint).rstrip("/"),

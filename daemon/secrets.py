@@ -24,10 +24,11 @@ class KeyringSecrets:
 
     def _keyring(self):  # type: ignore[no-untyped-def]
         import keyring
-        from keyring.backends import fail
+        from keyring.backends import fail, null
 
         backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring):
+        # The null keyring "stores" by forgetting: as unusable as none at all.
+        if isinstance(backend, (fail.Keyring, null.Keyring)):
             raise SecretsUnavailable(f"no usable keyring on this machine; {_HEADLESS_HINT}")
         return keyring
 

@@ -142,6 +142,7 @@ class AuthOptions:
     from_file: str | None = None
     prompt: Callable[[str], str] = input
     say: Callable[[str], None] = print
+    port: int = 0  # loopback port for the OAuth redirect (0: any free one)
 
 
 class Provider(ABC):

@@ -212,12 +212,18 @@ def test_check_reports_missing_credentials_and_a_broken_secrets_file(
         f'maildir = "{tmp_path}/Mail"\n\n'
         '[[accounts]]\nname = "work"\nprovider = "google"\n\n'
         '[[accounts]]\nname = "office"\nprovider = "microsoft"\nclient_id = "abc"\n')
-    config = local_config(tmp_path, accounts=accounts)
+    config = local_config(tmp_path, accounts=accounts, extra='[secrets]\nbackend = "file"\n')
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 1
     assert "account local: calendar not found" in result.stdout
     assert "account work: not signed in; run `afterword auth work`" in result.stdout
     assert "account office: not signed in; run `afterword auth office`" in result.stdout
+
+    # With the keyring backend and no usable keyring, check names the way out.
+    config = local_config(tmp_path, accounts=accounts)
+    result = run_cli("check", "--config", str(config))
+    assert result.returncode == 1
+    assert 'no usable keyring' in result.stdout and 'backend = "file"' in result.stdout
 
     state = xdg["state"] / "afterword"
     state.mkdir(parents=True, exist_ok=True)

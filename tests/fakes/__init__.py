@@ -1,1 +1,1 @@
-"""Loopback fakes of outside services used by the tests."""
+"""Loopback fakes of outside services (they speak the real protocols and record requests)."""

@@ -173,7 +173,7 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        decision = detect.decide(event, self.config.detect)
+        decision = detect.decide(event, self.config.detect, self.my_emails(account))
         if not decision.is_interview:
             self.store.forget_interview(account.name, event.id, now)
             return
@@ -182,6 +182,7 @@ class Cycle:
             self.config.recipients,
             self.my_emails(account),
             manual=self.store.manual_interviewers(account.name, event.id),
+            title_patterns=self.config.detect.title_patterns,
         )
         interview = people.build_interview(event, extraction, decision.reason)
         before = self.store.interview(account.name, event.id)

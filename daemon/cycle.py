@@ -173,7 +173,8 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        decision = detect.decide(event, self.config.detect, self.my_emails(account))
+        decision = detect.decide(event, self.config.detect, self.my_emails(account),
+                                 self.config.recipients)
         if not decision.is_interview:
             self.store.forget_interview(account.name, event.id, now)
             return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from afterword.daemon import addresses, description
-from afterword.daemon.config import DetectConfig
+from afterword.daemon.config import DetectConfig, RecipientsConfig
 from afterword.daemon.model import CalendarEvent, EventStatus, Response
 
 _YES = {"1", "true", "yes", "y", "on", "interview"}
@@ -50,9 +50,14 @@ def _hashtags(tags: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def decide(event: CalendarEvent, rules: DetectConfig,
-           my_emails: tuple[str, ...] | list[str] = ()) -> Decision:
-    """Decide whether `event` is an interview; the reason names the rule or the skip."""
+           my_emails: tuple[str, ...] | list[str] = (),
+           recipients: RecipientsConfig | None = None) -> Decision:
+    """Decide whether `event` is an interview; the reason names the rule or the skip.
+
+    `my_emails` and `recipients` (for its group/no-reply list) tell who else is there.
+    """
     mine = addresses.my_addresses(my_emails)
+    groups = (recipients or RecipientsConfig()).group_addresses
     if event.status is EventStatus.CANCELLED:
         return Decision(False, "skipped: the event is cancelled", "cancelled")
     if _declined(event, mine):
@@ -62,7 +67,7 @@ def decide(event: CalendarEvent, rules: DetectConfig,
         return Decision(False, f"skipped: marked not an interview (private property "
                                f"{rules.private_property!r})", "property_no")
     if marker is True:
-        return _with_people(event, mine, Decision(
+        return _with_people(event, mine, groups, Decision(
             True, f"private property {rules.private_property!r}", "property"))
     if event.event_type in rules.skip_event_types:
         return Decision(False, f"skipped: a {event.event_type} event, not a meeting",
@@ -79,7 +84,7 @@ def decide(event: CalendarEvent, rules: DetectConfig,
     if matched is None:
         return Decision(False, "not an interview: no keyword, pattern, hashtag, category or "
                                "colour matched", "no_match")
-    return _with_people(event, mine, matched)
+    return _with_people(event, mine, groups, matched)
 
 
 def _declined(event: CalendarEvent, mine: frozenset[str]) -> bool:
@@ -129,14 +134,24 @@ def _match(event: CalendarEvent, rules: DetectConfig) -> Decision | None:
     return None
 
 
-def _with_people(event: CalendarEvent, mine: frozenset[str], decision: Decision) -> Decision:
-    """An interview needs someone else: a guest, a hidden guest list, or a named panel."""
+def _with_people(event: CalendarEvent, mine: frozenset[str], groups: tuple[str, ...],
+                 decision: Decision) -> Decision:
+    """An interview needs someone else: a guest, a hidden guest list, or a named panel.
+
+    A shared recruiting mailbox counts (someone is behind it: names needed); rooms,
+    groups and robots do not.
+    """
     if event.attendees_hidden:
         return decision
     others = [a for a in (*event.attendees, *((event.organizer,) if event.organizer else ()))
               if not addresses.is_me(a, mine) and not addresses.is_room(a)
-              and (a.email or a.name)]
+              and (a.email or a.name) and not _robot(a.email or "", groups)]
     if others or description.parse(event.description).people:
         return decision
     return Decision(False, f"skipped: no one else is invited ({decision.reason} matched)",
                     "no_one_else")
+
+
+def _robot(email: str, groups: tuple[str, ...]) -> bool:
+    return bool(email) and (addresses.is_calendar_address(email)
+                            or addresses.local_matches(email, groups, suffix=True) is not None)

@@ -70,7 +70,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
     ]
-    decision = detect.decide(event, config.detect, mine)
+    decision = detect.decide(event, config.detect, mine, config.recipients)
     verdict = "an interview" if decision.is_interview else "not an interview"
     lines.append(f"decision: {verdict}: {decision.reason}")
     extraction = people.extract(

@@ -100,6 +100,10 @@ def _parse(name: str, needs_check: bool) -> PersonName:
     greeting = nickname or first
     if title and not last:
         title = ""  # "Dr. Jane" has nothing to put after the title
+    if needs_check and len(greeting.rstrip(".")) == 1:
+        # r.chen@ → "R. Chen": an initial is no way to greet anyone.
+        display = " ".join(p for p in (greeting.rstrip(".") + ".", middle, last) if p)
+        greeting = ""
     return PersonName(display=display.strip() or name, first=greeting, last=last, title=title,
                       needs_check=needs_check)
 

@@ -27,6 +27,10 @@ __all__ = ["Extraction", "Verdict", "build_interview", "extract", "interviewer_f
            "normalise_address"]
 
 
+# Drop reasons that follow an address wherever it appears in the invite.
+_STICKY = ("you", "a room or resource", "declined")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One attendee (or a person named in the description) and whether they get a note."""
@@ -66,8 +70,20 @@ def extract(
     seen: set[str] = set()
     shared_domains: list[str] = []  # recruiting@acme.com still says "Acme"
 
-    for attendee in _everyone(event):
-        reason = drop_reason(attendee, rules, mine)
+    everyone = _everyone(event)
+    # An address that is you, a room or declined anywhere in the invite is so everywhere:
+    # a guest listed twice must not slip through on its second entry.
+    tainted = {normalise_address(a.email): r for a in everyone if a.email
+               and (r := drop_reason(a, rules, mine)) in _STICKY}
+
+    def reason_for(guest: Attendee) -> str | None:
+        reason = drop_reason(guest, rules, mine)
+        if reason is None and guest.email:
+            return tainted.get(normalise_address(guest.email))
+        return reason
+
+    for attendee in everyone:
+        reason = reason_for(attendee)
         match = _take_match(listed, attendee)
         if reason is None and attendee.email and normalise_address(attendee.email) in seen:
             reason = "listed twice"
@@ -92,7 +108,7 @@ def extract(
         # or as "address needed".
         stand_in = Attendee(email=person.email, name=person.name or None)
         if person.email:
-            reason = drop_reason(stand_in, rules, mine)
+            reason = reason_for(stand_in)
             if reason is None and normalise_address(person.email) in seen:
                 reason = "listed twice"
             if reason is None:

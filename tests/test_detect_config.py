@@ -32,7 +32,7 @@ def test_new_keys(tmp_path: Path) -> None:
 hashtags = ["jobhunt", "#interview"]
 private_property = "isInterview"
 skip_event_types = ["focusTime"]
-title_patterns = ['^(?P<role>.+) loop \\\\((?P<company>[^)]+)\\\\)$']
+title_patterns = ['^(?P<role>.+) loop \\((?P<company>[^)]+)\\)$']
 [recipients]
 shared_mailboxes = ["jobs-desk", "Talent@Acme.com"]
 group_addresses = ["robot"]

@@ -71,8 +71,9 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         + (", all day" if event.all_day else ""),
     ]
     decision = detect.decide(event, config.detect, mine, config.recipients)
-    verdict = "an interview" if decision.is_interview else "not an interview"
-    lines.append(f"decision: {verdict}: {decision.reason}")
+    # A skip's reason already says "skipped: ..." or "not an interview: ...".
+    lines.append(f"decision: an interview: {decision.reason}" if decision.is_interview
+                 else f"decision: {decision.reason}")
     extraction = people.extract(
         event, config.recipients, mine,
         manual=cycle.store.manual_interviewers(account.name, event.id),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from afterword.daemon import config
 from afterword.daemon.errors import ConfigError
 
@@ -62,6 +61,6 @@ def test_bad_patterns_are_reported_with_their_key(tmp_path: Path) -> None:
 
 
 def test_unknown_key_gets_a_suggestion(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="recipients.shared_mailbox: unknown key .*"
-                                          "did you mean 'shared_mailboxes'"):
+    with pytest.raises(ConfigError, match=r"recipients\.shared_mailbox: unknown key .*"
+                                          r"did you mean 'shared_mailboxes'"):
         load(tmp_path, '[recipients]\nshared_mailbox = ["x"]\n')

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from afterword.daemon.config import DetectConfig, RecipientsConfig
 from afterword.daemon.detect import decide
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response

@@ -6,10 +6,10 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
 from afterword.daemon import detect, people
 from afterword.daemon.compose import salutation
 from afterword.daemon.config import DetectConfig, RecipientsConfig
+
 from tests.event_fixtures import EVENTS, MY_EMAILS, load_all
 
 EXPECTED = tomllib.loads((EVENTS / "expected.toml").read_text())

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from afterword.daemon.errors import InputError
 from afterword.daemon.model import EventStatus, Response
 from afterword.providers import google_events, microsoft_events
+
 from tests.event_fixtures import EVENTS
 
 NY = ZoneInfo("America/New_York")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from afterword.daemon import company, description, people
 from afterword.daemon.compose import salutation
 from afterword.daemon.config import RecipientsConfig
@@ -17,7 +16,8 @@ START = datetime(2026, 3, 2, 15, tzinfo=UTC)
 
 
 def event(*guests: Attendee, **kw: object) -> CalendarEvent:
-    return CalendarEvent(account="a", calendar="c", id="e1", title=str(kw.pop("title", "Interview")),
+    title = str(kw.pop("title", "Interview"))
+    return CalendarEvent(account="a", calendar="c", id="e1", title=title,
                          start=START, end=START + timedelta(hours=1), attendees=guests,
                          **kw)  # type: ignore[arg-type]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from afterword.daemon import description, detect, names, people
 from afterword.daemon.addresses import normalise_address
 from afterword.daemon.config import DetectConfig, RecipientsConfig
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, InterviewStatus, Response
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 MINE = ("alex@example.com", "alex.rivera@gmail.com")
 # Ways the user's own addresses show up in invites.
@@ -33,8 +32,9 @@ address = st.one_of(
 )
 display = st.one_of(st.none(), st.text(max_size=40),
                     st.sampled_from(["Jane Doe", "Doe, Jane", "Dr. Priya Raman", "JANE DOE",
-                                     "Conf Room Rainier", "李娜", "José Álvarez", "alex@example.com",
-                                     "Board Room 2", "", "  ", "Robert \"Bob\" Smith"]))
+                                     "Conf Room Rainier", "李娜", "José Álvarez",
+                                     "alex@example.com", "Board Room 2", "", "  ",
+                                     "Robert \"Bob\" Smith"]))
 attendee = st.builds(
     Attendee,
     email=st.one_of(st.none(), address),

@@ -169,6 +169,7 @@ class Cycle:
                 if self.store.forget_interview(account.name, event_id, now):
                     log.info("account %s: interview %s was cancelled or removed",
                              account.name, event_id)
+            self.replan_stored(account, window, seen | removed, now)
             self.store.set_cursor(account.name, changes.cursor, now)
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
@@ -184,6 +185,7 @@ class Cycle:
             self.my_emails(account),
             manual=self.store.manual_interviewers(account.name, event.id),
             title_patterns=self.config.detect.title_patterns,
+            my_name=self.config.me.name,
         )
         interview = people.build_interview(event, extraction, decision.reason)
         before = self.store.interview(account.name, event.id)
@@ -192,6 +194,30 @@ class Cycle:
             log.info("account %s: interview %s (%s): %s, %d interviewer(s)", account.name,
                      event.id, decision.reason, interview.status.value,
                      len(interview.interviewers))
+
+    def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
+                      now: datetime) -> None:
+        """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
+        excluded domain) takes effect without the event changing. Pure and local: no I/O
+        beyond the state database, which is written only when the plan changed."""
+        for event_id in self.store.interview_ids_between(account.name, window.start,
+                                                         window.end) - skip:
+            before = self.store.interview(account.name, event_id)
+            event = self.store.interview_event(account.name, event_id)
+            if before is None or event is None:
+                continue
+            decision = detect.decide(event, self.config.detect, self.my_emails(account),
+                                     self.config.recipients)
+            if not decision.is_interview:
+                self.store.forget_interview(account.name, event_id, now)
+                continue
+            extraction = people.extract(
+                event, self.config.recipients, self.my_emails(account),
+                manual=self.store.manual_interviewers(account.name, event_id),
+                title_patterns=self.config.detect.title_patterns, my_name=self.config.me.name)
+            after = people.build_interview(event, extraction, decision.reason)
+            if after != before:
+                self.store.save_interview(after, event, now)
 
     # -- drafting ---------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
     extraction = people.extract(
         event, config.recipients, mine,
         manual=cycle.store.manual_interviewers(account.name, event.id),
-        title_patterns=config.detect.title_patterns)
+        title_patterns=config.detect.title_patterns, my_name=config.me.name)
     if decision.is_interview:
         lines.append(f"status: {extraction.status.value}: {extraction.why}")
         what = ", ".join(f"{k} {v}" for k, v in (("company", extraction.company),

@@ -77,7 +77,8 @@ def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> In
         extraction = people.extract(
             event, cycle.config.recipients, mine,
             manual=cycle.store.manual_interviewers(account.name, interview.event_id),
-            title_patterns=cycle.config.detect.title_patterns)
+            title_patterns=cycle.config.detect.title_patterns,
+            my_name=cycle.config.me.name)
         updated = people.build_interview(event, extraction, interview.reason)
         # save_interview resets `drafted` because the interviewers changed: due again.
         cycle.store.save_interview(updated, event, now)

@@ -59,12 +59,18 @@ def extract(
     my_emails: tuple[str, ...] | list[str],
     manual: list[tuple[str, str]] | None = None,
     title_patterns: tuple[str, ...] = (),
+    my_name: str = "",
 ) -> Extraction:
     """Interviewers of `event`: attendees minus you, rooms, declined, robots; the description's
-    named panel; and anyone added by hand. Never raises on odd input."""
+    named panel; and anyone added by hand. Never raises on odd input.
+
+    `my_name` (me.name) keeps "Interview with Alex Rivera" from making you an interviewer.
+    """
     mine = addresses.my_addresses(my_emails)
     info = description.parse(event.description)
-    listed = list(info.people)
+    listed = [p for p in info.people
+              if not (my_name and p.name and same_person(p.name, my_name, None))
+              and not (p.email and normalise_address(p.email) in mine)]
     verdicts: list[Verdict] = []
     people: list[Interviewer] = []
     seen: set[str] = set()

@@ -125,3 +125,19 @@ def test_unknown_event_and_bad_interviewers_are_one_line_errors(tmp_path: Path) 
     assert missing.stderr.startswith("afterword: no interview with id 'nope'")
     data = json.loads(run_cli("status", "--json", "--config", str(config)).stdout)
     assert data["interviews"][0]["status"] == "names_needed"
+
+
+def test_too_many_until_the_cap_is_raised(tmp_path: Path) -> None:
+    panel = [f"PARTSTAT=ACCEPTED;CN=Panel Member{i}:mailto:member{i}@acme.com" for i in range(3)]
+    (tmp_path / "calendar.ics").write_text(calendar(
+        vevent("panel", "Onsite interview", NOW - timedelta(hours=4), attendees=[ME, *panel])))
+    config = local_config(tmp_path, extra="[recipients]\nmax_per_interview = 2\n")
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    data = json.loads(run_cli("status", "--json", "--config", str(config)).stdout)
+    assert data["interviews"][0]["status"] == "too_many"
+    assert drafts(tmp_path) == []
+    config.write_text(config.read_text().replace("max_per_interview = 2",
+                                                 "max_per_interview = 3"))
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    assert sorted(d["To"] for d in drafts(tmp_path)) == [
+        f"Panel Member{i} <member{i}@acme.com>" for i in range(3)]

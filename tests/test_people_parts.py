@@ -176,3 +176,10 @@ def test_company_from_the_shared_domain() -> None:
     for free in ("gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com",
                  "proton.me"):
         assert company.from_domains([f"jane@{free}"], generic) == ""
+
+
+def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
+    invite = event(Attendee("alex@example.com", is_self=True), Attendee("recruiting@acme.com"),
+                   description="Interview with Alex Rivera and Jane Doe.")
+    found = people.extract(invite, RecipientsConfig(), MINE, my_name="Alex Rivera")
+    assert [p.name for p in found.interviewers] == ["Jane Doe"]

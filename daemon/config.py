@@ -77,7 +77,8 @@ class DetectConfig:
     """How an event is recognised as an interview."""
 
     keywords: tuple[str, ...] = ("interview", "onsite", "on-site", "phone screen",
-                                 "technical screen", "recruiter screen", "final round")
+                                 "technical screen", "recruiter screen", "screening call",
+                                 "final round")
     exclude: tuple[str, ...] = ("prep", "preparation", "mock", "practice", "debrief",
                                 "rehearsal", "interview training", "interviewer training")
     patterns: tuple[str, ...] = ()  # extra regexes on the title

@@ -60,6 +60,8 @@ _NOT_A_PERSON = {
     "q&a", "questions", "exercise", "case", "study", "lead", "staff", "senior", "principal",
     "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
 }
+_PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|hir|zir|hers|his|theirs)"
+                       r"(?:\s*/\s*\w+)?\s*")
 _SENTENCE_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bProf)(?<!\b[A-Z])"
                            r"[.!?](?:\s|$)")
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la",
@@ -95,6 +97,8 @@ class _TextExtractor(HTMLParser):
             self.skipping += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")  # table cells: "Jane Doe | Engineering Manager"
         if tag == "li":
             self.parts.append("- ")
 
@@ -105,7 +109,7 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK_TAGS and tag != "li":
+        elif tag in _BLOCK_TAGS and tag not in ("li", "tr"):  # one break between items
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
@@ -173,14 +177,18 @@ def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerso
     if rest.strip():
         for chunk in _split_outside_parens(rest):
             person = _entry(chunk)
-            if person is None:
-                # "You will meet with Jane Doe and John Smith from the platform team."
-                names = _names_in_sentence(chunk)
-                found.extend(names)
-                if not names or len(names[0].name) < len(chunk.strip(" .")):
-                    break
-            else:
+            if person is not None:
                 found.append(person)
+                continue
+            # "You will meet with Jane Doe and John Smith from the platform team."
+            names = _names_in_sentence(chunk)
+            if names:
+                found.extend(names)
+                if len(names[0].name) < len(chunk.strip(" .")):
+                    break  # prose after the name
+            elif found and not found[-1].role and _looks_like_role(chunk):
+                # "Jane Doe, Engineering Manager; John Smith, Staff Engineer"
+                found[-1] = ListedPerson(found[-1].name, _clean_role(chunk), found[-1].email)
         return found, i + 1
     i += 1
     while i < len(lines) and not lines[i].strip():
@@ -229,9 +237,14 @@ def _split_outside_parens(text: str) -> list[str]:
     return [c.strip() for c in chunks if c.strip()]
 
 
+def _looks_like_role(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 6 and not _is_name(text) and not _EMAIL.search(text)
+
+
 def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
     """One list entry: "Jane Doe (Engineering Manager) <jane@acme.com>" and variants."""
-    text = _TIME_RANGE.sub("", text, count=1).strip().strip("*_").strip()
+    text = _TIME_RANGE.sub("", text.strip().strip("|"), count=1).strip().strip("*_|").strip()
     email = None
     found = _EMAIL.search(text)
     if found:
@@ -242,9 +255,14 @@ def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
     if paren:
         role = paren.group(1).strip()
         text = (text[: paren.start()] + text[paren.end():]).strip()
+    if _PRONOUNS.fullmatch(role):
+        role = ""  # "(she/her)" is not a job title
     parts = _ROLE_SEP.split(text, maxsplit=1)
     if len(parts) == 2:
-        text, role = parts[0].strip(), role or parts[1].strip()
+        first, second = parts[0].strip(), parts[1].strip()
+        if not _is_name(first) and _is_name(second):
+            first, second = second, first  # "Engineering Manager: Jane Doe"
+        text, role = first, role or second
     elif whole_line and "," in text:
         # "Jane Doe, Engineering Manager" on its own line (a comma inside a bullet).
         head, tail = text.split(",", 1)

@@ -20,6 +20,7 @@ _FORMAL_TITLES = {"dr": "Dr.", "doctor": "Dr.", "prof": "Prof.", "professor": "P
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
 # Decorations calendars add to display names: "(Acme)", "[EXTERNAL]", "(she/her)".
 _DECORATION = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])\s*")
+_AFFILIATION = re.compile(r"\s+[|–—-]\s+")
 _LOCAL_SPLIT = re.compile(r"[._\-]+")
 
 
@@ -40,6 +41,8 @@ def clean_display(text: str | None) -> str:
         return ""
     text = _CONTROL.sub(" ", text)
     text = _DECORATION.sub(" ", text)
+    # "Jane Doe | Acme", "Doe, Jane - ACME": the company after a spaced dash or bar.
+    text = _AFFILIATION.split(text, maxsplit=1)[0]
     text = text.strip().strip("\"'“”‘’").strip()
     return " ".join(text.split())[:120]
 

@@ -183,3 +183,27 @@ def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
                    description="Interview with Alex Rivera and Jane Doe.")
     found = people.extract(invite, RecipientsConfig(), MINE, my_name="Alex Rivera")
     assert [p.name for p in found.interviewers] == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Interviewers: Jane Doe, Engineering Manager; John Smith, Staff Engineer",
+     [("Jane Doe", "Engineering Manager"), ("John Smith", "Staff Engineer")]),
+    ("Interviewers:\nJane Doe, Engineering Manager\nJohn Smith, Staff Engineer\n\nThanks",
+     [("Jane Doe", "Engineering Manager"), ("John Smith", "Staff Engineer")]),
+    ("Panel:\n- Engineering Manager: Jane Doe\n- Jane Roe (she/her) - Designer",
+     [("Jane Doe", "Engineering Manager"), ("Jane Roe", "Designer")]),
+    ("<p>Interviewers</p><table><tr><td>Jane Doe</td><td>Engineering Manager</td></tr>"
+     "<tr><td>John Smith</td><td>Staff Engineer</td></tr></table><p>Thanks</p>",
+     [("Jane Doe", "Engineering Manager"), ("John Smith", "Staff Engineer")]),
+    ("Agenda:\n10:00 - 10:45 | Jane Doe | Hiring Manager\n10:45 - 11:00 Lunch break\n"
+     "11:00am - 11:45am: Sam Park (Peer interview)\n",
+     [("Jane Doe", "Hiring Manager"), ("Sam Park", "Peer interview")]),
+])
+def test_more_description_shapes(text: str, want: list[tuple[str, str]]) -> None:
+    assert [(p.name, p.role) for p in description.parse(text).people] == want
+
+
+def test_display_names_with_an_affiliation() -> None:
+    assert parse_name("Doe, Jane - ACME").display == "Jane Doe"
+    assert parse_name("Jane Doe | Acme Corp").display == "Jane Doe"
+    assert parse_name("Mary-Kate Olsen").first == "Mary-Kate"

@@ -60,8 +60,8 @@ _NOT_A_PERSON = {
     "q&a", "questions", "exercise", "case", "study", "lead", "staff", "senior", "principal",
     "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
 }
-_PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|hir|zir|hers|his|theirs)"
-                       r"(?:\s*/\s*\w+)?\s*")
+_PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
+                       r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
 _SENTENCE_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bProf)(?<!\b[A-Z])"
                            r"[.!?](?:\s|$)")
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la",

@@ -91,6 +91,8 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.mailto: str | None = None  # <a href="mailto:..."> being read
+        self.link_start = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
@@ -99,6 +101,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
         elif tag in ("td", "th"):
             self.parts.append(" | ")  # table cells: "Jane Doe | Engineering Manager"
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href.lower().startswith("mailto:"):
+                self.mailto = href[7:].split("?", 1)[0].strip()
+                self.link_start = len(self.parts)
         if tag == "li":
             self.parts.append("- ")
 
@@ -107,6 +114,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.mailto:
+            # <a href="mailto:jane@acme.com">Jane Doe</a> → "Jane Doe <jane@acme.com>"
+            if self.mailto.lower() not in "".join(self.parts[self.link_start:]).lower():
+                self.parts.append(f" <{self.mailto}>")
+            self.mailto = None
         if tag in _SKIP_TAGS:
             self.skipping = max(0, self.skipping - 1)
         elif tag in _BLOCK_TAGS and tag not in ("li", "tr"):  # one break between items

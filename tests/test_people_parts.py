@@ -195,12 +195,20 @@ def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
     ("<p>Interviewers</p><table><tr><td>Jane Doe</td><td>Engineering Manager</td></tr>"
      "<tr><td>John Smith</td><td>Staff Engineer</td></tr></table><p>Thanks</p>",
      [("Jane Doe", "Engineering Manager"), ("John Smith", "Staff Engineer")]),
+    ('Interviewers:<br><ul><li><a href="mailto:jane@acme.com">Jane Doe</a> (EM)</li></ul>',
+     [("Jane Doe", "EM")]),
     ("Agenda:\n10:00 - 10:45 | Jane Doe | Hiring Manager\n10:45 - 11:00 Lunch break\n"
      "11:00am - 11:45am: Sam Park (Peer interview)\n",
      [("Jane Doe", "Hiring Manager"), ("Sam Park", "Peer interview")]),
 ])
 def test_more_description_shapes(text: str, want: list[tuple[str, str]]) -> None:
     assert [(p.name, p.role) for p in description.parse(text).people] == want
+
+
+def test_mailto_links_keep_their_address() -> None:
+    (person,) = description.parse('Interviewers: <a href="mailto:jane@acme.com">Jane</a> '
+                                  "(EM)").people
+    assert (person.name, person.email) == ("Jane", "jane@acme.com")
 
 
 def test_display_names_with_an_affiliation() -> None:

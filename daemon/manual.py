@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.utils import getaddresses
+from email.utils import parseaddr
 
 from afterword.daemon import people
 from afterword.daemon.addresses import normalise_address, valid
@@ -18,29 +18,39 @@ from afterword.daemon.errors import UsageError
 from afterword.daemon.model import Interview, InterviewStatus
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
+_NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
 
 
 def parse_recipient(text: str) -> tuple[str, str]:
-    """("Jane Doe", "jane@acme.com") from "Jane Doe <jane@acme.com>" or a bare address.
+    """("Jane Doe", "jane@acme.com") from "Jane Doe <jane@acme.com>", "Doe, Jane <...>" or a
+    bare address.
 
     UsageError for anything that is not exactly one plain address: control characters,
-    several addresses, a missing or malformed address.
+    several addresses, a missing or malformed address, a name with <, > or @ in it.
     """
     if _CONTROL.search(text):
         raise UsageError("the interviewer contains control characters or line breaks; "
                          "expected \"Name <address>\"")
-    pairs = [(n, a) for n, a in getaddresses([text]) if n or a]
     # One "@" in all: the stdlib parser has been fooled by crafted names before.
-    if len(pairs) != 1 or text.count("@") != 1:
+    if text.count("@") != 1:
         raise UsageError(f"expected one \"Name <address>\", got {_shown(text)}")
-    name, address = pairs[0]
-    address = address.strip()
-    if not valid(address) or address.count("@") != 1:
-        raise UsageError(f"not a valid email address in {_shown(text)}; expected "
-                         "\"Jane Doe <jane@acme.com>\"")
+    match = _NAME_ADDRESS.fullmatch(text.strip())
+    if match:
+        name = match.group("name").strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1].strip()
+        address = match.group("address").strip()
+    elif not re.search(r"[\s<>\"]", text.strip()):
+        name, address = "", text.strip()
+    else:
+        raise UsageError(f"expected one \"Name <address>\", got {_shown(text)}")
     name = " ".join(name.split())
     if any(c in name for c in "<>@\"") or len(name) > 100:
         raise UsageError(f"the name in {_shown(text)} is not a plain name")
+    # The stdlib must read the address the same way (no comments, routes or groups).
+    if not valid(address) or parseaddr(f"<{address}>")[1] != address:
+        raise UsageError(f"not a valid email address in {_shown(text)}; expected "
+                         "\"Jane Doe <jane@acme.com>\"")
     return name, address.lower()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from afterword.daemon.errors import UsageError
 from afterword.daemon.manual import parse_recipient
 

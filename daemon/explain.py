@@ -15,7 +15,7 @@ from afterword.daemon.compose import salutation
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.cycle import Cycle
 from afterword.daemon.errors import AfterwordError, UsageError
-from afterword.daemon.model import Attendee, CalendarEvent
+from afterword.daemon.model import Attendee, CalendarEvent, InterviewStatus
 from afterword.daemon.names import clean_display
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         title_patterns=config.detect.title_patterns, my_name=config.me.name)
     if decision.is_interview:
         lines.append(f"status: {extraction.status.value}: {extraction.why}")
+        if extraction.status is InterviewStatus.NAMES_NEEDED:
+            lines.append("  ask the receptionist or HR for their names, then `afterword "
+                         f"add-interviewer {event.id} \"Name <address>\"`")
         what = ", ".join(f"{k} {v}" for k, v in (("company", extraction.company),
                                                    ("role", extraction.role)) if v)
         if what:

@@ -237,7 +237,7 @@ def _status(event: CalendarEvent, people: list[Interviewer],
     if len(reachable) > rules.max_per_interview:
         return InterviewStatus.TOO_MANY, (
             f"{len(reachable)} recipients, more than recipients.max_per_interview = "
-            f"{rules.max_per_interview}: confirm first")
+            f"{rules.max_per_interview}: raise it to {len(reachable)} to draft for them all")
     if not reachable:
         if any(p.email is None for p in people):
             return InterviewStatus.NAMES_NEEDED, "interviewers named without an address"

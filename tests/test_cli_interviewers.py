@@ -58,6 +58,11 @@ def test_names_needed_then_add_interviewer_then_a_draft(tmp_path: Path) -> None:
     text = run_cli("status", "--config", str(config)).stdout
     assert "names needed" in text and event_id in text
 
+    before = run_cli("explain", event_id, "--config", str(config)).stdout.splitlines()
+    assert "status: names_needed: no identifiable interviewer" in before
+    assert ("  ask the receptionist or HR for their names, then `afterword add-interviewer "
+            f'{event_id} "Name <address>"`') in before
+
     added = run_cli("add-interviewer", event_id, "Jane Doe <Jane.Doe@acme.com>",
                     "--config", str(config))
     assert added.returncode == 0, added.stderr

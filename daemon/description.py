@@ -59,6 +59,7 @@ _NOT_A_PERSON = {
     "behavioral", "behavioural", "technical", "culture", "values", "debrief", "chat", "sync",
     "q&a", "questions", "exercise", "case", "study", "lead", "staff", "senior", "principal",
     "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
+    "room", "conf", "conference", "building", "bldg", "floor", "lobby", "reception", "hq",
 }
 _PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
                        r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
@@ -249,9 +250,20 @@ def _split_outside_parens(text: str) -> list[str]:
     return [c.strip() for c in chunks if c.strip()]
 
 
+_ROLE_WORDS = {
+    "manager", "engineer", "engineering", "director", "lead", "head", "recruiter", "designer",
+    "scientist", "analyst", "developer", "architect", "officer", "president", "vp", "ceo",
+    "cto", "cfo", "coo", "cpo", "founder", "co-founder", "partner", "principal", "staff",
+    "senior", "product", "pm", "em", "hr", "sales", "marketing", "consultant", "specialist",
+    "coordinator", "owner", "researcher", "professor", "research", "team", "chief", "sre",
+    "devops", "qa", "ux", "ui", "data", "software", "hiring", "talent", "people", "operations",
+}
+
+
 def _looks_like_role(text: str) -> bool:
-    words = text.split()
-    return 0 < len(words) <= 6 and not _is_name(text) and not _EMAIL.search(text)
+    words = [w.strip(",.()").lower() for w in text.split()]
+    return (0 < len(words) <= 6 and not _EMAIL.search(text)
+            and any(w in _ROLE_WORDS for w in words))
 
 
 def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:

@@ -148,6 +148,11 @@ def same_person(listed: str, display: str | None, email: str | None) -> bool:
         if len(tokens) >= 2 and set(have_parsed.split()) and set(have_parsed.split()) <= set(
                 tokens):
             return True
+        # "J. Smith" vs "John Smith": an initial and the same last name
+        parts = have_parsed.split()
+        if (len(tokens) == 2 and len(tokens[0]) == 1 and len(parts) >= 2
+                and parts[-1] == tokens[-1] and parts[0].startswith(tokens[0])):
+            return True
     if email:
         local = fold(email.split("@", 1)[0].split("+", 1)[0].replace(".", " ")
                      .replace("_", " ").replace("-", " "))

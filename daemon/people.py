@@ -216,7 +216,7 @@ def _take_match(listed: list[ListedPerson], attendee: Attendee) -> ListedPerson 
 def _merge(person: Interviewer, listed: ListedPerson) -> Interviewer:
     """An attendee matched to a description entry: the role, and the better name."""
     role = listed.role or person.role
-    if listed.name and (person.needs_check or ("." in listed.name.split()[0]
+    if listed.name and (person.needs_check or (parse_name(listed.name).title
                                                and not person.title)):
         # The description's name beats a guess from the address, and carries "Dr.".
         named = interviewer_from(listed.name, person.email or "", source=person.source)

@@ -215,3 +215,12 @@ def test_display_names_with_an_affiliation() -> None:
     assert parse_name("Doe, Jane - ACME").display == "Jane Doe"
     assert parse_name("Jane Doe | Acme Corp").display == "Jane Doe"
     assert parse_name("Mary-Kate Olsen").first == "Mary-Kate"
+
+
+def test_a_listed_initial_does_not_replace_a_full_name_but_a_title_does() -> None:
+    found = people.extract(event(
+        Attendee("john.smith@acme.com", "John Smith"), Attendee("p.raman@acme.com", "Priya Raman"),
+        description="Interviewers: J. Smith (EM), Dr. Priya Raman, Conf Room Rainier"),
+        RecipientsConfig(), MINE)
+    assert [(p.name, salutation(p), p.role) for p in found.interviewers] == [
+        ("John Smith", "John", "EM"), ("Dr. Priya Raman", "Dr. Raman", "")]

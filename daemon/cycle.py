@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from afterword.daemon import detect, people
 from afterword.daemon.compose import Templates, build_message, note_context
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
@@ -23,6 +22,7 @@ from afterword.daemon.model import (
     Interview,
     InterviewStatus,
 )
+from afterword.daemon.planning import plan
 from afterword.daemon.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -174,25 +174,16 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        decision = detect.decide(event, self.config.detect, self.my_emails(account),
-                                 self.config.recipients)
-        if not decision.is_interview:
+        interview = plan(event, self.config, self.my_emails(account),
+                         self.store.manual_interviewers(account.name, event.id)).interview
+        if interview is None:
             self.store.forget_interview(account.name, event.id, now)
             return
-        extraction = people.extract(
-            event,
-            self.config.recipients,
-            self.my_emails(account),
-            manual=self.store.manual_interviewers(account.name, event.id),
-            title_patterns=self.config.detect.title_patterns,
-            my_name=self.config.me.name,
-        )
-        interview = people.build_interview(event, extraction, decision.reason)
         before = self.store.interview(account.name, event.id)
         self.store.save_interview(interview, event, now)
         if before is None or before.status != interview.status:
             log.info("account %s: interview %s (%s): %s, %d interviewer(s)", account.name,
-                     event.id, decision.reason, interview.status.value,
+                     event.id, interview.reason, interview.status.value,
                      len(interview.interviewers))
 
     def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
@@ -206,17 +197,11 @@ class Cycle:
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            decision = detect.decide(event, self.config.detect, self.my_emails(account),
-                                     self.config.recipients)
-            if not decision.is_interview:
+            after = plan(event, self.config, self.my_emails(account),
+                         self.store.manual_interviewers(account.name, event_id)).interview
+            if after is None:
                 self.store.forget_interview(account.name, event_id, now)
-                continue
-            extraction = people.extract(
-                event, self.config.recipients, self.my_emails(account),
-                manual=self.store.manual_interviewers(account.name, event_id),
-                title_patterns=self.config.detect.title_patterns, my_name=self.config.me.name)
-            after = people.build_interview(event, extraction, decision.reason)
-            if after != before:
+            elif after != before:
                 self.store.save_interview(after, event, now)
 
     # -- drafting ---------------------------------------------------------------------

@@ -7,18 +7,15 @@ terminal only, never to the logs.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from afterword.daemon import detect, people
 from afterword.daemon.compose import salutation
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.cycle import Cycle
 from afterword.daemon.errors import AfterwordError, UsageError
 from afterword.daemon.model import Attendee, CalendarEvent, InterviewStatus
 from afterword.daemon.names import clean_display
-
-log = logging.getLogger(__name__)
+from afterword.daemon.planning import plan
 
 
 @dataclass(frozen=True)
@@ -70,14 +67,12 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
     ]
-    decision = detect.decide(event, config.detect, mine, config.recipients)
+    planned = plan(event, config, mine,
+                   cycle.store.manual_interviewers(account.name, event.id))
+    decision, extraction = planned.decision, planned.extraction
     # A skip's reason already says "skipped: ..." or "not an interview: ...".
     lines.append(f"decision: an interview: {decision.reason}" if decision.is_interview
                  else f"decision: {decision.reason}")
-    extraction = people.extract(
-        event, config.recipients, mine,
-        manual=cycle.store.manual_interviewers(account.name, event.id),
-        title_patterns=config.detect.title_patterns, my_name=config.me.name)
     if decision.is_interview:
         lines.append(f"status: {extraction.status.value}: {extraction.why}")
         if extraction.status is InterviewStatus.NAMES_NEEDED:

@@ -16,6 +16,7 @@ from afterword.daemon.addresses import normalise_address, valid
 from afterword.daemon.cycle import Cycle
 from afterword.daemon.errors import UsageError
 from afterword.daemon.model import Interview, InterviewStatus
+from afterword.daemon.planning import plan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 _NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
@@ -84,12 +85,10 @@ def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> In
         raise UsageError(f"no stored event for interview {interview.event_id}")
     with cycle.store.transaction():
         cycle.store.add_manual_interviewer(account.name, interview.event_id, address, name, now)
-        extraction = people.extract(
-            event, cycle.config.recipients, mine,
-            manual=cycle.store.manual_interviewers(account.name, interview.event_id),
-            title_patterns=cycle.config.detect.title_patterns,
-            my_name=cycle.config.me.name)
-        updated = people.build_interview(event, extraction, interview.reason)
+        updated = plan(event, cycle.config, mine,
+                       cycle.store.manual_interviewers(account.name, interview.event_id))
+        result = updated.interview or people.build_interview(
+            event, updated.extraction, interview.reason)  # a config edit may say "not one"
         # save_interview resets `drafted` because the interviewers changed: due again.
-        cycle.store.save_interview(updated, event, now)
-    return updated
+        cycle.store.save_interview(result, event, now)
+    return result

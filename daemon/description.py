@@ -60,6 +60,7 @@ _NOT_A_PERSON = {
     "q&a", "questions", "exercise", "case", "study", "lead", "staff", "senior", "principal",
     "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
     "room", "conf", "conference", "building", "bldg", "floor", "lobby", "reception", "hq",
+    "regards", "thanks", "thank", "cheers", "sincerely", "hello", "hi", "dear", "please",
 }
 _PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
                        r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
@@ -202,10 +203,14 @@ def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerso
             elif found and not found[-1].role and _looks_like_role(chunk):
                 # "Jane Doe, Engineering Manager; John Smith, Staff Engineer"
                 found[-1] = ListedPerson(found[-1].name, _clean_role(chunk), found[-1].email)
-        return found, i + 1
-    i += 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1  # a blank line between the heading and its list
+        i += 1
+        if not found or i >= len(lines) or not lines[i].strip():
+            return found, i
+        # "Interviewers: Jane Doe<br>John Smith": the list goes on below the heading line.
+    else:
+        i += 1
+        while i < len(lines) and not lines[i].strip():
+            i += 1  # a blank line between the heading and its list
     while i < len(lines):
         line = lines[i]
         if not line.strip():
@@ -292,7 +297,8 @@ def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
         head, tail = text.split(",", 1)
         if _is_name(head) and not _is_name(tail):
             text, role = head.strip(), role or tail.strip()
-    name = clean_display(text.strip(" -–—:|"))
+    # A sentence's full stop is not part of the name ("Jr." and initials keep theirs).
+    name = re.sub(r"(\w{3,})[.!?]$", r"\1", clean_display(text.strip(" -–—:|")))
     if not _is_name(name):
         if email and not name:
             return ListedPerson(name="", role=_clean_role(role), email=email)

@@ -195,6 +195,10 @@ def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
     ("<p>Interviewers</p><table><tr><td>Jane Doe</td><td>Engineering Manager</td></tr>"
      "<tr><td>John Smith</td><td>Staff Engineer</td></tr></table><p>Thanks</p>",
      [("Jane Doe", "Engineering Manager"), ("John Smith", "Staff Engineer")]),
+    ("Interviewers: Jane Doe (EM)<br>John Smith<br><br>Best regards,<br>Sam Recruiter",
+     [("Jane Doe", "EM"), ("John Smith", "")]),
+    ("You will meet with Jane Doe.\nJohn Smith will greet you at the door.",
+     [("Jane Doe", "")]),
     ('Interviewers:<br><ul><li><a href="mailto:jane@acme.com">Jane Doe</a> (EM)</li></ul>',
      [("Jane Doe", "EM")]),
     ("Agenda:\n10:00 - 10:45 | Jane Doe | Hiring Manager\n10:45 - 11:00 Lunch break\n"

@@ -153,6 +153,34 @@ def cmd_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee."""
+    from afterword.daemon.explain import explain, find_event
+
+    app = _app(args)
+    try:
+        found = find_event(app.config, app.cycle, args.event_id)
+        blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
+    finally:
+        app.close()
+    print("\n\n".join(blocks))
+    return 0
+
+
+def cmd_add_interviewer(args: argparse.Namespace) -> int:
+    """`afterword add-interviewer EVENT_ID "Name <address>"`."""
+    from afterword.daemon.manual import add_interviewer
+
+    app = _app(args)
+    try:
+        interview = add_interviewer(app.cycle, args.event_id, args.interviewer, app.clock())
+    finally:
+        app.close()
+    print(f"added {args.interviewer.strip()} to {interview.title!r}: now {interview.status.value}"
+          f"; the next cycle drafts a note to them once the interview is over")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     common = argparse.ArgumentParser(add_help=False)
@@ -212,6 +240,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["install"],
                    help="install: write ~/.config/systemd/user/afterword.service")
     p.set_defaults(func=cmd_service)
+
+    p = sub.add_parser("explain", parents=[common],
+                       help="why an event is or is not an interview, and who gets a note")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("add-interviewer", parents=[common],
+                       help="name an interviewer by hand: \"Jane Doe <jane@acme.com>\"")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
+    p.set_defaults(func=cmd_add_interviewer)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

@@ -78,12 +78,50 @@ PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
 class DetectConfig:
     """How an event is recognised as an interview."""
 
-    keywords: tuple[str, ...] = ("interview", "onsite", "phone screen", "technical screen")
-    exclude: tuple[str, ...] = ("prep", "mock", "practice", "debrief", "interview training")
+    keywords: tuple[str, ...] = ("interview", "onsite", "on-site", "phone screen",
+                                 "technical screen", "recruiter screen", "screening call",
+                                 "final round")
+    exclude: tuple[str, ...] = ("prep", "preparation", "mock", "practice", "debrief",
+                                "rehearsal", "interview training", "interviewer training")
     patterns: tuple[str, ...] = ()  # extra regexes on the title
+    hashtags: tuple[str, ...] = ("#interview",)  # tags in the description
     categories: tuple[str, ...] = ("Interview",)
     google_colors: tuple[str, ...] = ()
+    # A private extended property the user sets (Google extendedProperties.private, Graph
+    # single-value extended property): a yes-value marks an interview, a no-value never.
+    private_property: str = "afterword"
+    skip_event_types: tuple[str, ...] = ("focusTime", "outOfOffice", "workingLocation",
+                                         "birthday")
     all_day: bool = False
+    # Regexes with named groups `company` and/or `role`, tried on the title before the
+    # built-in ones; they say what the interview is for, not whether it is one.
+    title_patterns: tuple[str, ...] = ()
+
+
+# Shared mailboxes that never interviewed anyone (matched on the address's local part).
+SHARED_MAILBOXES = (
+    "recruiting", "recruiter", "recruiters", "recruitment", "careers", "career", "talent",
+    "talentacquisition", "talent-acquisition", "jobs", "job", "hr", "humanresources",
+    "hiring", "people", "peopleops", "people-ops", "interviews", "interview", "interviewing",
+    "scheduling", "schedule", "candidates", "candidate", "university", "campus", "staffing",
+)
+# Group, robot and no-reply addresses.
+GROUP_ADDRESSES = (
+    "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+    "calendar", "calendar-notification", "notifications", "notification", "notify",
+    "mailer-daemon", "postmaster", "bounce", "bounces", "all", "everyone", "staff",
+    "all-hands", "allhands", "team", "announce", "announcements",
+)
+# Mail providers and scheduling services: never taken as the company's domain.
+GENERIC_DOMAINS = (
+    "gmail.com", "googlemail.com", "google.com", "outlook.com", "hotmail.com", "live.com",
+    "msn.com", "yahoo.com", "ymail.com", "rocketmail.com", "icloud.com", "me.com", "mac.com",
+    "aol.com", "proton.me", "protonmail.com", "protonmail.ch", "pm.me", "gmx.com", "gmx.net",
+    "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru", "zoho.com", "fastmail.com",
+    "hey.com", "tutanota.com", "tuta.io", "qq.com", "163.com", "126.com", "naver.com",
+    "calendly.com", "greenhouse.io", "lever.co", "ashbyhq.com", "goodtime.io",
+    "myworkday.com", "workday.com", "smartrecruiters.com", "icims.com", "zoom.us",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +131,12 @@ class RecipientsConfig:
     include_organizer: bool = True
     exclude_domains: tuple[str, ...] = ()
     max_per_interview: int = 8
+    # Local parts (or whole addresses) of shared recruiting mailboxes: never a recipient.
+    shared_mailboxes: tuple[str, ...] = SHARED_MAILBOXES
+    # Local parts (or whole addresses) of group, robot and no-reply addresses.
+    group_addresses: tuple[str, ...] = GROUP_ADDRESSES
+    # Domains never guessed as the company (mail providers, scheduling tools).
+    generic_domains: tuple[str, ...] = GENERIC_DOMAINS
 
 
 @dataclass(frozen=True)
@@ -308,28 +352,52 @@ def _read_detect(t: _Table) -> DetectConfig:
     d = DetectConfig()
     patterns = t.strings("patterns", d.patterns)
     for i, pattern in enumerate(patterns):
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            t.problem(f"patterns[{i}]", f"bad regular expression {pattern!r}: {err}")
+        _check_regex(t, f"patterns[{i}]", pattern)
+    title_patterns = t.strings("title_patterns", d.title_patterns)
+    for i, pattern in enumerate(title_patterns):
+        compiled = _check_regex(t, f"title_patterns[{i}]", pattern)
+        if compiled is not None and not {"company", "role"} & set(compiled.groupindex):
+            t.problem(f"title_patterns[{i}]", f"{pattern!r} has no named group "
+                      "(?P<company>...) or (?P<role>...)")
+    hashtags = tuple(h if h.startswith("#") else f"#{h}"
+                     for h in t.strings("hashtags", d.hashtags) if h.strip("# "))
     config = DetectConfig(
         keywords=t.strings("keywords", d.keywords),
         exclude=t.strings("exclude", d.exclude),
         patterns=patterns,
+        hashtags=hashtags,
         categories=t.strings("categories", d.categories),
         google_colors=t.strings("google_colors", d.google_colors),
+        private_property=t.string("private_property", d.private_property),
+        skip_event_types=t.strings("skip_event_types", d.skip_event_types),
         all_day=t.boolean("all_day", d.all_day),
+        title_patterns=title_patterns,
     )
     t.finish()
     return config
 
 
+def _check_regex(t: _Table, key: str, pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        t.problem(key, f"bad regular expression {pattern!r}: {err}")
+        return None
+
+
 def _read_recipients(t: _Table) -> RecipientsConfig:
     d = RecipientsConfig()
+
+    def lowered(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(x.strip().lower().lstrip("@") for x in t.strings(key, default) if x.strip())
+
     config = RecipientsConfig(
         include_organizer=t.boolean("include_organizer", d.include_organizer),
-        exclude_domains=tuple(x.lower().lstrip("@") for x in t.strings("exclude_domains", ())),
+        exclude_domains=lowered("exclude_domains", ()),
         max_per_interview=t.integer("max_per_interview", d.max_per_interview, minimum=1),
+        shared_mailboxes=lowered("shared_mailboxes", d.shared_mailboxes),
+        group_addresses=lowered("group_addresses", d.group_addresses),
+        generic_domains=lowered("generic_domains", d.generic_domains),
     )
     t.finish()
     return config

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from afterword.daemon import detect, people
 from afterword.daemon.compose import Templates, choose_template, compose_interview
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
@@ -22,7 +21,7 @@ from afterword.daemon.model import (
     Interview,
     InterviewStatus,
 )
-from afterword.daemon.notes import apply_notes
+from afterword.daemon.planning import plan
 from afterword.daemon.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -171,28 +170,40 @@ class Cycle:
                 if self.store.forget_interview(account.name, event_id, now):
                     log.info("account %s: interview %s was cancelled or removed",
                              account.name, event_id)
+            self.replan_stored(account, window, seen | removed, now)
             self.store.set_cursor(account.name, changes.cursor, now)
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        decision = detect.decide(event, self.config.detect)
-        if not decision.is_interview:
+        interview = plan(event, self.config, self.my_emails(account),
+                         self.store.manual_interviewers(account.name, event.id)).interview
+        if interview is None:
             self.store.forget_interview(account.name, event.id, now)
             return
-        extraction = people.extract(
-            event,
-            self.config.recipients,
-            self.my_emails(account),
-            manual=self.store.manual_interviewers(account.name, event.id),
-        )
-        interview = people.build_interview(event, extraction, decision.reason)
-        interview = apply_notes(interview, event.description)  # the user's "Notes:" lines
         before = self.store.interview(account.name, event.id)
         self.store.save_interview(interview, event, now)
         if before is None or before.status != interview.status:
             log.info("account %s: interview %s (%s): %s, %d interviewer(s)", account.name,
-                     event.id, decision.reason, interview.status.value,
+                     event.id, interview.reason, interview.status.value,
                      len(interview.interviewers))
+
+    def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
+                      now: datetime) -> None:
+        """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
+        excluded domain) takes effect without the event changing. Pure and local: no I/O
+        beyond the state database, which is written only when the plan changed."""
+        for event_id in self.store.interview_ids_between(account.name, window.start,
+                                                         window.end) - skip:
+            before = self.store.interview(account.name, event_id)
+            event = self.store.interview_event(account.name, event_id)
+            if before is None or event is None:
+                continue
+            after = plan(event, self.config, self.my_emails(account),
+                         self.store.manual_interviewers(account.name, event_id)).interview
+            if after is None:
+                self.store.forget_interview(account.name, event_id, now)
+            elif after != before:
+                self.store.save_interview(after, event, now)
 
     # -- drafting ---------------------------------------------------------------------
 

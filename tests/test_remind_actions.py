@@ -80,7 +80,10 @@ def test_done_and_snooze_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_names_needed_and_reauth_are_reminded_with_what_to_do(tmp_path: Path) -> None:
-    ended_interview(tmp_path, ['CN=Alex Rivera:mailto:alex@example.com'], uid="anon@acme")
+    # Only you and a shared recruiting mailbox: an interview, but nobody to thank yet.
+    ended_interview(tmp_path, ['CN=Alex Rivera:mailto:alex@example.com',
+                               'CN=Acme Recruiting:mailto:recruiting@acme.example'],
+                    uid="anon@acme")
     out = tmp_path / "reminder.txt"
     command = json.dumps([sys.executable, "-c",
                           f"import sys; open({str(out)!r}, 'a').write(sys.stdin.read())"])

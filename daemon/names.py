@@ -1,0 +1,166 @@
+"""People's names: display names and address local parts → first, last, title.
+
+A real name parser (nameparser) does the splitting: "Doe, Jane" → Jane Doe, "Dr. Priya
+Raman" keeps "Dr." for a formal salutation, "JANE DOE" → Jane Doe. When a guest has no
+usable display name, a name is guessed from the address (jane.doe@ → Jane Doe) and
+marked `needs_check`, so the template can flag it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from nameparser import HumanName
+
+# Titles kept for a formal greeting ("Dear Dr. Raman"); Mr/Ms and the like are dropped in
+# favour of the first name, which is what a thank-you note uses.
+_FORMAL_TITLES = {"dr": "Dr.", "doctor": "Dr.", "prof": "Prof.", "professor": "Professor"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
+# Decorations calendars add to display names: "(Acme)", "[EXTERNAL]", "(she/her)".
+_DECORATION = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])\s*")
+_AFFILIATION = re.compile(r"\s+[|–—-]\s+")
+_LOCAL_SPLIT = re.compile(r"[._\-]+")
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A parsed name: what to call someone, and whether it was guessed."""
+
+    display: str  # "Priya Raman"
+    first: str = ""  # what the greeting uses: a nickname if one was given
+    last: str = ""
+    title: str = ""  # "Dr." / "Prof." only
+    needs_check: bool = False  # guessed from the address: the user should check it
+
+
+def clean_display(text: str | None) -> str:
+    """A display name without control characters, quotes, or "(Acme)"-style decorations."""
+    if not text:
+        return ""
+    text = _CONTROL.sub(" ", text)
+    text = _DECORATION.sub(" ", text)
+    # "Jane Doe | Acme", "Doe, Jane - ACME": the company after a spaced dash or bar.
+    text = _AFFILIATION.split(text, maxsplit=1)[0]
+    text = text.strip().strip("\"'“”‘’").strip()
+    return " ".join(text.split())[:120]
+
+
+def looks_like_address(text: str, email: str | None = None) -> bool:
+    """A "display name" that is really the address or its local part."""
+    if "@" in text:
+        return True
+    if email:
+        local = email.split("@", 1)[0].split("+", 1)[0].lower()
+        return text.lower() == local
+    return False
+
+
+def parse_name(display: str | None, email: str | None = None) -> PersonName:
+    """The name of a guest from their display name, else guessed from their address."""
+    name = clean_display(display)
+    if name and not looks_like_address(name, email) and any(c.isalpha() for c in name):
+        return _parse(name, needs_check=False)
+    if email:
+        guessed = guess_from_address(email)
+        if guessed:
+            return _parse(guessed, needs_check=True)
+        local = email.split("@", 1)[0]
+        return PersonName(display=local, first=local, needs_check=True)
+    return PersonName(display=name, first=name, needs_check=True)
+
+
+def guess_from_address(email: str) -> str:
+    """jane.doe@ → "Jane Doe"; jane_doe2@ → "Jane Doe"; jdoe@ → "Jdoe"; "" if hopeless."""
+    local = email.split("@", 1)[0].split("+", 1)[0]
+    parts = [re.sub(r"\d+", "", p) for p in _LOCAL_SPLIT.split(local)]
+    words = [p for p in parts if len(p) > 0 and p.isalpha()]
+    if not words:
+        return ""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+
+
+def _parse(name: str, needs_check: bool) -> PersonName:
+    parsed = HumanName(name)
+    if _single_case(name):
+        # "JANE DOE" / "jane doe": nameparser restores McDonald, O'Brien, van der Berg.
+        parsed.capitalize(force=True)
+    title = _formal_title(parsed.title)
+    first = parsed.first.strip()
+    last = parsed.last.strip()
+    if not first and parsed.title and not title:
+        # nameparser reads some first names as titles ("Dean Smith", "Judge", "Major").
+        first = parsed.title.strip()
+    if not first and not last:
+        first = name
+    if first and not last and not parsed.first and parsed.last:
+        # One word only (or an unspaced CJK name): nameparser calls it a last name.
+        first, last = parsed.last.strip(), ""
+    nickname = parsed.nickname.strip()
+    middle = parsed.middle.strip()
+    display = " ".join(p for p in ((title if title else ""), first, middle, last) if p)
+    greeting = nickname or first
+    if title and not last:
+        title = ""  # "Dr. Jane" has nothing to put after the title
+    if needs_check and len(greeting.rstrip(".")) == 1:
+        # r.chen@ → "R. Chen": an initial is no way to greet anyone.
+        display = " ".join(p for p in (greeting.rstrip(".") + ".", middle, last) if p)
+        greeting = ""
+    return PersonName(display=display.strip() or name, first=greeting, last=last, title=title,
+                      needs_check=needs_check)
+
+
+def _formal_title(raw: str) -> str:
+    key = raw.strip().rstrip(".").lower()
+    return _FORMAL_TITLES.get(key, "")
+
+
+def _single_case(text: str) -> bool:
+    letters = [c for c in text if c.isalpha() and c.lower() != c.upper()]
+    return bool(letters) and (all(c.isupper() for c in letters)
+                              or all(c.islower() for c in letters))
+
+
+def fold(text: str) -> str:
+    """A comparison key: accents removed, case folded, only letters and spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]|\d|_", " ", plain.casefold()).split())
+
+
+def same_person(listed: str, display: str | None, email: str | None) -> bool:
+    """Whether a name from the description refers to this guest (name or address)."""
+    want = fold(HumanName(listed).full_name if "," in listed else listed)
+    tokens = want.split()
+    if not tokens:
+        return False
+    if display:
+        have = fold(clean_display(display))
+        have_parsed = fold(" ".join((HumanName(clean_display(display)).first,
+                                     HumanName(clean_display(display)).last)))
+        if want in (have, have_parsed):
+            return True
+        have_tokens = set(have.split())
+        if len(tokens) >= 2 and set(tokens) <= have_tokens:
+            return True
+        # "Priya Raman" vs "Dr. Priya Raman" / "Raman, Priya"
+        if len(tokens) >= 2 and set(have_parsed.split()) and set(have_parsed.split()) <= set(
+                tokens):
+            return True
+        # "J. Smith" vs "John Smith": an initial and the same last name
+        parts = have_parsed.split()
+        if (len(tokens) == 2 and len(tokens[0]) == 1 and len(parts) >= 2
+                and parts[-1] == tokens[-1] and parts[0].startswith(tokens[0])):
+            return True
+    if email:
+        local = fold(email.split("@", 1)[0].split("+", 1)[0].replace(".", " ")
+                     .replace("_", " ").replace("-", " "))
+        local_tokens = local.split()
+        if len(tokens) >= 2 and local_tokens in ([tokens[0], tokens[-1]], tokens):
+            return True
+        squashed = "".join(local_tokens)
+        if len(tokens) >= 2 and squashed in (tokens[0] + tokens[-1], tokens[0][0] + tokens[-1],
+                                             tokens[0] + tokens[-1][0]):
+            return True
+    return False

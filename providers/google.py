@@ -57,7 +57,8 @@ class GoogleProvider(Provider):
             self._calendar = GoogleCalendar(
                 self.api, account=self.account.name, calendars=self.account.calendars,
                 timezone=self.context.timezone, clock=self.context.clock,
-                page_size=int(cast(int, self.context.extra.get("google_page_size", 2500))))
+                page_size=int(cast(int, self.context.extra.get("google_page_size", 2500))),
+                my_emails=self.context.my_emails)
         return self._calendar
 
     def mailbox(self) -> DraftMailbox:

@@ -12,18 +12,17 @@ before it can be due for a note (notes concern interviews that already ended).
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from afterword.daemon.errors import ProviderError
-from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
+from afterword.daemon.errors import InputError, ProviderError
+from afterword.daemon.model import CalendarEvent
 from afterword.providers.base import CalendarSource, ChangeSet, Window
+from afterword.providers.google_events import event_from_google
 from afterword.providers.google_http import Gone, GoogleApi, NotFound
 
 log = logging.getLogger(__name__)
@@ -40,16 +39,6 @@ ITEM_FIELDS = (
 )
 LIST_FIELDS = f"nextPageToken,nextSyncToken,items({ITEM_FIELDS})"
 _CURSOR_VERSION = 1
-_RESPONSES = {
-    "accepted": Response.ACCEPTED,
-    "tentative": Response.TENTATIVE,
-    "declined": Response.DECLINED,
-    "needsAction": Response.NEEDS_ACTION,
-}
-_STATUSES = {"confirmed": EventStatus.CONFIRMED, "tentative": EventStatus.TENTATIVE,
-             "cancelled": EventStatus.CANCELLED}
-
-
 @dataclass(frozen=True)
 class _Cursor:
     start: datetime
@@ -84,8 +73,10 @@ class GoogleCalendar(CalendarSource):
     """The account's configured calendars, read through one GoogleApi."""
 
     def __init__(self, api: GoogleApi, *, account: str, calendars: tuple[str, ...],
-                 timezone: tzinfo, clock: Any, page_size: int = 2500) -> None:
+                 timezone: tzinfo, clock: Any, page_size: int = 2500,
+                 my_emails: tuple[str, ...] = ()) -> None:
         self.api = api
+        self.my_emails = my_emails
         self.account = account
         self.calendars = calendars
         self.timezone = timezone
@@ -171,10 +162,10 @@ class GoogleCalendar(CalendarSource):
             except NotFound:
                 return None
         try:
-            return _to_event(item, account=self.account, calendar=cal, zone=self.timezone)
-        except (KeyError, ValueError, TypeError) as err:
-            log.warning("account %s: skipped event %s: unreadable %s", self.account,
-                        str(item.get("id"))[:80], err)
+            return event_from_google(item, account=self.account, calendar=cal,
+                                     my_emails=self.my_emails, zone=self.timezone)
+        except InputError as err:
+            log.warning("account %s: skipped an event: %s", self.account, err)
             return None
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
@@ -195,109 +186,3 @@ class GoogleCalendar(CalendarSource):
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- translation (to be swapped for the shared providers/google_events.py at merge) -----
-
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
-
-
-def _to_event(item: dict[str, Any], *, account: str, calendar: str,
-              zone: tzinfo) -> CalendarEvent:
-    """One Calendar v3 event resource as a CalendarEvent (raises KeyError/ValueError)."""
-    start, all_day = _when(item["start"], zone)
-    end, _ = _when(item.get("end") or item["start"], zone)
-    if end < start:
-        raise ValueError("event ends before it starts")
-    organizer = None
-    org = item.get("organizer")
-    if isinstance(org, dict):
-        organizer = Attendee(_email(org.get("email")), _text(org.get("displayName")) or None,
-                             Response.ORGANIZER, bool(org.get("self")), True)
-    attendees = tuple(_attendee(a) for a in item.get("attendees") or () if isinstance(a, dict))
-    mine = [a for a in attendees if a.is_self]
-    if mine:
-        my_response = mine[0].response
-    elif organizer is not None and organizer.is_self:
-        my_response = Response.ORGANIZER
-    else:
-        my_response = Response.UNKNOWN
-    hidden = bool(item.get("attendeesOmitted")) or (
-        item.get("guestsCanSeeOtherGuests") is False and all(a.is_self for a in attendees))
-    private = (item.get("extendedProperties") or {}).get("private") or {}
-    return CalendarEvent(
-        account=account,
-        calendar=calendar,
-        id=str(item["id"]),
-        title=_text(item.get("summary")),
-        start=start,
-        end=end,
-        description=_plain(_text(item.get("description"))),
-        all_day=all_day,
-        status=_STATUSES.get(str(item.get("status", "confirmed")), EventStatus.CONFIRMED),
-        attendees=attendees,
-        organizer=organizer,
-        my_response=my_response,
-        location=_text(item.get("location")),
-        video_link=_video_link(item),
-        color_id=_text(item.get("colorId")),
-        event_type=_text(item.get("eventType")) or "default",
-        private_properties={str(k): str(v) for k, v in private.items()}
-        if isinstance(private, dict) else {},
-        attendees_hidden=hidden,
-        series_id=_text(item.get("recurringEventId")),
-        ical_uid=_text(item.get("iCalUID")),
-    )
-
-
-def _when(value: dict[str, Any], zone: tzinfo) -> tuple[datetime, bool]:
-    if value.get("dateTime"):
-        moment = datetime.fromisoformat(str(value["dateTime"]))
-        if moment.tzinfo is None:
-            from zoneinfo import ZoneInfo
-
-            named = value.get("timeZone")
-            moment = moment.replace(tzinfo=ZoneInfo(named) if named else zone)
-        return moment, False
-    day = date.fromisoformat(str(value["date"]))  # all-day: end date is exclusive
-    return datetime.combine(day, time(0), zone), True
-
-
-def _attendee(a: dict[str, Any]) -> Attendee:
-    organizer = bool(a.get("organizer"))
-    return Attendee(
-        email=_email(a.get("email")),
-        name=_text(a.get("displayName")) or None,
-        response=_RESPONSES.get(str(a.get("responseStatus")), Response.UNKNOWN),
-        is_self=bool(a.get("self")),
-        is_organizer=organizer,
-        is_resource=bool(a.get("resource"))
-        or _text(a.get("email")).endswith("@resource.calendar.google.com"),
-        optional=bool(a.get("optional")),
-    )
-
-
-def _video_link(item: dict[str, Any]) -> str:
-    if item.get("hangoutLink"):
-        return _text(item["hangoutLink"])
-    for point in (item.get("conferenceData") or {}).get("entryPoints") or ():
-        if isinstance(point, dict) and point.get("entryPointType") == "video":
-            return _text(point.get("uri"))
-    return ""
-
-
-def _email(value: Any) -> str | None:
-    text = _text(value).strip()
-    return text.lower() if text else None
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _plain(text: str) -> str:
-    """Google descriptions may be HTML: keep the text and its line breaks."""
-    if "<" not in text:
-        return text
-    return html.unescape(_TAG.sub("", _BREAK.sub("\n", text))).strip()

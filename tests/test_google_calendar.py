@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from afterword.daemon.description import html_to_text
 from afterword.daemon.errors import ProviderError
 from afterword.daemon.model import Response
 from afterword.providers.base import Window
@@ -63,7 +64,9 @@ def test_event_translation_keeps_what_detection_and_people_need(google):
     events = {e.title: e for e in make_provider(google).calendar().changes(WINDOW, None).events}
     onsite = events["Onsite"]
     assert onsite.my_response is Response.TENTATIVE
-    assert onsite.description == "Panel:\nJane & Bob"
+    # Passed through as Google sent it (HTML); the daemon's description parser strips it.
+    assert onsite.description == "<p>Panel:<br>Jane &amp; Bob</p>"
+    assert html_to_text(onsite.description).strip() == "Panel:\nJane & Bob"
     assert onsite.video_link == "https://meet.google.com/abc-defg-hij"
     assert (onsite.color_id, onsite.series_id, onsite.location) == ("11", "base", "Room 1")
     assert onsite.private_properties == {"afterword": "yes"}

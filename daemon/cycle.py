@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from afterword.daemon import detect, people
 from afterword.daemon.compose import Templates, build_message, note_context
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 # Events that ended this long before the drafting horizon still enter the window, so a
 # long interview is not missed.
 _WINDOW_SLACK = timedelta(days=1)
+SEND_BY_HEADER = "X-Afterword-Send-By"
 
 
 @dataclass
@@ -223,6 +225,9 @@ class Cycle:
                     note, key=key.id, to_name=person.name, to_address=person.email,
                     from_name=self.config.me.name, from_address=from_address, now=now,
                     zone=self.config.me.timezone)
+                # The send-by deadline, for mailboxes that can flag a draft with it.
+                message[SEND_BY_HEADER] = format_datetime(
+                    (interview.end + self.config.reminders.deadline).astimezone(UTC))
                 messages.append((key, person.name, message))
         except TemplateError as err:
             # Never a half-rendered draft, and never a partial panel: skip the interview.

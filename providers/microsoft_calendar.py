@@ -1,0 +1,338 @@
+"""The Outlook calendar through Graph delta rounds on calendarView.
+
+A round starts with `GET /me/calendarView/delta?startDateTime&endDateTime` over the
+window (plus a day of slack at the end, so the round outlives the sliding window for a
+day), follows `@odata.nextLink` to the `@odata.deltaLink`, and keeps that link as is.
+Each later cycle asks the delta link for changes: one small request when nothing
+changed, whatever the calendar's size. A new round starts daily, when the window has
+slid past the round's span, and when Graph forgets the state (410 / syncStateNotFound).
+
+Delta answers carry only a few fields for occurrences of a series, so changed events
+whose entry lacks what we need are read in full, 20 per `$batch`.
+All state is in the cursor string: {"v", "start", "end", "round", "links"}.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from html import unescape
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from afterword.daemon.errors import ProviderError, SyncTokenExpired
+from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
+from afterword.providers.base import CalendarSource, ChangeSet, Window
+from afterword.providers.graph_http import BatchItem, GraphClient, NotFound
+
+log = logging.getLogger(__name__)
+
+CURSOR_VERSION = 1
+ROUND_LIFETIME = timedelta(days=1)
+PAGE_SIZE = 100
+EVENT_FIELDS = ("id,subject,start,end,isAllDay,isCancelled,isOrganizer,responseStatus,"
+                "attendees,organizer,categories,showAs,type,seriesMasterId,iCalUId,"
+                "onlineMeeting,onlineMeetingUrl,location,body,bodyPreview,hideAttendees")
+PREFER_EVENTS = ('outlook.timezone="UTC"', 'outlook.body-content-type="text"')
+# What a delta entry must carry to be used without reading the event again.
+_NEEDED = ("subject", "start", "end", "attendees", "organizer", "responseStatus",
+           "isCancelled")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GraphCalendar(CalendarSource):
+    """The user's default calendar, or the calendars named in the account config."""
+
+    def __init__(self, client: GraphClient, account: str, calendars: tuple[str, ...],
+                 timezone: tzinfo, my_emails: tuple[str, ...],
+                 clock: Any) -> None:
+        self.client = client
+        self.account = account
+        self.calendars = calendars or ("",)  # "": the default calendar
+        self.timezone = timezone
+        self.my_emails = {e.lower() for e in my_emails}
+        self.clock = clock
+
+    def _view(self, calendar: str) -> str:
+        if not calendar:
+            return "/me/calendarView/delta"
+        return f"/me/calendars/{quote(calendar, safe='')}/calendarView/delta"
+
+    def changes(self, window: Window, cursor: str | None) -> ChangeSet:
+        """A delta round's next changes; a new full round when due (daily, 410, slid window)."""
+        state = _parse_cursor(cursor)
+        now = self.clock()
+        if state is not None and self._round_still_good(state, window, now):
+            try:
+                return self._incremental(state)
+            except SyncTokenExpired:
+                log.info("account %s: calendar sync state expired; reading the window again",
+                         self.account)
+        return self._full_round(window, now)
+
+    def _round_still_good(self, state: dict[str, Any], window: Window, now: datetime) -> bool:
+        try:
+            start = datetime.fromisoformat(state["start"])
+            end = datetime.fromisoformat(state["end"])
+            began = datetime.fromisoformat(state["round"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        if set(state.get("links", {})) != set(self.calendars):
+            return False  # the configured calendars changed
+        return start <= window.start and window.end <= end and now - began < ROUND_LIFETIME
+
+    def _full_round(self, window: Window, now: datetime) -> ChangeSet:
+        start, end = window.start, window.end + ROUND_LIFETIME
+        params = {"startDateTime": _stamp(start), "endDateTime": _stamp(end)}
+        links: dict[str, str] = {}
+        entries: list[dict[str, Any]] = []
+        for calendar in self.calendars:
+            found, _removed, link = self._drain(self._view(calendar), params, calendar)
+            entries.extend(found)
+            links[calendar] = link
+        events = self._complete(entries)
+        state = {"v": CURSOR_VERSION, "start": start.isoformat(), "end": end.isoformat(),
+                 "round": now.isoformat(), "links": links}
+        return ChangeSet(events=tuple(events), cursor=json.dumps(state, sort_keys=True),
+                         full=True)
+
+    def _incremental(self, state: dict[str, Any]) -> ChangeSet:
+        links = dict(state["links"])
+        entries: list[dict[str, Any]] = []
+        removed: set[str] = set()
+        for calendar, link in state["links"].items():
+            found, gone, links[calendar] = self._drain(link, None, calendar)
+            entries.extend(found)
+            removed |= gone
+        events = self._complete(entries, removed)
+        cancelled = {e.id for e in events if e.status is EventStatus.CANCELLED}
+        state = {**state, "links": links}
+        return ChangeSet(
+            events=tuple(e for e in events if e.id not in cancelled),
+            cursor=json.dumps(state, sort_keys=True), full=False,
+            removed=tuple(sorted(removed | cancelled)))
+
+    def _drain(self, path: str, params: Mapping[str, str] | None,
+               calendar: str) -> tuple[list[dict[str, Any]], set[str], str]:
+        """Follow nextLinks to the deltaLink: (changed entries, removed ids, deltaLink)."""
+        changed: dict[str, dict[str, Any]] = {}
+        removed: set[str] = set()
+        prefer = (*PREFER_EVENTS, f"odata.maxpagesize={PAGE_SIZE}")
+        for page in self.client.pages(path, params, prefer):
+            for entry in page.get("value", []):
+                if not isinstance(entry, dict) or not entry.get("id"):
+                    continue
+                event_id = str(entry["id"])
+                if "@removed" in entry:
+                    # Deleted, or moved out of the round's span.
+                    removed.add(event_id)
+                    changed.pop(event_id, None)
+                else:
+                    removed.discard(event_id)  # duplicates happen: the last word wins
+                    changed[event_id] = {**entry, "_calendar": calendar}
+            if "@odata.deltaLink" in page:
+                return list(changed.values()), removed, str(page["@odata.deltaLink"])
+        raise ProviderError(f"account '{self.account}': calendar delta ended without a "
+                            "deltaLink")
+
+    def _complete(self, entries: list[dict[str, Any]],
+                  removed: set[str] | None = None) -> list[CalendarEvent]:
+        """Translate entries, reading in full (batched) those the delta answer cut short."""
+        ready: list[dict[str, Any]] = []
+        partial: list[dict[str, Any]] = []
+        for entry in entries:
+            if entry.get("type") == "seriesMaster":
+                continue  # calendarView lists occurrences; masters are not events in time
+            usable = all(k in entry for k in _NEEDED) and _is_utc(entry)
+            (ready if usable else partial).append(entry)
+        items = [BatchItem(f"/me/events/{quote(str(e['id']), safe='')}?$select={EVENT_FIELDS}",
+                           PREFER_EVENTS) for e in partial]
+        for entry, outcome in zip(partial, self.client.batch(items, "read events"),
+                                  strict=True):
+            if isinstance(outcome.error, NotFound):
+                if removed is not None:
+                    removed.add(str(entry["id"]))  # deleted since the delta answer
+                continue
+            if outcome.error is not None:
+                raise outcome.error  # the cursor stays: the next cycle asks again
+            if isinstance(outcome.body, dict):
+                ready.append({**outcome.body, "_calendar": entry["_calendar"]})
+        events = []
+        for data in ready:
+            try:
+                events.append(_to_event(data, self.account, data["_calendar"] or "default",
+                                        self.timezone, self.my_emails))
+            except (KeyError, TypeError, ValueError) as err:
+                log.warning("account %s: skipping event %s: %s", self.account,
+                            str(data.get("id", "?"))[:40], err)
+        return events
+
+    def get_event(self, event_id: str) -> CalendarEvent | None:
+        """The event as it is now, or None if it was deleted or cancelled."""
+        try:
+            data = self.client.get(f"/me/events/{quote(event_id, safe='')}",
+                                   {"$select": EVENT_FIELDS}, PREFER_EVENTS)
+        except NotFound:
+            return None
+        event = _to_event(data, self.account, "default", self.timezone, self.my_emails)
+        return None if event.status is EventStatus.CANCELLED else event
+
+
+def _parse_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        return None  # a cursor from another provider or version: start a new round
+    if not isinstance(state, dict) or state.get("v") != CURSOR_VERSION:
+        return None
+    if not isinstance(state.get("links"), dict):
+        return None
+    return state
+
+
+def _is_utc(entry: Mapping[str, Any]) -> bool:
+    return all(isinstance(entry.get(k), dict) and
+               str(entry[k].get("timeZone", "")).upper() in ("UTC", "")
+               for k in ("start", "end"))
+
+
+# -- Graph event JSON → CalendarEvent ----------------------------------------------------
+# Kept in one function (plus small helpers below) so a shared translator can replace it.
+
+_RESPONSES = {
+    "accepted": Response.ACCEPTED,
+    "tentativelyaccepted": Response.TENTATIVE,
+    "declined": Response.DECLINED,
+    "notresponded": Response.NEEDS_ACTION,
+    "organizer": Response.ORGANIZER,
+    "none": Response.UNKNOWN,
+}
+_SHOW_AS_TYPES = {"oof": "outOfOffice", "workingelsewhere": "workingLocation"}
+_VIDEO_URL = re.compile(
+    r"https://(?:[\w-]+\.)*(?:teams\.microsoft\.com|teams\.live\.com|zoom\.us|"
+    r"meet\.google\.com|webex\.com|whereby\.com|chime\.aws)/[^\s<>\"')]+")
+
+
+def _to_event(data: Mapping[str, Any], account: str, calendar: str, timezone: tzinfo,
+              my_emails: set[str]) -> CalendarEvent:
+    """One Graph event (times asked for in UTC) as a CalendarEvent."""
+    all_day = bool(data.get("isAllDay"))
+    start = _when(data["start"], all_day, timezone)
+    end = _when(data["end"], all_day, timezone)
+    organizer = _person(data.get("organizer"), my_emails, Response.ORGANIZER, organizer=True)
+    attendees = []
+    for raw in data.get("attendees") or []:
+        person = _person(raw, my_emails, _response(raw.get("status")), organizer=False)
+        if person is None:
+            continue
+        if organizer is not None and person.email and person.email == organizer.email:
+            person = Attendee(person.email, person.name, person.response, person.is_self,
+                              True, person.is_resource, person.optional)
+        attendees.append(person)
+    if data.get("isOrganizer"):
+        my_response = Response.ORGANIZER
+    else:
+        my_response = _response(data.get("responseStatus"))
+    body = data.get("body") or {}
+    description = str(body.get("content") or "")
+    if str(body.get("contentType", "text")).lower() == "html":
+        description = _html_text(description)
+    description = description or str(data.get("bodyPreview") or "")
+    location = str((data.get("location") or {}).get("displayName") or "")
+    meeting = data.get("onlineMeeting") or {}
+    video = str(meeting.get("joinUrl") or data.get("onlineMeetingUrl") or "")
+    if not video:
+        match = _VIDEO_URL.search(f"{location}\n{description}")
+        video = match.group(0) if match else ""
+    kind = str(data.get("type") or "")
+    return CalendarEvent(
+        account=account,
+        calendar=calendar,
+        id=str(data["id"]),
+        title=" ".join(str(data.get("subject") or "").split()),
+        start=start,
+        end=end,
+        description=description,
+        all_day=all_day,
+        status=EventStatus.CANCELLED if data.get("isCancelled") else EventStatus.CONFIRMED,
+        attendees=tuple(attendees),
+        organizer=organizer,
+        my_response=my_response,
+        location=location,
+        video_link=video,
+        categories=tuple(str(c) for c in data.get("categories") or () if c),
+        event_type=_SHOW_AS_TYPES.get(str(data.get("showAs") or "").lower(), "default"),
+        attendees_hidden=bool(data.get("hideAttendees")),
+        series_id=str(data.get("seriesMasterId") or "") if kind in (
+            "occurrence", "exception") else "",
+        ical_uid=str(data.get("iCalUId") or ""),
+    )
+
+
+def _when(value: Mapping[str, Any], all_day: bool, timezone: tzinfo) -> datetime:
+    text = str(value["dateTime"])
+    # Graph gives up to 7 fractional digits; fromisoformat takes at most 6.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(str(value.get("timeZone") or "UTC")))
+    if all_day:
+        # All-day events are dates, kept as midnight in the user's zone. Graph gives them
+        # as midnight of the event's own zone, converted to the zone we asked for: a
+        # time that is not midnight there is read back in the user's zone.
+        if moment.time() != datetime.min.time():
+            moment = moment.astimezone(timezone)
+        return datetime(moment.year, moment.month, moment.day, tzinfo=timezone)
+    return moment
+
+
+def _zone(name: str) -> tzinfo:
+    if name.upper() in ("UTC", "ETC/UTC", "Z", ""):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name[:60]!r}") from None
+
+
+def _response(status: Any) -> Response:
+    if not isinstance(status, Mapping):
+        return Response.UNKNOWN
+    return _RESPONSES.get(str(status.get("response") or "").lower(), Response.UNKNOWN)
+
+
+def _person(raw: Any, my_emails: set[str], response: Response,
+            organizer: bool) -> Attendee | None:
+    if not isinstance(raw, Mapping):
+        return None
+    address = raw.get("emailAddress") or {}
+    email = str(address.get("address") or "").strip().lower() or None
+    if email is not None and "@" not in email:
+        email = None  # Exchange sometimes gives an X.500 path instead of an address
+    name = " ".join(str(address.get("name") or "").split()) or None
+    return Attendee(
+        email=email,
+        name=name,
+        response=response,
+        is_self=bool(email and email in my_emails),
+        is_organizer=organizer,
+        is_resource=str(raw.get("type") or "").lower() == "resource",
+        optional=str(raw.get("type") or "").lower() == "optional",
+    )
+
+
+def _html_text(html: str) -> str:
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>", "\n", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    lines = (" ".join(line.split()) for line in unescape(text).splitlines())
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,1 @@
+"""Loopback fake servers that speak the real REST protocols of the providers."""

@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-
 from afterword.daemon.errors import (
     AuthExpired,
     ProviderError,

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
-
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import CredentialStore
 
@@ -35,7 +34,7 @@ _APP_PROBLEMS = {"invalid_client", "unauthorized_client", "invalid_request"}
 class _TimeoutSession(requests.Session):
     """msal's HTTP client: every request gets a timeout (msal passes none)."""
 
-    def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes,
                 *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", AUTH_TIMEOUT)
         return super().request(method, url, *args, **kwargs)

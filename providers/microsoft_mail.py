@@ -194,9 +194,9 @@ def draft_payload(key: str, message: EmailMessage, flag: bool) -> dict[str, Any]
     plain = message.get_body(("plain",))
     if html is not None:
         # A Graph message has one body: the HTML alternative when the template made one.
-        body = {"contentType": "HTML", "content": html.get_content()}  # type: ignore[attr-defined]
+        body = {"contentType": "HTML", "content": html.get_content()}
     elif plain is not None:
-        body = {"contentType": "Text", "content": plain.get_content()}  # type: ignore[attr-defined]
+        body = {"contentType": "Text", "content": plain.get_content()}
     else:
         raise ProviderError("the note has no text")
     payload: dict[str, Any] = {

@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from afterword.daemon.config import AccountConfig
 from afterword.daemon.errors import AuthExpired, TransientError
 from afterword.daemon.model import EventStatus, Response
@@ -19,6 +18,7 @@ from afterword.providers.base import AuthOptions, MailboxState, ProviderContext,
 from afterword.providers.microsoft import MicrosoftProvider
 from afterword.providers.microsoft_auth import SCOPES
 from afterword.providers.microsoft_mail import PROPERTY_ID
+
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
 

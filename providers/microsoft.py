@@ -56,10 +56,12 @@ class MicrosoftProvider(Provider):
         self._mailbox: OutlookDrafts | None = None
 
     def _my_emails(self) -> tuple[str, ...]:
+        # The mailbox's own address and the sign-in name (they differ when the UPN is not
+        # the primary address): both are the user, never an interviewer.
         mine = list(self.context.my_emails)
-        own = self._address or self.auth.username()
-        if own:
-            mine.append(own.lower())
+        for own in (self._address, self.auth.stored_address(), self.auth.username()):
+            if own:
+                mine.append(own.lower())
         return tuple(dict.fromkeys(mine))
 
     def calendar(self) -> CalendarSource:
@@ -68,6 +70,9 @@ class MicrosoftProvider(Provider):
             self._calendar = GraphCalendar(
                 self.client, self.account.name, self.account.calendars,
                 self.context.timezone, self._my_emails(), self.context.clock)
+        else:
+            # A sign-in since the last cycle may have taught us the address.
+            self._calendar.my_emails = set(self._my_emails())
         return self._calendar
 
     def mailbox(self) -> DraftMailbox:
@@ -82,6 +87,8 @@ class MicrosoftProvider(Provider):
         if self.account.address:
             return self.account.address
         if self._address is None:
+            self._address = self.auth.stored_address()
+        if self._address is None:
             try:
                 me: Any = self.client.get("/me", {"$select": "mail,userPrincipalName"})
             except TransientError as err:
@@ -89,6 +96,8 @@ class MicrosoftProvider(Provider):
                 return self.auth.username()
             value = (me or {}).get("mail") or (me or {}).get("userPrincipalName") or ""
             self._address = str(value).lower() or None
+            if self._address:
+                self.auth.remember_address(self._address)
         return self._address
 
     def authorize(self, options: AuthOptions) -> str:

@@ -2,12 +2,16 @@
 
 The msal token cache is the account's only credential. It lives in the credential store
 (keyring or the file backend) and is written back after every change, because refresh
-tokens roll over. A refresh the authority refuses (revoked, expired, consent withdrawn)
-becomes `AuthExpired`, which marks just this account as needing `afterword auth`.
+tokens roll over. The stored secret is {"msal_cache": ..., "address": ...}: the mailbox's
+own address rides along so that the user is recognised in guest lists without a request
+(a bare msal cache, e.g. imported with --from-file, is accepted too). A refresh the
+authority refuses (revoked, expired, consent withdrawn) becomes `AuthExpired`, which
+marks just this account as needing `afterword auth`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +57,40 @@ class GraphAuth:
         self._cache: msal.SerializableTokenCache | None = None
         self._stored: str | None = None
         self._app: msal.PublicClientApplication | None = None
+        self._address: str | None = None
+
+    # -- the stored secret ------------------------------------------------------------
+
+    def _read(self) -> tuple[str | None, str | None, str | None]:
+        """(raw secret, msal cache text, address) from the credential store."""
+        raw = self.secrets.get(self.account)
+        if not raw:
+            return None, None, None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return raw, raw, None  # unreadable: msal will say so
+        if isinstance(data, dict) and isinstance(data.get("msal_cache"), str):
+            address = data.get("address")
+            return raw, data["msal_cache"], address if isinstance(address, str) else None
+        return raw, raw, None  # a bare msal cache
+
+    def _write(self, cache_text: str, address: str | None) -> None:
+        raw = json.dumps({"msal_cache": cache_text, "address": address or ""})
+        self.secrets.set(self.account, raw)
+        self._stored = raw
+
+    def stored_address(self) -> str | None:
+        """The mailbox address remembered with the credentials, if any."""
+        _raw, _cache, address = self._read()
+        return address or None
+
+    def remember_address(self, address: str) -> None:
+        """Keep the mailbox's address with the credentials (no request needed next time)."""
+        self._address = address
+        _raw, cache_text, stored = self._read()
+        if cache_text and stored != address:
+            self._write(cache_text, address)
 
     # -- msal plumbing ----------------------------------------------------------------
 
@@ -84,24 +122,22 @@ class GraphAuth:
                                 f"is not usable: {_first_line(err)}") from err
 
     def _load(self) -> tuple[msal.PublicClientApplication, msal.SerializableTokenCache]:
-        stored = self.secrets.get(self.account)
-        if self._app is None or self._cache is None or stored != self._stored:
+        raw, cache_text, address = self._read()
+        if self._app is None or self._cache is None or raw != self._stored:
             # First use, or `afterword auth` replaced the credentials meanwhile.
             cache = msal.SerializableTokenCache()
-            if stored:
+            if cache_text:
                 try:
-                    cache.deserialize(stored)
+                    cache.deserialize(cache_text)
                 except ValueError:
                     raise AuthExpired(self.account, "stored credentials are unreadable") from None
-            self._cache, self._stored = cache, stored
+            self._cache, self._stored, self._address = cache, raw, address
             self._app = self._build(cache)
         return self._app, self._cache
 
     def _save(self, cache: msal.SerializableTokenCache) -> None:
         if cache.has_state_changed:
-            text = cache.serialize()
-            self.secrets.set(self.account, text)
-            self._stored = text
+            self._write(cache.serialize(), self._address)
             cache.has_state_changed = False
 
     # -- the daemon's side ------------------------------------------------------------
@@ -115,9 +151,13 @@ class GraphAuth:
         try:
             result = app.acquire_token_silent_with_error(
                 SCOPES, account=accounts[0], force_refresh=force_refresh)
-        except requests.RequestException as err:
-            raise TransientError(f"account '{self.account}': sign-in service unreachable: "
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as err:
+            # Unreachable, or a 5xx from the token endpoint.
+            raise TransientError(f"account '{self.account}': sign-in service unavailable: "
                                  f"{_first_line(err)}") from err
+        except ValueError as err:
+            raise TransientError(f"account '{self.account}': unexpected answer from the "
+                                 f"sign-in service: {_first_line(err)[:120]}") from err
         finally:
             self._save(cache)
         if result and "access_token" in result:
@@ -138,12 +178,12 @@ class GraphAuth:
 
     def username(self) -> str | None:
         """The signed-in user's name (usually the address), read from the cache offline."""
-        stored = self.secrets.get(self.account)
-        if not stored:
+        _raw, cache_text, _address = self._read()
+        if not cache_text:
             return None
         cache = msal.SerializableTokenCache()
         try:
-            cache.deserialize(stored)
+            cache.deserialize(cache_text)
         except ValueError:
             return None
         for entry in cache.search(msal.TokenCache.CredentialType.ACCOUNT):
@@ -167,13 +207,14 @@ class GraphAuth:
                     f"{_first_line(flow.get('error_description', ''))[:200]}")
             say(str(flow["message"]))
             result = app.acquire_token_by_device_flow(flow)
-        except requests.RequestException as err:
-            raise TransientError(f"account '{self.account}': sign-in service unreachable: "
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as err:
+            raise TransientError(f"account '{self.account}': sign-in service unavailable: "
                                  f"{_first_line(err)}") from err
         if "access_token" not in result:
             raise ProviderError(
                 f"account '{self.account}': sign-in failed: {result.get('error', '?')}: "
                 f"{_first_line(result.get('error_description', ''))[:200]}")
+        self._address = None  # perhaps another user: GET /me tells
         self._save(cache)
         self._app, self._cache = app, cache
         claims = result.get("id_token_claims") or {}
@@ -188,7 +229,7 @@ class GraphAuth:
             raise ProviderError(f"not an msal token cache: {_first_line(err)}") from err
         if not list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN)):
             raise ProviderError("the token cache holds no refresh token")
-        self.secrets.set(self.account, text)
+        self._write(cache.serialize(), None)
         self._app = None
         return self.username() or ""
 

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from afterword.daemon.errors import ProviderError, SyncTokenExpired
+from afterword.daemon.errors import ProviderError, SyncTokenExpired, TransientError
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import CalendarSource, ChangeSet, Window
 from afterword.providers.graph_http import BatchItem, GraphClient, NotFound
@@ -75,7 +75,12 @@ class GraphCalendar(CalendarSource):
             except SyncTokenExpired:
                 log.info("account %s: calendar sync state expired; reading the window again",
                          self.account)
-        return self._full_round(window, now)
+        try:
+            return self._full_round(window, now)
+        except SyncTokenExpired as err:
+            # The state expired in the middle of a fresh round: try again next cycle.
+            raise TransientError(f"account '{self.account}': calendar sync restarted: "
+                                 f"{err}") from err
 
     def _round_still_good(self, state: dict[str, Any], window: Window, now: datetime) -> bool:
         try:

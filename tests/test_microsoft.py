@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from afterword.daemon.config import AccountConfig
-from afterword.daemon.errors import AuthExpired, TransientError
+from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.daemon.model import EventStatus, Response
 from afterword.daemon.secrets import KeyringSecrets
 from afterword.providers.base import AuthOptions, MailboxState, ProviderContext, Window
@@ -175,6 +177,33 @@ def test_revoked_sign_in_is_auth_expired_naming_the_account(
     assert "invalid_grant" in str(caught.value)
 
 
+def test_an_unavailable_token_endpoint_is_transient_not_a_lost_sign_in(
+        authority: FakeAuthority, graph: FakeGraph, provider: MicrosoftProvider) -> None:
+    authority.expire_access_tokens()
+    authority.token_failures = 1
+    with pytest.raises(TransientError) as caught:
+        provider.calendar().changes(window(), None)
+    assert not isinstance(caught.value, AuthExpired)
+    # msal replays the failure for a while; a later cycle (here: a new process) recovers.
+    assert make_provider(authority, graph).calendar().changes(window(), None).full
+
+
+def test_the_mailbox_address_is_the_user_even_when_it_is_not_the_sign_in_name(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    graph.primary_address[ME] = "alex.rivera@contoso.com"
+    sign_in(make_provider(authority, graph), authority)
+    event_id = graph.add_event(ME, "Interview", NOW + timedelta(days=1), attendees=[
+        person("Jane Doe", "jane@acme.com"), person("Alex", "alex.rivera@contoso.com"),
+        person("Alex R", ME)])
+    fresh = make_provider(authority, graph)  # a new process: the address comes stored
+    graph.reset_counters()
+    [event] = fresh.calendar().changes(window(), None).events
+    assert event.id == event_id
+    assert [a.email for a in event.attendees if a.is_self] == ["alex.rivera@contoso.com", ME]
+    assert fresh.address() == "alex.rivera@contoso.com"
+    assert "/me" not in [e["path"] for e in graph.log]
+
+
 def test_no_credentials_is_auth_expired_and_check_says_so(
         authority: FakeAuthority, graph: FakeGraph) -> None:
     provider = make_provider(authority, graph)
@@ -183,13 +212,24 @@ def test_no_credentials_is_auth_expired_and_check_says_so(
         provider.mailbox().find_draft("k")
 
 
-def test_address_comes_from_me_once(authority: FakeAuthority, graph: FakeGraph,
-                                    provider: MicrosoftProvider) -> None:
-    provider = make_provider(authority, graph)  # a new process: nothing cached
+def test_imported_cache_and_address_from_me_once(
+        authority: FakeAuthority, graph: FakeGraph, provider: MicrosoftProvider,
+        memory_keyring: Any, tmp_path: Path) -> None:
+    # `afterword auth work --from-file`: a bare msal cache made elsewhere.
+    exported = json.loads(memory_keyring.passwords.pop(("afterword", "work")))["msal_cache"]
+    (tmp_path / "cache.json").write_text(exported)
+    fresh = make_provider(authority, graph)
     graph.reset_counters()
-    assert provider.address() == ME
-    assert provider.address() == ME
+    line = fresh.authorize(AuthOptions(from_file=str(tmp_path / "cache.json")))
+    assert line == f"account 'work': signed in as {ME}; credentials stored"
+    assert fresh.address() == ME
+    assert make_provider(authority, graph).address() == ME  # remembered with the cache
     assert [e["path"] for e in graph.log] == ["/me"]
+    (tmp_path / "junk.json").write_text("hello")
+    with pytest.raises(ProviderError, match="not an msal token cache"):
+        fresh.authorize(AuthOptions(from_file=str(tmp_path / "junk.json")))
+    with pytest.raises(ProviderError, match="cannot read"):
+        fresh.authorize(AuthOptions(from_file=str(tmp_path / "missing.json")))
 
 
 # -- calendar --------------------------------------------------------------------------

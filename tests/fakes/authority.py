@@ -122,6 +122,7 @@ class FakeAuthority:
         self.log: list[tuple[str, str, str]] = []  # (method, path, grant_type)
         self.lock = threading.Condition()
         self.polls = 0
+        self.token_failures = 0  # the next N token requests answer 503
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -232,6 +233,10 @@ class FakeAuthority:
                                f"identifier '{client_id}' was not found in the directory")
         scopes = set(form.get("scope", "").split())
         with self.lock:
+            if self.token_failures > 0:
+                self.token_failures -= 1
+                return 503, _error("temporarily_unavailable", "AADSTS90033: A transient "
+                                   "error has occurred. Please try again.")
             if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
                 self.polls += 1
                 self.lock.notify_all()

@@ -98,6 +98,7 @@ class FakeGraph:
         self.bytes_in = 0
         self.bytes_out = 0
         self.delta_states: dict[str, dict[str, Any]] = {}
+        self.primary_address: dict[str, str] = {}  # sign-in name → mail, when they differ
         self.sync_epoch = 0  # delta state older than this answers 410
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -262,7 +263,8 @@ class FakeGraph:
         with self.lock:
             box = self.mailbox(email)
             if method == "GET" and path == "/me":
-                me = {"id": self.authority.users[email].oid, "mail": email,
+                me = {"id": self.authority.users[email].oid,
+                      "mail": self.primary_address.get(email, email),
                       "userPrincipalName": email,
                       "displayName": self.authority.users[email].name}
                 return 200, _select(me, query)

@@ -24,7 +24,12 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from afterword.daemon.errors import ProviderError, SyncTokenExpired, TransientError
+from afterword.daemon.errors import (
+    AuthExpired,
+    ProviderError,
+    SyncTokenExpired,
+    TransientError,
+)
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import CalendarSource, ChangeSet, Window
 from afterword.providers.graph_http import BatchItem, GraphClient, NotFound
@@ -165,8 +170,14 @@ class GraphCalendar(CalendarSource):
                 if removed is not None:
                     removed.add(str(entry["id"]))  # deleted since the delta answer
                 continue
-            if outcome.error is not None:
+            if isinstance(outcome.error, TransientError | AuthExpired):
                 raise outcome.error  # the cursor stays: the next cycle asks again
+            if outcome.error is not None:
+                # A refusal that asking again will not change (e.g. 403 on one private
+                # item): skip that event rather than stall the whole calendar.
+                log.warning("account %s: skipping event %s: %s", self.account,
+                            str(entry["id"])[:40], outcome.error)
+                continue
             if isinstance(outcome.body, dict):
                 ready.append({**outcome.body, "_calendar": entry["_calendar"]})
         events = []

@@ -54,9 +54,10 @@ def graph(authority: FakeAuthority) -> Iterator[FakeGraph]:
 def account(authority: FakeAuthority, graph: FakeGraph, name: str = "work",
             **extra: Any) -> AccountConfig:
     """A microsoft account pointing at the fakes."""
+    extra.setdefault("calendars", ())
     return AccountConfig(name=name, provider="microsoft", client_id=authority.client_id,
                          authority=authority.authority_url(), graph_endpoint=graph.base,
-                         calendars=(), **extra)
+                         **extra)
 
 
 def make_provider(authority: FakeAuthority, graph: FakeGraph, clock: Clock | None = None,
@@ -299,6 +300,43 @@ def test_occurrences_are_read_in_full_through_batch_with_item_retry(
     assert sleeps == [3]
 
 
+def test_batch_item_refusals_skip_one_event_and_missing_ones_count_as_removed(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    calendar = provider.calendar()
+    cursor = calendar.changes(window(), None).cursor
+    ids = [graph.add_event(ME, f"Interview loop {i}", NOW + timedelta(days=i),
+                           attendees=PANEL, type="occurrence", seriesMasterId="S")
+           for i in range(1, 4)]
+    graph.fail("GET", ids[0], 403, in_batch=True)
+    graph.fail("GET", ids[1], 404, in_batch=True)
+
+    changes = calendar.changes(window(), cursor)
+
+    assert [e.id for e in changes.events] == [ids[2]]
+    assert ids[1] in changes.removed and ids[0] not in changes.removed
+
+    graph.fail("GET", ids[2], 503, in_batch=True, times=10)
+    graph.update_event(ME, ids[2], subject="Final interview loop")
+    with pytest.raises(TransientError):  # the cursor is not advanced past it
+        calendar.changes(window(), changes.cursor)
+
+
+def test_configured_calendars_are_each_followed(authority: FakeAuthority,
+                                                graph: FakeGraph) -> None:
+    provider = make_provider(authority, graph, calendars=("team", "jobs"))
+    sign_in(provider, authority)
+    graph.add_event(ME, "Team sync", NOW + timedelta(days=1), calendar="team")
+    graph.add_event(ME, "Interview", NOW + timedelta(days=1), calendar="jobs")
+    graph.add_event(ME, "Private", NOW + timedelta(days=1))  # the default calendar
+    calendar = provider.calendar()
+    first = calendar.changes(window(), None)
+    assert sorted(e.title for e in first.events) == ["Interview", "Team sync"]
+    graph.reset_counters()
+    calendar.changes(window(), first.cursor)
+    assert sorted(e["path"] for e in graph.log) == [
+        "/me/calendars/jobs/calendarView/delta", "/me/calendars/team/calendarView/delta"]
+
+
 def test_expired_sync_state_starts_a_new_full_round(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     graph.add_event(ME, "Interview", NOW + timedelta(days=1))
@@ -447,6 +485,16 @@ def test_tracking_costs_one_request_and_tells_sent_from_discarded(
     assert graph.requests == 2  # the listing, then one $batch for the three that left
 
 
+def test_a_sent_copy_without_our_property_is_found_by_internet_message_id(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("k5", note("k5"))
+    assert ref.thread_id  # the internetMessageId, kept for this
+    graph.user_sends(ME, ref.provider_id, keep_properties=False)
+    states = mailbox.draft_states({"k5": ref})
+    assert states["k5"].state is MailboxState.SENT
+
+
 def test_dropped_answer_to_create_finds_the_draft_instead_of_a_second_one(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     graph.fail("POST", "/me/messages", drop_after_apply=True)
@@ -494,3 +542,15 @@ def test_a_slow_answer_times_out_and_a_read_is_retried(
     graph.fail("GET", "/me/mailFolders", delay=1.0)
     assert provider.mailbox().find_draft("x") is None
     assert len([e for e in graph.log if "mailFolders" in e["path"]]) == 3  # slow, drafts, sent
+
+
+def test_the_daemon_core_never_imports_msal_or_requests() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, afterword.daemon.cli, afterword.daemon.cycle, afterword.daemon.app, "
+            "afterword.providers.local; "
+            "print(sorted(m for m in ('msal', 'requests') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

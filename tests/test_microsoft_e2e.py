@@ -95,13 +95,16 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
                                person("Alex Rivera", ME)],
                     organizer=("Jane Doe", "jane@acme.com"))
     graph.add_event(ME, "Lunch", now - timedelta(hours=5), attendees=[person("Sam", "s@x.org")])
+    # No keyword in the title: the Outlook category says it is an interview.
+    graph.add_event(ME, "Catch-up with Mia", now - timedelta(hours=4), categories=["Interview"],
+                    attendees=[person("Mia Wong", "mia@initech.com")])
 
     first = cli(config, env, "run", "--once")
     assert first.returncode == 0, first.stderr
-    assert "2 draft(s) written" in first.stdout
+    assert "3 draft(s) written" in first.stdout
     drafts = {d["toRecipients"][0]["emailAddress"]["address"]: d
               for d in graph.messages(ME, "drafts")}
-    assert set(drafts) == {"jane@acme.com", "raj@acme.com"}
+    assert set(drafts) == {"jane@acme.com", "raj@acme.com", "mia@initech.com"}
     jane = drafts["jane@acme.com"]
     assert jane["toRecipients"][0]["emailAddress"]["name"] == "Jane Doe"
     assert jane["subject"].startswith("Thank you")
@@ -142,7 +145,7 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     assert retried.returncode == 0, retried.stderr
     recipients = [d["toRecipients"][0]["emailAddress"]["address"]
                   for d in graph.messages(ME, "drafts")]
-    assert sorted(recipients) == ["kim@acme.com", "lu@acme.com"]
+    assert sorted(recipients) == ["kim@acme.com", "lu@acme.com", "mia@initech.com"]
 
     # The sign-in is revoked: the account needs re-auth, the local account still drafts.
     authority.revoke(ME)

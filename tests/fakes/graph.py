@@ -47,6 +47,9 @@ _PROP_FILTER = re.compile(
 _IMID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$", re.IGNORECASE)
 _EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)$",
                      re.IGNORECASE)
+_CODES = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout",
+          500: "InternalServerError", 502: "BadGateway", 404: "ErrorItemNotFound",
+          403: "ErrorAccessDenied"}
 _PROP_ID = re.compile(r"^String \{[0-9a-fA-F-]{36}\} Name \w+$")
 
 
@@ -202,14 +205,21 @@ class FakeGraph:
             message["body"] = {"contentType": "text", "content": text}
             message["lastModifiedDateTime"] = _stamp(datetime.now(UTC))
 
-    def user_sends(self, email: str, message_id: str) -> dict[str, Any]:
-        """The user presses Send: the draft goes; a Sent Items copy with a new id appears."""
+    def user_sends(self, email: str, message_id: str,
+                   keep_properties: bool = True) -> dict[str, Any]:
+        """The user presses Send: the draft goes; a Sent Items copy with a new id appears.
+
+        Some clients drop custom properties when sending (`keep_properties=False`); the
+        internetMessageId always survives.
+        """
         with self.lock:
             box = self.mailbox(email)
             draft = box.messages.pop(message_id)
             sent = {**json.loads(json.dumps(draft)), "id": "AAMkAG" + secrets.token_urlsafe(30),
                     "isDraft": False, "_folder": "sentitems",
                     "sentDateTime": _stamp(datetime.now(UTC))}
+            if not keep_properties:
+                sent["_props"] = {}
             box.messages[sent["id"]] = sent
             return sent
 
@@ -547,9 +557,8 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             if fault and fault.status:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} \
                     if fault.retry_after is not None else {}
-                self._reply(fault.status, {"error": {"code": "TooManyRequests" if
-                            fault.status == 429 else "ServiceUnavailable",
-                            "message": "injected fault"}}, headers)
+                self._reply(fault.status, {"error": {"code": _CODES.get(
+                    fault.status, "BadRequest"), "message": "injected fault"}}, headers)
                 return
             try:
                 email = fake.user_of(self.headers)
@@ -585,8 +594,8 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 fault = fake._fault(str(item.get("method", "")).upper(), url, in_batch=True)
                 try:
                     if fault and fault.status:
-                        raise GraphReply(fault.status, "TooManyRequests" if fault.status == 429
-                                         else "ServiceUnavailable", "injected item fault",
+                        raise GraphReply(fault.status, _CODES.get(fault.status, "BadRequest"),
+                                         "injected item fault",
                                          {"Retry-After": f"{fault.retry_after:g}"}
                                          if fault.retry_after is not None else {})
                     status, answer = fake.route(str(item.get("method", "")).upper(), path,

@@ -3,7 +3,7 @@
 Every draft carries our key twice: a single-value extended property (filterable, kept
 when the draft is sent) and an `x-afterword-key` internet header. Ids are immutable
 (`Prefer: IdType="ImmutableId"`), so a draft keeps its id while the user edits it.
-Tracking costs one request per cycle (Drafts filtered by the property); only a draft
+Tracking costs one request per cycle (Drafts filtered by the property, `$select=id`); only a draft
 that left Drafts costs more: a `$batch` asking Sent Items (by property, then by
 internetMessageId), Deleted Items and the Outbox where it went.
 """
@@ -18,9 +18,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from afterword.daemon.errors import ProviderError, TransientError
+from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
-from afterword.providers.graph_http import BatchItem, GraphClient, MaybeApplied
+from afterword.providers.graph_http import BatchItem, GraphClient, GraphError, MaybeApplied
 
 log = logging.getLogger(__name__)
 
@@ -96,60 +96,66 @@ class OutlookDrafts(DraftMailbox):
         """One listing of our drafts; a $batch only for those that left Drafts."""
         if not drafts:
             return {}
-        params = {
-            "$filter": key_filter(None),
-            "$select": "id,internetMessageId",
-            "$expand": f"singleValueExtendedProperties($filter=id eq {_literal(PROPERTY_ID)})",
-            "$top": "100",
-        }
-        open_ids: set[str] = set()
-        by_key: dict[str, DraftRef] = {}
-        for page in self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,)):
-            for item in page.get("value", []):
-                if not isinstance(item, dict) or not item.get("id"):
-                    continue
-                open_ids.add(str(item["id"]))
-                for prop in item.get("singleValueExtendedProperties") or []:
-                    if isinstance(prop, dict) and prop.get("id", "").lower() == \
-                            PROPERTY_ID.lower() and prop.get("value"):
-                        by_key[str(prop["value"])] = DraftRef(str(item["id"]),
-                                                              item.get("internetMessageId"))
+        open_ids = self._open_ids()
         result: dict[str, DraftStatus] = {}
         departed: dict[str, DraftRef] = {}
         for key, ref in drafts.items():
             if ref.provider_id in open_ids:
+                # Immutable ids: the draft keeps its id however often the user edits it.
                 result[key] = DraftStatus(MailboxState.OPEN)
-            elif key in by_key:
-                result[key] = DraftStatus(MailboxState.OPEN, ref=by_key[key])
             else:
                 departed[key] = ref
         if departed:
             result.update(self._whereabouts(departed))
         return result
 
+    def _open_ids(self) -> set[str]:
+        """Ids of our drafts still in Drafts: one request (more only past 100 drafts)."""
+        params = {"$filter": key_filter(None), "$select": "id", "$top": "100"}
+        try:
+            pages = list(self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,)))
+        except GraphError as err:
+            if err.status != 400:
+                raise
+            # A server that cannot filter on property presence: list every draft's id.
+            log.info("account %s: listing all drafts (%s)", self.account, err)
+            pages = list(self.client.pages(FOLDERS["drafts"], {"$select": "id", "$top": "100"},
+                                           (IMMUTABLE,)))
+        return {str(item["id"]) for page in pages for item in page.get("value", [])
+                if isinstance(item, dict) and item.get("id")}
+
     def _whereabouts(self, departed: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """Where drafts that left Drafts went: sent, being sent, or discarded."""
         items: list[BatchItem] = []
         slots: list[tuple[str, str]] = []
         for key, ref in departed.items():
-            asks = [("sent", key_filter(key)), ("deleted", key_filter(key)),
-                    ("outbox", key_filter(key))]
+            asks = [("sent", "sent", key_filter(key)), ("deleted", "deleted", key_filter(key)),
+                    ("outbox", "outbox", key_filter(key))]
             if ref.thread_id:
-                asks.append(("sent", f"internetMessageId eq {_literal(ref.thread_id)}"))
-            for folder, flt in asks:
+                # Some clients drop custom properties on sending; the Message-ID stays.
+                asks.append(("sent", "sent-id",
+                             f"internetMessageId eq {_literal(ref.thread_id)}"))
+            for folder, label, flt in asks:
                 query = _query({"$filter": flt, "$select": "id,sentDateTime", "$top": "1"})
                 items.append(BatchItem(f"{FOLDERS[folder]}?{query}", (IMMUTABLE,)))
-                slots.append((key, folder))
+                slots.append((key, label))
         found: dict[str, dict[str, Any]] = {}
         failed: set[str] = set()
-        for (key, folder), outcome in zip(slots, self.client.batch(items, "track drafts"),
-                                          strict=True):
+        for (key, label), outcome in zip(slots, self.client.batch(items, "track drafts"),
+                                         strict=True):
             if outcome.error is not None:
-                failed.add(key)
-                log.info("account %s: cannot tell yet what became of draft %s: %s",
-                         self.account, key, outcome.error)
+                if isinstance(outcome.error, AuthExpired):
+                    raise outcome.error
+                # Only Sent Items decides; the other lookups refine the answer, and a
+                # server that cannot run one (400) must not keep the state unknown forever.
+                if label == "sent" or (label == "sent-id" and
+                                       isinstance(outcome.error, TransientError)):
+                    failed.add(key)
+                    log.info("account %s: cannot tell yet what became of draft %s: %s",
+                             self.account, key, outcome.error)
                 continue
             hits = outcome.body.get("value", []) if isinstance(outcome.body, dict) else []
+            folder = label.removesuffix("-id")
             if hits and folder not in found.get(key, {}):
                 found.setdefault(key, {})[folder] = hits[0]
         result: dict[str, DraftStatus] = {}

@@ -495,6 +495,26 @@ def test_a_sent_copy_without_our_property_is_found_by_internet_message_id(
     assert states["k5"].state is MailboxState.SENT
 
 
+def test_tracking_copes_with_a_server_that_cannot_run_every_query(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("e", "f")}
+    graph.user_deletes(ME, refs["f"].provider_id, hard=True)
+    graph.fail("GET", "mailFolders('drafts')", 400)  # no filter on property presence
+    graph.fail("GET", "outbox", 400, in_batch=True)
+    graph.fail("GET", "internetMessageId", 400, in_batch=True)
+    graph.reset_counters()
+    states = mailbox.draft_states(refs)
+    assert states["e"].state is MailboxState.OPEN
+    assert states["f"].state is MailboxState.DISCARDED
+    assert "$filter" not in graph.log[1]["query"]  # the fallback listing
+
+    ref = mailbox.create_draft("g", note("g"))
+    graph.user_sends(ME, ref.provider_id)
+    graph.fail("GET", "sentitems", 503, in_batch=True, times=10)
+    assert "g" not in mailbox.draft_states({"g": ref})  # unknown for now, asked again later
+
+
 def test_dropped_answer_to_create_finds_the_draft_instead_of_a_second_one(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     graph.fail("POST", "/me/messages", drop_after_apply=True)

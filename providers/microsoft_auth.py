@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -206,6 +207,7 @@ class GraphAuth:
                     f"{flow.get('error', 'no device code')}: "
                     f"{_first_line(flow.get('error_description', ''))[:200]}")
             say(str(flow["message"]))
+            sys.stdout.flush()  # the code must be visible while we wait, even through a pipe
             result = app.acquire_token_by_device_flow(flow)
         except (requests.RequestException, msal.exceptions.MsalServiceError) as err:
             raise TransientError(f"account '{self.account}': sign-in service unavailable: "

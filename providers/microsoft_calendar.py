@@ -43,9 +43,9 @@ EVENT_FIELDS = ("id,subject,start,end,isAllDay,isCancelled,isOrganizer,responseS
                 "attendees,organizer,categories,showAs,type,seriesMasterId,iCalUId,"
                 "onlineMeeting,onlineMeetingUrl,location,body,bodyPreview,hideAttendees")
 PREFER_EVENTS = ('outlook.timezone="UTC"', 'outlook.body-content-type="text"')
-# What a delta entry must carry to be used without reading the event again.
-_NEEDED = ("subject", "start", "end", "attendees", "organizer", "responseStatus",
-           "isCancelled")
+# What a delta entry must carry to be used without reading the event again (entries
+# for occurrences carry only id, type, seriesMasterId, start and end).
+_NEEDED = ("subject", "start", "end", "attendees")
 
 
 def _stamp(moment: datetime) -> str:
@@ -215,9 +215,22 @@ def _parse_cursor(cursor: str | None) -> dict[str, Any] | None:
     return state
 
 
+_UTC_NAMES = {"UTC", "", "ETC/UTC", "Z", "TZONE://MICROSOFT/UTC", "COORDINATED UNIVERSAL TIME"}
+# Windows zone names Graph uses when it does not convert to the zone we asked for.
+_WINDOWS_ZONES = {
+    "Pacific Standard Time": "America/Los_Angeles", "Mountain Standard Time": "America/Denver",
+    "Central Standard Time": "America/Chicago", "Eastern Standard Time": "America/New_York",
+    "GMT Standard Time": "Europe/London", "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris", "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw", "India Standard Time": "Asia/Kolkata",
+    "China Standard Time": "Asia/Shanghai", "Tokyo Standard Time": "Asia/Tokyo",
+    "AUS Eastern Standard Time": "Australia/Sydney", "Singapore Standard Time": "Asia/Singapore",
+}
+
+
 def _is_utc(entry: Mapping[str, Any]) -> bool:
     return all(isinstance(entry.get(k), dict) and
-               str(entry[k].get("timeZone", "")).upper() in ("UTC", "")
+               str(entry[k].get("timeZone", "")).upper() in _UTC_NAMES
                for k in ("start", "end"))
 
 
@@ -312,10 +325,10 @@ def _when(value: Mapping[str, Any], all_day: bool, timezone: tzinfo) -> datetime
 
 
 def _zone(name: str) -> tzinfo:
-    if name.upper() in ("UTC", "ETC/UTC", "Z", ""):
+    if name.upper() in _UTC_NAMES:
         return UTC
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(_WINDOWS_ZONES.get(name, name))
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name[:60]!r}") from None
 

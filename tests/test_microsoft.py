@@ -411,6 +411,19 @@ def test_graph_event_translation(provider: MicrosoftProvider, graph: FakeGraph) 
     assert provider.calendar().get_event(event_id) is None
 
 
+def test_times_in_a_windows_zone_are_understood() -> None:
+    from afterword.providers.microsoft_calendar import _to_event
+
+    data = {"id": "x", "subject": "Interview", "attendees": [],
+            "start": {"dateTime": "2026-11-27T09:00:00.0000000",
+                      "timeZone": "Pacific Standard Time"},
+            "end": {"dateTime": "2026-11-27T10:00:00.0000000",
+                    "timeZone": "Pacific Standard Time"}}
+    event = _to_event(data, "work", "default", ZoneInfo("Europe/Berlin"), set())
+    assert event.start == datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+    assert event.organizer is None and event.my_response is Response.UNKNOWN
+
+
 def test_hidden_attendees_all_day_and_status(provider: MicrosoftProvider,
                                              graph: FakeGraph) -> None:
     day = datetime(2026, 11, 28, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -160,6 +160,8 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     work = next(a for a in data["accounts"] if a["name"] == "work")
     assert work["needs_reauth"] is True
     assert work["reauth_command"] == "afterword auth work"
+    text = cli(config, env, "status").stdout
+    assert "! account work needs to sign in again: run `afterword auth work`" in text
     home = [d for d in data["drafts"] if d["account"] == "home"]
     assert [(d["recipient"], d["state"]) for d in home] == [("pat@globex.com", "drafted")]
 

@@ -148,6 +148,18 @@ def test_device_code_sign_in_waits_for_approval_and_stores_the_cache(
     assert "/common/oauth2/v2.0/devicecode" in paths
 
 
+def test_an_unknown_app_fails_sign_in_with_a_clear_error(authority: FakeAuthority,
+                                                        graph: FakeGraph) -> None:
+    from dataclasses import replace
+
+    provider = make_provider(authority, graph)
+    wrong = MicrosoftProvider(replace(provider.account, client_id="not-registered"),
+                              provider.context)
+    with pytest.raises(ProviderError) as caught:
+        wrong.authorize(AuthOptions(say=lambda _m: None))
+    assert "account 'work': sign-in could not start: unauthorized_client" in str(caught.value)
+
+
 def test_expired_access_token_is_refreshed_once_and_the_rolled_cache_saved(
         authority: FakeAuthority, graph: FakeGraph, provider: MicrosoftProvider,
         memory_keyring: Any) -> None:

@@ -15,7 +15,7 @@ from afterword.providers.microsoft_mail import PROPERTY_ID
 from tests.conftest import calendar, run_cli, vevent
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
-from tests.test_microsoft import ME, person
+from tests.fakes.microsoft_setup import ME, person
 
 ROOM = person("Board Room 4", "room4@acme.com", kind="resource", response="none")
 

@@ -15,6 +15,8 @@
   internetMessageId) and deletes (moves to Deleted Items) drafts.
 - Injected faults (status + Retry-After, a dropped answer after the change was applied,
   slow answers), counters of requests and bytes, and a request log.
+
+The state and the API live here; `graph_handler` is the HTTP side.
 """
 
 from __future__ import annotations
@@ -24,17 +26,16 @@ import json
 import re
 import secrets
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.fakes.authority import FakeAuthority
+from tests.fakes.graph_handler import GraphReply, handler
 
 WINDOWS_ZONES = {"Pacific Standard Time": "America/Los_Angeles",
                  "W. Europe Standard Time": "Europe/Berlin", "UTC": "UTC"}
@@ -47,20 +48,7 @@ _PROP_FILTER = re.compile(
 _IMID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$", re.IGNORECASE)
 _EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)$",
                      re.IGNORECASE)
-_CODES = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout",
-          500: "InternalServerError", 502: "BadGateway", 404: "ErrorItemNotFound",
-          403: "ErrorAccessDenied"}
 _PROP_ID = re.compile(r"^String \{[0-9a-fA-F-]{36}\} Name \w+$")
-
-
-class GraphReply(Exception):
-    """An error answer."""
-
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
 
 
 @dataclass
@@ -103,7 +91,7 @@ class FakeGraph:
         self.delta_states: dict[str, dict[str, Any]] = {}
         self.primary_address: dict[str, str] = {}  # sign-in name → mail, when they differ
         self.sync_epoch = 0  # delta state older than this answers 410
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.root = f"http://127.0.0.1:{self.port}"
@@ -247,7 +235,8 @@ class FakeGraph:
             self.requests = self.bytes_in = self.bytes_out = 0
             self.log.clear()
 
-    def _fault(self, method: str, path: str, in_batch: bool) -> Fault | None:
+    def take_fault(self, method: str, path: str, in_batch: bool) -> Fault | None:
+        """The first armed fault matching a request (used up by one)."""
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and fault.path in path and \
@@ -509,115 +498,3 @@ def _paged(url: str, rows: list[dict[str, Any]], query: dict[str, str]) -> dict[
         from urllib.parse import urlencode
         reply["@odata.nextLink"] = f"{url}?{urlencode({**rest, '$skip': skip + top})}"
     return reply
-
-
-def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; odata.metadata=minimal")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                return  # the client gave up waiting (a slow-answer fault)
-            with fake.lock:
-                fake.bytes_out += len(data)
-                fake.log[-1]["status"] = status
-                fake.log[-1]["bytes"] = len(data)
-
-        def _handle(self, method: str) -> None:
-            split = urlsplit(self.path)
-            path = unquote(split.path)
-            query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            prefer = self.headers.get("Prefer") or ""
-            with fake.lock:
-                fake.requests += 1
-                fake.bytes_in += len(raw) + len(self.path)
-                fake.log.append({"method": method, "path": path.removeprefix("/v1.0"),
-                                 "query": query, "prefer": prefer, "status": None})
-            if not path.startswith("/v1.0/"):
-                self._reply(404, {"error": {"code": "NotFound", "message": "no such version"}})
-                return
-            path = path[len("/v1.0"):]
-            fault = fake._fault(method, path, in_batch=False)
-            if fault and fault.delay:
-                time.sleep(fault.delay)
-            if fault and fault.status:
-                headers = {"Retry-After": f"{fault.retry_after:g}"} \
-                    if fault.retry_after is not None else {}
-                self._reply(fault.status, {"error": {"code": _CODES.get(
-                    fault.status, "BadRequest"), "message": "injected fault"}}, headers)
-                return
-            try:
-                email = fake.user_of(self.headers)
-                body = json.loads(raw) if raw else None
-                if method == "POST" and path == "/$batch":
-                    status, answer = 200, self._batch(body, email)
-                else:
-                    status, answer = fake.route(method, path, query, prefer, body, email)
-            except GraphReply as err:
-                self._reply(err.status, {"error": {"code": err.code, "message": err.message}},
-                            err.headers)
-                return
-            except ValueError:
-                self._reply(400, {"error": {"code": "BadRequest", "message": "bad JSON"}})
-                return
-            if fault and fault.drop_after_apply:
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
-            self._reply(status, answer)
-
-        def _batch(self, body: Any, email: str) -> dict[str, Any]:
-            items = (body or {}).get("requests")
-            if not isinstance(items, list) or not 0 < len(items) <= 20:
-                raise GraphReply(400, "BadRequest", "A batch holds 1 to 20 requests.")
-            answers = []
-            for item in items:
-                url = str(item.get("url", ""))
-                split = urlsplit(url)
-                path = unquote(split.path)
-                query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-                prefer = str((item.get("headers") or {}).get("Prefer", ""))
-                fault = fake._fault(str(item.get("method", "")).upper(), url, in_batch=True)
-                try:
-                    if fault and fault.status:
-                        raise GraphReply(fault.status, _CODES.get(fault.status, "BadRequest"),
-                                         "injected item fault",
-                                         {"Retry-After": f"{fault.retry_after:g}"}
-                                         if fault.retry_after is not None else {})
-                    status, answer = fake.route(str(item.get("method", "")).upper(), path,
-                                                query, prefer, item.get("body"), email)
-                    answers.append({"id": item.get("id"), "status": status,
-                                    "headers": {"Content-Type": "application/json"},
-                                    "body": answer})
-                except GraphReply as err:
-                    answers.append({"id": item.get("id"), "status": err.status,
-                                    "headers": err.headers,
-                                    "body": {"error": {"code": err.code,
-                                                       "message": err.message}}})
-            answers.reverse()  # Graph answers in any order: clients match by id
-            return {"responses": answers}
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PATCH(self) -> None:
-            self._handle("PATCH")
-
-    return Handler

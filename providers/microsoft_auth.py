@@ -2,9 +2,9 @@
 
 The msal token cache is the account's only credential. It lives in the credential store
 (keyring or the file backend) and is written back after every change, because refresh
-tokens roll over. The stored secret is {"msal_cache": ..., "address": ...}: the mailbox's
-own address rides along so that the user is recognised in guest lists without a request
-(a bare msal cache, e.g. imported with --from-file, is accepted too). A refresh the
+tokens roll over. The stored secret is msal's serialised cache as is, plus one extra
+top-level entry ("AfterwordAccount": {"address": ...}) that msal ignores: the mailbox's
+own address, so the user is recognised in guest lists without a request. A refresh the
 authority refuses (revoked, expired, consent withdrawn) becomes `AuthExpired`, which
 marks just this account as needing `afterword auth`.
 """
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SCOPES = ["Calendars.Read", "Mail.ReadWrite", "User.Read"]
 PUBLIC_AUTHORITY_HOST = "login.microsoftonline.com"
 AUTH_TIMEOUT = (10.0, 30.0)
+_EXTRA_KEY = "AfterwordAccount"  # our entry in the stored cache; msal leaves it alone
 # OAuth errors after which only a new interactive sign-in helps.
 _SIGN_IN_AGAIN = {"invalid_grant", "interaction_required", "login_required",
                   "consent_required", "invalid_scope"}
@@ -68,16 +69,18 @@ class GraphAuth:
         if not raw:
             return None, None, None
         try:
-            data = json.loads(raw)
-        except ValueError:
+            extra = json.loads(raw).get(_EXTRA_KEY) or {}
+            address = extra.get("address") if isinstance(extra, dict) else None
+        except (ValueError, AttributeError):
             return raw, raw, None  # unreadable: msal will say so
-        if isinstance(data, dict) and isinstance(data.get("msal_cache"), str):
-            address = data.get("address")
-            return raw, data["msal_cache"], address if isinstance(address, str) else None
-        return raw, raw, None  # a bare msal cache
+        return raw, raw, address if isinstance(address, str) and address else None
 
     def _write(self, cache_text: str, address: str | None) -> None:
-        raw = json.dumps({"msal_cache": cache_text, "address": address or ""})
+        data = json.loads(cache_text)
+        data.pop(_EXTRA_KEY, None)
+        if address:
+            data[_EXTRA_KEY] = {"address": address}
+        raw = json.dumps(data, indent=1)
         self.secrets.set(self.account, raw)
         self._stored = raw
 
@@ -212,6 +215,9 @@ class GraphAuth:
         except (requests.RequestException, msal.exceptions.MsalServiceError) as err:
             raise TransientError(f"account '{self.account}': sign-in service unavailable: "
                                  f"{_first_line(err)}") from err
+        except ValueError as err:  # e.g. the authority offers no device code flow
+            raise ProviderError(f"account '{self.account}': sign-in could not start: "
+                                f"{_first_line(err)[:200]}") from err
         if "access_token" not in result:
             raise ProviderError(
                 f"account '{self.account}': sign-in failed: {result.get('error', '?')}: "

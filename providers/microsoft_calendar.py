@@ -42,7 +42,9 @@ PAGE_SIZE = 100
 EVENT_FIELDS = ("id,subject,start,end,isAllDay,isCancelled,isOrganizer,responseStatus,"
                 "attendees,organizer,categories,showAs,type,seriesMasterId,iCalUId,"
                 "onlineMeeting,onlineMeetingUrl,location,body,bodyPreview,hideAttendees")
-PREFER_EVENTS = ('outlook.timezone="UTC"', 'outlook.body-content-type="text"')
+# Immutable ids: an event's id (part of each draft's key) survives moves between folders.
+PREFER_EVENTS = ('outlook.timezone="UTC"', 'outlook.body-content-type="text"',
+                 'IdType="ImmutableId"')
 # What a delta entry must carry to be used without reading the event again (entries
 # for occurrences carry only id, type, seriesMasterId, start and end).
 _NEEDED = ("subject", "start", "end", "attendees")

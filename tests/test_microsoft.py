@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msal
 import pytest
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import AuthOptions
@@ -50,7 +50,11 @@ def test_device_code_sign_in_waits_for_approval_and_stores_the_cache(
     assert "enter the code" in shown[0] and authority.base in shown[0]
     assert authority.polls >= 2
     stored = memory_keyring.passwords[("afterword", "work")]
-    assert "RefreshToken" in stored
+    # The secret is msal's own cache: any msal reads it back.
+    cache = msal.SerializableTokenCache()
+    cache.deserialize(stored)
+    assert [a["username"] for a in cache.search(msal.TokenCache.CredentialType.ACCOUNT)] == [ME]
+    assert list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN))
     # Least privilege: the scopes asked for, and never Mail.Send.
     assert SCOPES == ["Calendars.Read", "Mail.ReadWrite", "User.Read"]
     # A non-default authority is used as is: only our fake was asked, discovery included.
@@ -140,7 +144,7 @@ def test_imported_cache_and_address_from_me_once(
         authority: FakeAuthority, graph: FakeGraph, provider: MicrosoftProvider,
         memory_keyring: Any, tmp_path: Path) -> None:
     # `afterword auth work --from-file`: a bare msal cache made elsewhere.
-    exported = json.loads(memory_keyring.passwords.pop(("afterword", "work")))["msal_cache"]
+    exported = memory_keyring.passwords.pop(("afterword", "work"))
     (tmp_path / "cache.json").write_text(exported)
     fresh = make_provider(authority, graph)
     graph.reset_counters()

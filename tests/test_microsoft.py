@@ -171,3 +171,15 @@ def test_the_daemon_core_never_imports_msal_or_requests() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_token_near_its_expiry_is_refreshed_silently_before_graph_refuses_it() -> None:
+    with FakeAuthority(access_ttl=120) as authority, FakeGraph(authority) as graph:
+        authority.add_user(ME, "Alex Rivera")
+        provider = make_provider(authority, graph)
+        sign_in(provider, authority)
+        before = authority.grants("refresh_token")
+        graph.reset_counters()
+        provider.mailbox().find_draft("k")
+        assert authority.grants("refresh_token") > before  # msal renews under 5 minutes left
+        assert all(e["status"] == 200 for e in graph.log)  # Graph never saw a stale token

@@ -133,6 +133,7 @@ class GraphClient:
         self.verify = verify
         self.sleep = sleep
         self.timeout = timeout
+        self.batch_supported = True
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL; links Graph hands back must point at the same host."""
@@ -217,9 +218,31 @@ class GraphClient:
         """Many GETs, 20 per $batch request; each item succeeds or fails on its own."""
         outcomes = [BatchOutcome() for _ in items]
         for start in range(0, len(items), BATCH_LIMIT):
-            self._batch_chunk(items, list(range(start, min(start + BATCH_LIMIT, len(items)))),
-                              outcomes, what)
+            chunk = list(range(start, min(start + BATCH_LIMIT, len(items))))
+            if self.batch_supported:
+                try:
+                    self._batch_chunk(items, chunk, outcomes, what)
+                    continue
+                except GraphError as err:
+                    if err.status not in (400, 404, 405, 501):
+                        raise
+                    # An endpoint without JSON batching (some proxies, sovereign
+                    # deployments): ask one by one from now on.
+                    log.info("account %s: $batch refused (%s); asking one by one",
+                             self.account, err)
+                    self.batch_supported = False
+            for index in chunk:
+                outcomes[index] = self.single(items[index], what)
         return outcomes
+
+    def single(self, item: BatchItem, what: str = "read") -> BatchOutcome:
+        """One batch item asked on its own; its error is returned, not raised."""
+        try:
+            return BatchOutcome(body=self.get(item.url, None, item.prefer))
+        except AuthExpired:
+            raise
+        except ProviderError as err:
+            return BatchOutcome(error=err)
 
     def _batch_chunk(self, items: Sequence[BatchItem], pending: list[int],
                      outcomes: list[BatchOutcome], what: str) -> None:

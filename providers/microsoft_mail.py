@@ -20,7 +20,13 @@ from urllib.parse import quote, urlencode
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
-from afterword.providers.graph_http import BatchItem, GraphClient, GraphError, MaybeApplied
+from afterword.providers.graph_http import (
+    BatchItem,
+    GraphClient,
+    GraphError,
+    MaybeApplied,
+    NotFound,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,17 +145,20 @@ class OutlookDrafts(DraftMailbox):
                 query = _query({"$filter": flt, "$select": "id,sentDateTime", "$top": "1"})
                 items.append(BatchItem(f"{FOLDERS[folder]}?{query}", (IMMUTABLE,)))
                 slots.append((key, label))
+        outcomes = self.client.batch(items, "track drafts")
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome.error, GraphError) and not isinstance(outcome.error, NotFound):
+                # A query the batch could not run: ask it directly before giving up on it.
+                outcomes[index] = self.client.single(items[index], "track drafts")
         found: dict[str, dict[str, Any]] = {}
         failed: set[str] = set()
-        for (key, label), outcome in zip(slots, self.client.batch(items, "track drafts"),
-                                         strict=True):
+        for (key, label), outcome in zip(slots, outcomes, strict=True):
             if outcome.error is not None:
                 if isinstance(outcome.error, AuthExpired):
                     raise outcome.error
-                # Only Sent Items decides; the other lookups refine the answer, and a
-                # server that cannot run one (400) must not keep the state unknown forever.
-                if label == "sent" or (label == "sent-id" and
-                                       isinstance(outcome.error, TransientError)):
+                # Only a passing fault keeps the answer open; a query the server cannot
+                # run (4xx) must not keep a draft "unknown" forever.
+                if label in ("sent", "sent-id") and isinstance(outcome.error, TransientError):
                     failed.add(key)
                     log.info("account %s: cannot tell yet what became of draft %s: %s",
                              self.account, key, outcome.error)

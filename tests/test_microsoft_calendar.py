@@ -227,3 +227,15 @@ def test_hidden_attendees_all_day_and_status(provider: MicrosoftProvider,
     assert event.attendees_hidden
     assert event.status is EventStatus.CANCELLED
     assert event.event_type == "outOfOffice"
+
+
+def test_without_json_batching_events_are_read_one_by_one(provider: MicrosoftProvider,
+                                                          graph: FakeGraph) -> None:
+    ids = [graph.add_event(ME, f"Interview loop {i}", NOW + timedelta(days=i),
+                           attendees=PANEL, type="occurrence", seriesMasterId="S")
+           for i in range(1, 3)]
+    graph.fail("POST", "/$batch", 404)  # an endpoint that does not know $batch
+    changes = provider.calendar().changes(window(), None)
+    assert sorted(e.id for e in changes.events) == sorted(ids)
+    assert sorted(e["path"] for e in graph.log if e["path"].startswith("/me/events/")) == \
+        sorted(f"/me/events/{i}" for i in ids)

@@ -159,3 +159,12 @@ def test_a_slow_answer_times_out_and_a_read_is_retried(
     graph.fail("GET", "/me/mailFolders", delay=1.0)
     assert provider.mailbox().find_draft("x") is None
     assert len([e for e in graph.log if "mailFolders" in e["path"]]) == 3  # slow, drafts, sent
+
+
+def test_a_lookup_the_batch_cannot_run_is_asked_directly(provider: MicrosoftProvider,
+                                                         graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("h", note("h"))
+    graph.user_sends(ME, ref.provider_id)
+    graph.fail("GET", "sentitems", 400, in_batch=True, times=2)
+    assert mailbox.draft_states({"h": ref})["h"].state is MailboxState.SENT

@@ -9,11 +9,13 @@ slid past the round's span, and when Graph forgets the state (410 / syncStateNot
 
 Delta answers carry only a few fields for occurrences of a series, so changed events
 whose entry lacks what we need are read in full, 20 per `$batch`.
-All state is in the cursor string: {"v", "start", "end", "round", "links"}.
+All state is in the cursor string: {"v", "start", "end", "round", "links"}. An endpoint
+without delta is polled instead (the whole window each cycle, `mode: "poll"`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -32,7 +34,7 @@ from afterword.daemon.errors import (
 )
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import CalendarSource, ChangeSet, Window
-from afterword.providers.graph_http import BatchItem, GraphClient, NotFound
+from afterword.providers.graph_http import BatchItem, GraphClient, GraphError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class GraphCalendar(CalendarSource):
         state = _parse_cursor(cursor)
         now = self.clock()
         if state is not None and self._round_still_good(state, window, now):
+            if state.get("mode") == "poll":
+                return self._poll(window, now, state)
             try:
                 return self._incremental(state)
             except SyncTokenExpired:
@@ -88,6 +92,38 @@ class GraphCalendar(CalendarSource):
             # The state expired in the middle of a fresh round: try again next cycle.
             raise TransientError(f"account '{self.account}': calendar sync restarted: "
                                  f"{err}") from err
+        except GraphError as err:
+            if err.status not in (400, 404, 405, 501):
+                raise
+            # An endpoint without calendarView delta: read the window each cycle instead
+            # (costlier when idle), and try delta again with the next daily round.
+            log.warning("account %s: calendar delta unavailable (%s); polling the window",
+                        self.account, err)
+            return self._poll(window, now, None)
+
+    def _poll(self, window: Window, now: datetime, state: dict[str, Any] | None) -> ChangeSet:
+        """The whole window from calendarView; reported as a change only when it differs."""
+        start, end = window.start, window.end + ROUND_LIFETIME
+        params = {"startDateTime": _stamp(start), "endDateTime": _stamp(end),
+                  "$select": EVENT_FIELDS, "$top": str(PAGE_SIZE)}
+        entries: list[dict[str, Any]] = []
+        for calendar in self.calendars:
+            view = self._view(calendar).removesuffix("/delta")
+            for page in self.client.pages(view, params, PREFER_EVENTS):
+                entries.extend({**e, "_calendar": calendar} for e in page.get("value", [])
+                               if isinstance(e, dict) and e.get("id"))
+        digest = hashlib.sha256(json.dumps(
+            sorted((e for e in entries), key=lambda e: str(e["id"])), sort_keys=True,
+            default=str).encode()).hexdigest()
+        began = state["round"] if state else now.isoformat()
+        cursor = json.dumps({"v": CURSOR_VERSION, "mode": "poll", "digest": digest,
+                             "start": (state or {}).get("start", start.isoformat()),
+                             "end": (state or {}).get("end", end.isoformat()),
+                             "round": began, "links": dict.fromkeys(self.calendars, "")},
+                            sort_keys=True)
+        if state is not None and state.get("digest") == digest:
+            return ChangeSet(events=(), cursor=cursor, full=False)
+        return ChangeSet(events=tuple(self._complete(entries)), cursor=cursor, full=True)
 
     def _round_still_good(self, state: dict[str, Any], window: Window, now: datetime) -> bool:
         try:

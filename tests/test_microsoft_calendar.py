@@ -239,3 +239,19 @@ def test_without_json_batching_events_are_read_one_by_one(provider: MicrosoftPro
     assert sorted(e.id for e in changes.events) == sorted(ids)
     assert sorted(e["path"] for e in graph.log if e["path"].startswith("/me/events/")) == \
         sorted(f"/me/events/{i}" for i in ids)
+
+
+def test_without_delta_the_window_is_polled(provider: MicrosoftProvider,
+                                            graph: FakeGraph) -> None:
+    event_id = graph.add_event(ME, "Interview", NOW + timedelta(days=1), attendees=PANEL)
+    graph.fail("GET", "/calendarView/delta", 400)  # an endpoint without delta
+    calendar = provider.calendar()
+    first = calendar.changes(window(), None)
+    assert first.full and [e.id for e in first.events] == [event_id]
+    idle = calendar.changes(window(), first.cursor)
+    assert not idle.full and idle.events == ()
+    graph.update_event(ME, event_id, subject="Final interview")
+    changed = calendar.changes(window(), idle.cursor)
+    assert changed.full and [e.title for e in changed.events] == ["Final interview"]
+    assert [e["path"] for e in graph.log if "calendarView" in e["path"]][-2:] == [
+        "/me/calendarView", "/me/calendarView"]

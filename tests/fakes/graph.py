@@ -116,6 +116,8 @@ class FakeGraph:
     def _touch(self, box: Mailbox, event_id: str) -> None:
         self.seq += 1
         box.changes.append((self.seq, event_id))
+        if event_id in box.events:
+            box.events[event_id]["_etag"] = f'W/"DwAAABYAAA{self.seq:08d}"'  # per version
 
     def add_event(self, email: str, subject: str, start: datetime, minutes: int = 60, *,
                   attendees: list[dict[str, Any]] | None = None,
@@ -463,7 +465,7 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
         return {"dateTime": local.isoformat(timespec="microseconds") + "0",
                 "timeZone": zone_name}
 
-    out = {"@odata.etag": f'W/"{secrets.token_hex(8)}"', "id": event["id"],
+    out = {"@odata.etag": event.get("_etag", 'W/"0"'), "id": event["id"],
            "type": event["type"], "seriesMasterId": event["seriesMasterId"],
            "start": when(event["start"]), "end": when(event["end"])}
     if full:

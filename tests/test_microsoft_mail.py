@@ -154,11 +154,16 @@ def test_throttling_honours_retry_after_then_backs_off(
 
 def test_a_slow_answer_times_out_and_a_read_is_retried(
         authority: FakeAuthority, graph: FakeGraph) -> None:
-    provider = make_provider(authority, graph, timeout=(2.0, 0.3))
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps, timeout=(5.0, 1.0))
     sign_in(provider, authority)
-    graph.fail("GET", "/me/mailFolders", delay=1.0)
+    graph.reset_counters()
+    graph.fail("GET", "/me/mailFolders('drafts')", delay=3.0)
     assert provider.mailbox().find_draft("x") is None
-    assert len([e for e in graph.log if "mailFolders" in e["path"]]) == 3  # slow, drafts, sent
+    drafts = [e for e in graph.log if e["path"] == "/me/mailFolders('drafts')/messages"]
+    assert drafts[0]["status"] is None  # never answered in time
+    assert drafts[-1]["status"] == 200  # asked again after a backoff
+    assert sleeps == [1.0]
 
 
 def test_a_lookup_the_batch_cannot_run_is_asked_directly(provider: MicrosoftProvider,

@@ -1,0 +1,175 @@
+"""The Microsoft provider's drafts: Outlook drafts against the fake Graph."""
+
+from __future__ import annotations
+
+import pytest
+
+from afterword.daemon.errors import TransientError
+from afterword.providers.base import MailboxState
+from afterword.providers.microsoft import MicrosoftProvider
+from afterword.providers.microsoft_mail import PROPERTY_ID
+from tests.fakes.authority import FakeAuthority
+from tests.fakes.graph import FakeGraph
+from tests.fakes.microsoft_setup import (  # noqa: F401 (fixtures)
+    ME,
+    authority_fixture,
+    graph_fixture,
+    make_provider,
+    note,
+    provider_fixture,
+    sign_in,
+    window,
+)
+
+# -- drafts ----------------------------------------------------------------------------
+
+
+def test_draft_is_created_tagged_and_found_again(provider: MicrosoftProvider,
+                                                 graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("k1", note("k1", to='"Doe, Jane" <jane@acme.com>', html=True))
+
+    [draft] = graph.messages(ME, "drafts")
+    assert draft["id"] == ref.provider_id and draft["_immutable"]
+    assert draft["toRecipients"] == [{"emailAddress": {"address": "jane@acme.com",
+                                                       "name": "Doe, Jane"}}]
+    assert draft["subject"] == "Thank you for today"
+    assert draft["body"]["contentType"] == "HTML" and "<p>Dear Jane,</p>" in \
+        draft["body"]["content"]
+    assert draft["_props"][PROPERTY_ID.lower()]["value"] == "k1"
+    assert draft["internetMessageHeaders"] == [{"name": "x-afterword-key", "value": "k1"}]
+    assert draft["flag"] == {"flagStatus": "notFlagged"}
+    assert mailbox.find_draft("k1") == ref
+    assert mailbox.find_draft("other") is None
+
+
+def test_plain_text_draft_and_flag_with_deadline(authority: FakeAuthority,
+                                                 graph: FakeGraph) -> None:
+    provider = make_provider(authority, graph, flag_drafts=True)
+    sign_in(provider, authority)
+    provider.mailbox().create_draft("k2", note("k2", due="Sat, 28 Nov 2026 15:00:00 +0000"))
+    [draft] = graph.messages(ME, "drafts")
+    assert draft["body"] == {"contentType": "Text", "content": "Dear Jane,\n\nThank you.\n"}
+    assert draft["flag"]["flagStatus"] == "flagged"
+    assert draft["flag"]["dueDateTime"] == {"dateTime": "2026-11-28T15:00:00",
+                                            "timeZone": "UTC"}
+    assert "startDateTime" in draft["flag"]
+
+
+def test_tracking_costs_one_request_and_tells_sent_from_discarded(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("a", "b", "c", "d")}
+    graph.user_edits(ME, refs["a"].provider_id, "Dear Jane, edited")
+    graph.reset_counters()
+
+    states = mailbox.draft_states(refs)
+    assert {k: s.state for k, s in states.items()} == dict.fromkeys(refs, MailboxState.OPEN)
+    assert graph.requests == 1
+
+    sent = graph.user_sends(ME, refs["b"].provider_id)
+    graph.user_deletes(ME, refs["c"].provider_id)
+    graph.user_deletes(ME, refs["d"].provider_id, hard=True)
+    graph.reset_counters()
+    states = mailbox.draft_states(refs)
+
+    assert states["a"].state is MailboxState.OPEN
+    assert states["b"].state is MailboxState.SENT
+    assert states["b"].sent_at is not None and states["b"].ref is not None
+    assert states["b"].ref.provider_id == sent["id"] != refs["b"].provider_id
+    assert states["c"].state is MailboxState.DISCARDED
+    assert states["d"].state is MailboxState.DISCARDED
+    assert graph.requests == 2  # the listing, then one $batch for the three that left
+
+
+def test_a_sent_copy_without_our_property_is_found_by_internet_message_id(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("k5", note("k5"))
+    assert ref.thread_id  # the internetMessageId, kept for this
+    graph.user_sends(ME, ref.provider_id, keep_properties=False)
+    states = mailbox.draft_states({"k5": ref})
+    assert states["k5"].state is MailboxState.SENT
+
+
+def test_tracking_copes_with_a_server_that_cannot_run_every_query(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("e", "f")}
+    graph.user_deletes(ME, refs["f"].provider_id, hard=True)
+    graph.fail("GET", "mailFolders('drafts')", 400)  # no filter on property presence
+    graph.fail("GET", "outbox", 400, in_batch=True)
+    graph.fail("GET", "internetMessageId", 400, in_batch=True)
+    graph.reset_counters()
+    states = mailbox.draft_states(refs)
+    assert states["e"].state is MailboxState.OPEN
+    assert states["f"].state is MailboxState.DISCARDED
+    assert "$filter" not in graph.log[1]["query"]  # the fallback listing
+
+    ref = mailbox.create_draft("g", note("g"))
+    graph.user_sends(ME, ref.provider_id)
+    graph.fail("GET", "sentitems", 503, in_batch=True, times=10)
+    assert "g" not in mailbox.draft_states({"g": ref})  # unknown for now, asked again later
+
+
+def test_dropped_answer_to_create_finds_the_draft_instead_of_a_second_one(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    graph.fail("POST", "/me/messages", drop_after_apply=True)
+    ref = provider.mailbox().create_draft("k3", note("k3"))
+    [draft] = graph.messages(ME, "drafts")
+    assert draft["id"] == ref.provider_id
+
+
+def test_server_error_on_create_is_transient_and_not_retried_blindly(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    graph.fail("POST", "/me/messages", 500)
+    with pytest.raises(TransientError):
+        provider.mailbox().create_draft("k4", note("k4"))
+    assert graph.messages(ME, "drafts") == []
+    assert [e["method"] for e in graph.log if e["path"] == "/me/messages"] == ["POST"]
+
+
+def test_throttling_honours_retry_after_then_backs_off(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps)
+    sign_in(provider, authority)
+    graph.fail("GET", "/calendarView/delta", 429, retry_after=7)
+    graph.fail("GET", "/calendarView/delta", 503)
+    graph.fail("GET", "/calendarView/delta", 504)
+    provider.calendar().changes(window(), None)
+    assert sleeps == [7, 2, 4]
+
+    graph.fail("GET", "/me/mailFolders", 503, times=10, retry_after=1)
+    with pytest.raises(TransientError) as caught:
+        provider.mailbox().find_draft("x")
+    assert caught.value.retry_after == 1
+    graph.faults.clear()
+
+    graph.fail("GET", "/me/mailFolders", 429, retry_after=3600)
+    with pytest.raises(TransientError) as caught:  # too long to wait inside a cycle
+        provider.mailbox().find_draft("x")
+    assert caught.value.retry_after == 3600
+
+
+def test_a_slow_answer_times_out_and_a_read_is_retried(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps, timeout=(5.0, 1.0))
+    sign_in(provider, authority)
+    graph.reset_counters()
+    graph.fail("GET", "/me/mailFolders('drafts')", delay=3.0)
+    assert provider.mailbox().find_draft("x") is None
+    drafts = [e for e in graph.log if e["path"] == "/me/mailFolders('drafts')/messages"]
+    assert drafts[0]["status"] is None  # never answered in time
+    assert drafts[-1]["status"] == 200  # asked again after a backoff
+    assert sleeps == [1.0]
+
+
+def test_a_lookup_the_batch_cannot_run_is_asked_directly(provider: MicrosoftProvider,
+                                                         graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("h", note("h"))
+    graph.user_sends(ME, ref.provider_id)
+    graph.fail("GET", "sentitems", 400, in_batch=True, times=2)
+    assert mailbox.draft_states({"h": ref})["h"].state is MailboxState.SENT

@@ -86,7 +86,7 @@ def compose_interview(config: Config, templates: Templates, account: str,
         message = build_message(
             note, key=key.id, to_name=person.name, to_address=person.email,
             from_name=config.me.name, from_address=from_address, now=now,
-            zone=config.me.timezone, send_by=interview.end + config.reminders.deadline)
+            zone=config.me.timezone)
         result.drafts.append(ComposedDraft(key, person.name, message))
     return result
 

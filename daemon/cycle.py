@@ -251,7 +251,8 @@ class Cycle:
                              account.name, key.id)
                     continue
             try:
-                ref = mailbox.create_draft(key.id, message)
+                ref = mailbox.create_draft(
+                    key.id, message, send_by=interview.end + self.config.reminders.deadline)
             except AuthExpired:
                 raise
             except AfterwordError as err:

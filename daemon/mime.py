@@ -12,7 +12,7 @@ import email.policy
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -21,9 +21,6 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from afterword.daemon.errors import TemplateError
 
 KEY_HEADER = "X-Afterword-Key"
-# The send-by deadline (interview end + reminders.deadline), for mailboxes that can flag a
-# draft with it (Outlook's flag_drafts).
-SEND_BY_HEADER = "X-Afterword-Send-By"
 # SMTP policy: CRLF line ends, and it refuses CR/LF inside header values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True)
 # Line breaks of every kind (incl. NEL, LINE/PARAGRAPH SEPARATOR) and other C0/C1 controls.
@@ -87,7 +84,6 @@ def build_message(
     from_address: str,
     now: datetime,
     zone: tzinfo,
-    send_by: datetime | None = None,
 ) -> EmailMessage:
     """A complete draft: one recipient, our key header, a Message-ID; no header injection."""
     if not valid_address(to_address):
@@ -106,8 +102,6 @@ def build_message(
     domain = from_address.rsplit("@", 1)[1] if valid_address(from_address) else "afterword.invalid"
     msg["Message-ID"] = make_msgid(domain=domain)
     msg[KEY_HEADER] = key
-    if send_by is not None:
-        msg[SEND_BY_HEADER] = format_datetime(send_by.astimezone(UTC))
     msg.set_content(note.text, cte="quoted-printable")
     if note.html:
         msg.add_alternative(note.html, subtype="html", cte="quoted-printable")
@@ -116,8 +110,7 @@ def build_message(
 
 
 _EXPECTED_HEADERS = {"to", "from", "subject", "date", "message-id", KEY_HEADER.lower(),
-                     SEND_BY_HEADER.lower(), "mime-version", "content-type",
-                     "content-transfer-encoding"}
+                     "mime-version", "content-type", "content-transfer-encoding"}
 
 
 def _verify(msg: EmailMessage, to_address: str) -> None:

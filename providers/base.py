@@ -95,10 +95,12 @@ class DraftMailbox(ABC):
     """A mailbox that Afterword writes drafts into and never sends from."""
 
     @abstractmethod
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """Put `message` (which carries the X-Afterword-Key header) into Drafts.
 
-        Must be all-or-nothing: no half-written draft may appear.
+        Must be all-or-nothing: no half-written draft may appear. `send_by` is the note's
+        deadline, for mailboxes that can flag a draft with it; it never goes into the mail.
         """
 
     @abstractmethod

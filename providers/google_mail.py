@@ -52,7 +52,8 @@ class GmailDrafts(DraftMailbox):
         self._history_start: str | None = None
         self._sent_seen: dict[str, tuple[str, Any]] = {}
 
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """drafts.create with the raw message; a lost answer is resolved by looking."""
         if message.get(KEY_HEADER) != key:
             raise ProviderError(f"draft {key}: the message does not carry its key header")

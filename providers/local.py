@@ -326,7 +326,8 @@ class MaildirDrafts(DraftMailbox):
         except OSError as err:
             raise ProviderError(f"maildir {self.root}: {err.strerror or err}") from err
 
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """Write the draft atomically (tmp/ then rename into cur/), flagged Draft+Seen."""
         drafts = self._folder("Drafts", create=True)
         assert drafts is not None

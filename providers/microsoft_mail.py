@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 PROPERTY_SET = "{6f0c2d0e-5a3b-4f0e-9b7d-a7e2f1c3d9b4}"
 PROPERTY_ID = f"String {PROPERTY_SET} Name AfterwordKey"
 KEY_HEADER = "x-afterword-key"
-DUE_HEADER = "X-Afterword-Send-By"  # set by the cycle: the send-by deadline of the note
 IMMUTABLE = 'IdType="ImmutableId"'
 FOLDERS = {"drafts": "/me/mailFolders('drafts')/messages",
            "sent": "/me/mailFolders('sentitems')/messages",
@@ -65,9 +64,10 @@ class OutlookDrafts(DraftMailbox):
         self.account = account
         self.flag_drafts = flag_drafts
 
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """POST the draft in one call (Graph creates it whole or not at all)."""
-        payload = draft_payload(key, message, self.flag_drafts)
+        payload = draft_payload(key, message, send_by if self.flag_drafts else None)
         try:
             data = self.client.request("POST", "/me/messages", body=payload, prefer=(IMMUTABLE,),
                                        idempotent=False, what="create draft")
@@ -194,7 +194,8 @@ def _sent_at(item: Mapping[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def draft_payload(key: str, message: EmailMessage, flag: bool) -> dict[str, Any]:
+def draft_payload(key: str, message: EmailMessage,
+                  flag_due: datetime | None = None) -> dict[str, Any]:
     """The Graph message JSON for an EmailMessage built by the cycle."""
     recipients = []
     for name, address in getaddresses([str(v) for v in message.get_all("To", [])]):
@@ -221,8 +222,8 @@ def draft_payload(key: str, message: EmailMessage, flag: bool) -> dict[str, Any]
         "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key}],
         "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
     }
-    due = _due(message)
-    if flag and due is not None:
+    due = flag_due.astimezone(UTC) if flag_due is not None else None
+    if due is not None:
         # Graph refuses a due date without a start date (400).
         start = min(datetime.now(UTC), due - timedelta(minutes=1))
         payload["flag"] = {
@@ -232,14 +233,3 @@ def draft_payload(key: str, message: EmailMessage, flag: bool) -> dict[str, Any]
             "dueDateTime": {"dateTime": due.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
         }
     return payload
-
-
-def _due(message: EmailMessage) -> datetime | None:
-    value = message.get(DUE_HEADER)
-    if not value:
-        return None
-    try:
-        moment = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

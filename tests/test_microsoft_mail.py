@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from afterword.daemon.errors import TransientError
@@ -47,7 +49,8 @@ def test_plain_text_draft_and_flag_with_deadline(authority: FakeAuthority,
                                                  graph: FakeGraph) -> None:
     provider = make_provider(authority, graph, flag_drafts=True)
     sign_in(provider, authority)
-    provider.mailbox().create_draft("k2", note("k2", due="Sat, 28 Nov 2026 15:00:00 +0000"))
+    provider.mailbox().create_draft("k2", note("k2"),
+                                    send_by=datetime(2026, 11, 28, 15, 0, tzinfo=UTC))
     [draft] = graph.messages(ME, "drafts")
     assert draft["body"] == {"contentType": "Text", "content": "Dear Jane,\n\nThank you.\n"}
     assert draft["flag"]["flagStatus"] == "flagged"
@@ -158,7 +161,8 @@ def test_a_slow_answer_times_out_and_a_read_is_retried(
     provider = make_provider(authority, graph, sleeps=sleeps, timeout=(5.0, 1.0))
     sign_in(provider, authority)
     graph.reset_counters()
-    graph.fail("GET", "/me/mailFolders('drafts')", delay=3.0)
+    # Far past the 1 s read timeout, even on a busy machine.
+    graph.fail("GET", "/me/mailFolders('drafts')", delay=6.0)
     assert provider.mailbox().find_draft("x") is None
     drafts = [e for e in graph.log if e["path"] == "/me/mailFolders('drafts')/messages"]
     assert drafts[0]["status"] is None  # never answered in time

@@ -100,14 +100,11 @@ PANEL = [person("Jane Doe", "jane@acme.com"), person("Raj Patel", "raj@acme.com"
          person("Alex Rivera", ME)]
 
 
-def note(key: str, to: str = "Jane Doe <jane@acme.com>", html: bool = False,
-         due: str | None = None) -> EmailMessage:
+def note(key: str, to: str = "Jane Doe <jane@acme.com>", html: bool = False) -> EmailMessage:
     msg = EmailMessage()
     msg["To"] = to
     msg["Subject"] = "Thank you for today"
     msg["X-Afterword-Key"] = key
-    if due:
-        msg["X-Afterword-Send-By"] = due
     msg.set_content("Dear Jane,\n\nThank you.\n")
     if html:
         msg.add_alternative("<p>Dear Jane,</p><p>Thank you.</p>", subtype="html")

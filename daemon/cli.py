@@ -183,15 +183,21 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    # The shared options work before or after the subcommand. The subcommands' copies
+    # default to SUPPRESS so they never overwrite a value given before the subcommand.
+    def shared(parser: argparse.ArgumentParser, default: object) -> None:
+        parser.add_argument("--config", metavar="PATH", default=default,
+                            help="config file (default: $XDG_CONFIG_HOME/afterword/config.toml)")
+        parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                            help="log more detail")
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH",
-                        help="config file (default: $XDG_CONFIG_HOME/afterword/config.toml)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    shared(common, argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="afterword",
         description="Drafts a thank-you note to each interviewer after every interview.",
-        parents=[common],
     )
+    shared(parser, None)
     parser.add_argument("--version", action="version", version=f"afterword {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -242,3 +242,16 @@ def test_a_local_only_user_never_imports_google_or_microsoft_libraries(tmp_path:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "0 []"
+
+
+def test_shared_options_work_before_and_after_the_subcommand(tmp_path: Path) -> None:
+    (tmp_path / "calendar.ics").write_text(calendar(panel_event()))
+    config = str(local_config(tmp_path))
+    assert run_cli("--config", config, "run", "--once").returncode == 0
+    before = run_cli("--config", config, "status", "--json")
+    after = run_cli("status", "--json", "--config", config)
+    assert before.returncode == after.returncode == 0
+    assert len(json.loads(before.stdout)["drafts"]) == 2
+    keys = {d["key"] for d in json.loads(before.stdout)["drafts"]}
+    assert keys == {d["key"] for d in json.loads(after.stdout)["drafts"]}
+    assert run_cli("--config", str(tmp_path / "none.toml"), "status").returncode == 2

@@ -1,13 +1,16 @@
 """`afterword preview [EVENT_ID]`: exactly what would be drafted, and nothing written.
 
 The interviews come from the state database, opened read-only (a preview never creates,
-migrates or changes it); the notes are composed by the same `compose_interview` the cycle
-uses, at the moment they would be drafted (the end of the interview + drafts.delay, or
-now if that has passed), so "this morning" reads as it will in the draft.
+migrates or changes it). An interview the daemon has not seen yet (a fresh setup, or an
+event id it does not know) is read from the accounts' calendars and planned in memory.
+The notes are composed by the same `compose_interview` the cycle uses, at the moment they
+would be drafted (the end of the interview + drafts.delay, or now if that has passed),
+so "this morning" reads as it will in the draft.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
@@ -17,11 +20,12 @@ from typing import TextIO
 from afterword.daemon import paths
 from afterword.daemon.compose import KEY_HEADER, Templates, compose_interview
 from afterword.daemon.config import Config
-from afterword.daemon.errors import InputError, TemplateError
+from afterword.daemon.errors import AfterwordError, TemplateError, UsageError
 from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
 from afterword.daemon.store import Store
 
-NOTHING_KNOWN = "No interviews known yet: run `afterword run --once` first."
+NOTHING_KNOWN = "No interview is due or coming up in your calendars."
+log = logging.getLogger(__name__)
 SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", KEY_HEADER)
 _DONE = (DraftState.DRAFTED, DraftState.SENT, DraftState.DISCARDED, DraftState.GONE,
          DraftState.DISMISSED)
@@ -70,35 +74,67 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
                 raw: bool = False) -> int:
     """Print the drafts of one interview (or of every pending one); 1 if any cannot render."""
     path = state_db(state_dir)
-    if not path.exists():
+    now = clock()
+    interviews: list[Interview] = []
+    drafts: dict[str, DraftRecord] = {}
+    if path.exists():
+        store = Store.open_readonly(path)
+        try:
+            interviews = (store.find_interviews(event_id) if event_id
+                          else pending(store, config, now))
+            drafts = {d.key: d for i in interviews
+                      for d in store.drafts_for_event(i.account, i.event_id)}
+        finally:
+            store.close()
+    if not interviews:
+        # Nothing stored yet: read the calendars themselves and plan in memory.
+        interviews = calendar_interviews(config, event_id, now, state_dir)
+    if not interviews:
         if event_id:
-            raise InputError(f"no interview with event id {event_id!r}: {NOTHING_KNOWN}")
+            raise UsageError(f"no interview with event id {event_id!r} in any account "
+                             "(`afterword explain` tells why an event is not one)")
         print(NOTHING_KNOWN, file=out)
         return 0
-    store = Store.open_readonly(path)
-    try:
-        now = clock()
-        if event_id:
-            interviews = store.find_interviews(event_id)
-            if not interviews:
-                raise InputError(f"no interview with event id {event_id!r} "
-                                 "(`afterword status` lists them)")
-        else:
-            interviews = pending(store, config, now)
-            if not interviews:
-                print("Nothing to draft: no interview is due or coming up."
-                      if store.interviews() else NOTHING_KNOWN, file=out)
-                return 0
-        drafts = {d.key: d for i in interviews
-                  for d in store.drafts_for_event(i.account, i.event_id)}
-    finally:
-        store.close()
     templates = Templates(config.drafts.templates_dir)
     status = 0
     for interview in interviews:
         if not _preview_one(config, templates, interview, drafts, now, out, raw):
             status = 1
     return status
+
+
+def calendar_interviews(config: Config, event_id: str | None, now: datetime,
+                        state_dir: Path | None = None) -> list[Interview]:
+    """Interviews read straight from the calendars (one event, or every pending one)."""
+    from afterword.daemon.planning import plan
+    from afterword.daemon.secrets import open_secrets
+    from afterword.providers import open_provider
+    from afterword.providers.base import ProviderContext, Window
+
+    secrets = open_secrets(config.secrets.backend, state_db(state_dir).parent)
+    window = Window(now - config.drafts.max_age - config.drafts.delay,
+                    now + config.daemon.lookahead)
+    found: list[Interview] = []
+    for account in config.accounts:
+        mine = tuple(dict.fromkeys([*config.me.emails, *([account.address]
+                                                          if account.address else [])]))
+        context = ProviderContext(timezone=config.me.timezone, my_emails=mine,
+                                  secrets=secrets, clock=lambda: now)
+        try:
+            calendar = open_provider(account, context).calendar()
+            if event_id:
+                event = calendar.get_event(event_id)
+                events = [event] if event is not None else []
+            else:
+                events = list(calendar.changes(window, None).events)
+        except AfterwordError as err:
+            log.warning("preview: account %s: %s", account.name, err)
+            continue
+        for event in events:
+            interview = plan(event, config, mine).interview
+            if interview is not None and interview.end > now - config.drafts.max_age:
+                found.append(interview)
+    return sorted(found, key=lambda i: i.start)
 
 
 def _preview_one(config: Config, templates: Templates, interview: Interview,

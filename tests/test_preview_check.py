@@ -49,17 +49,34 @@ def sections(stdout: str) -> dict[str, str]:
     return found
 
 
-def test_preview_with_an_empty_store_says_what_to_do_and_creates_nothing(
+def test_preview_with_an_empty_calendar_says_so_and_creates_nothing(
         tmp_path: Path, xdg: dict[str, Path]) -> None:
     config = local_config(tmp_path)
     (tmp_path / "calendar.ics").write_text(calendar())
     result = run_cli("preview", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert "run `afterword run --once` first" in result.stdout
+    assert "No interview is due or coming up" in result.stdout
     assert tree(xdg["state"]) == []
     result = run_cli("preview", "some-event", "--config", str(config))
-    assert result.returncode == 1
-    assert "run `afterword run --once` first" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "'some-event'" in result.stderr
+
+
+def test_preview_before_any_run_reads_the_calendar_and_writes_nothing(
+        tmp_path: Path, xdg: dict[str, Path]) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    (tmp_path / "calendar.ics").write_text(calendar(
+        vevent("panel-1", "Interview: Data Engineer at Acme", start, attendees=PANEL,
+               extra=NOTES)))
+    config = local_config(tmp_path)
+    for args in ((), ("panel-1",)):
+        result = run_cli("preview", *args, "--config", str(config))
+        assert result.returncode == 0, result.stderr
+        drafts = sections(result.stdout)
+        assert set(drafts) == {"jane.doe@acme.example", "john.smith@acme.example"}
+        assert "Hi Jane," in drafts["jane.doe@acme.example"]
+    assert tree(xdg["state"]) == []
+    assert not (tmp_path / "Mail").exists()
 
 
 def test_preview_shows_every_draft_of_upcoming_interviews_and_writes_nothing(
@@ -101,7 +118,7 @@ def test_preview_shows_every_draft_of_upcoming_interviews_and_writes_nothing(
     assert "Content-Transfer-Encoding: quoted-printable" in raw.stdout
     assert "X-Afterword-Key: " in raw.stdout
     missing = run_cli("preview", "nonexistent-event", "--config", str(config))
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "nonexistent-event" in missing.stderr
     assert digest(db) == before
 

@@ -49,6 +49,7 @@ class AccountReport:
     drafted: list[str] = field(default_factory=list)  # keys
     closed: dict[str, str] = field(default_factory=dict)  # key → new state
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # problems that did not stop the cycle
     needs_reauth: bool = False
 
 
@@ -114,14 +115,18 @@ class Cycle:
         report = AccountReport(account.name)
         try:
             provider = self.provider(account)
-            report.synced = self._step(report, account, lambda: self.sync(account, provider))
+            report.synced = self._step(
+                report, account, lambda: self.sync(account, provider, report))
             if report.synced:
                 self._step(report, account, lambda: self.draft_due(account, provider, report))
             if not report.needs_reauth:
                 self._step(report, account, lambda: self.track(account, provider, report))
         except AfterwordError as err:
             self._fail(report, account, err)
-        if not report.errors:
+        if report.warnings and not report.errors:
+            self.store.set_account_error(account.name, "; ".join(report.warnings)[:1000],
+                                         self.clock())
+        elif not report.errors:
             self.store.clear_account_error(account.name)
         return report
 
@@ -151,12 +156,17 @@ class Cycle:
         return Window(now - drafts.max_age - drafts.delay - _WINDOW_SLACK,
                       now + self.config.daemon.lookahead)
 
-    def sync(self, account: AccountConfig, provider: Provider) -> None:
+    def sync(self, account: AccountConfig, provider: Provider,
+             report: AccountReport | None = None) -> None:
         """Read the calendar's changes and update the interviews they concern."""
         now = self.clock()
         window = self.window(now)
         cursor = self.store.account(account.name).cursor
         changes = provider.calendar().changes(window, cursor)
+        for warning in changes.warnings:
+            log.warning("account %s: %s", account.name, warning)
+            if report is not None:
+                report.warnings.append(warning)
         with self.store.transaction():
             seen = set()
             for event in changes.events:

@@ -39,13 +39,15 @@ class ChangeSet:
 
     With `full` set, `events` is everything in the window and any event known before
     but absent now is gone. Otherwise `events` are upserts and `removed` lists the ids of
-    events deleted, cancelled or moved out of the window.
+    events deleted, cancelled or moved out of the window. `warnings` are problems that did
+    not stop the read (a skipped unreadable event or file): the user must hear of them.
     """
 
     events: tuple[CalendarEvent, ...]
     cursor: str | None
     full: bool
     removed: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class CalendarSource(ABC):

@@ -12,7 +12,8 @@ import logging
 import mailbox
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -113,22 +114,39 @@ class IcsCalendar(CalendarSource):
         signature = self._signature(files, window)
         if cursor == signature:
             return ChangeSet(events=(), cursor=cursor, full=False)
-        events: list[CalendarEvent] = []
+        read = _Read()
         for path in files:
-            events.extend(self._read(path, window))
-        return ChangeSet(events=tuple(events), cursor=signature, full=True)
+            try:
+                self._read(path, window, read)
+            except InputError as err:
+                if len(files) == 1:
+                    raise  # the calendar itself is unreadable: one clear error
+                read.warnings.append(str(err))
+        # With part of the calendar unreadable, an interview missing from what was read may
+        # only be hidden in that part: report the upserts and cancellations, remove nothing
+        # else, until the calendar reads cleanly again.
+        # No settled cursor while something is skipped: the next cycle reads (and warns) again.
+        return ChangeSet(events=tuple(read.events),
+                         cursor=None if read.warnings else signature, full=not read.warnings,
+                         removed=tuple(read.cancelled), warnings=tuple(read.warnings))
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event with this id, searched around its encoded date (or a wide window)."""
         now = datetime.now(UTC)
         window = Window(now - timedelta(days=400), now + timedelta(days=400))
         for path in self._files():
-            for event in self._read(path, window):
+            read = _Read()
+            try:
+                self._read(path, window, read)
+            except InputError:
+                continue
+            for event in read.events:
                 if event.id == event_id:
                     return event
         return None
 
-    def _read(self, path: Path, window: Window) -> Iterator[CalendarEvent]:
+    def _read(self, path: Path, window: Window, read: _Read) -> None:
+        """Add the file's events in the window to `read`; InputError if it is unreadable."""
         import icalendar
         import recurring_ical_events
 
@@ -140,8 +158,9 @@ class IcsCalendar(CalendarSource):
             raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
         try:
             occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
-        except Exception as err:  # the library raises many types on bad recurrence data
-            raise InputError(f"{path}: cannot expand events: {_first_line(err)}") from err
+        except Exception:  # the library raises many types on bad recurrence data
+            # One bad event must not hide the others: expand event by event.
+            occurrences = self._expand_each(calendar, window, path, read)
         # The library stamps a RECURRENCE-ID on every occurrence, single events included:
         # only events that really recur get instance-level ids.
         recurring = {
@@ -153,20 +172,45 @@ class IcsCalendar(CalendarSource):
         self._unresolved = {}
         for ve in calendar.walk("VEVENT"):
             start: Any = ve.get("DTSTART")
-            value = getattr(start, "dt", None)
+            try:
+                value = start.dt
+            except Exception:  # a broken value raises on access; that event is skipped later
+                continue
             if isinstance(value, datetime) and value.tzinfo is None and "TZID" in start.params:
                 self._unresolved[str(ve.get("UID", "")).strip()] = str(start.params["TZID"])
         for component in occurrences:
             try:
                 event = self._event(component, recurring)
-            except (ValueError, TypeError, KeyError, AttributeError) as err:
-                uid = str(component.get("UID", "?"))
-                log.warning("%s: skipping event %s: %s", path, uid, _first_line(err))
+            except Exception as err:  # a broken property raises on access, of many types
+                uid = str(component.get("UID", "?"))[:80]
+                read.warnings.append(f"{path}: skipped event {uid}: {_first_line(err)}")
                 continue
-            if event.status is not EventStatus.CANCELLED and window.overlaps(
-                event.start, event.end
-            ):
-                yield event
+            if event.status is EventStatus.CANCELLED:
+                read.cancelled.append(event.id)
+            elif window.overlaps(event.start, event.end):
+                read.events.append(event)
+
+    @staticmethod
+    def _expand_each(calendar: Any, window: Window, path: Path, read: _Read) -> list[Any]:
+        import icalendar
+        import recurring_ical_events
+
+        zones = list(calendar.walk("VTIMEZONE"))
+        series: dict[str, list[Any]] = {}
+        for ve in calendar.walk("VEVENT"):
+            series.setdefault(str(ve.get("UID", "")).strip(), []).append(ve)
+        occurrences: list[Any] = []
+        for uid, parts in series.items():
+            single = icalendar.Calendar()
+            for component in (*zones, *parts):
+                single.add_component(component)
+            try:
+                occurrences.extend(
+                    recurring_ical_events.of(single).between(window.start, window.end))
+            except Exception as err:  # as above: anything the library raises on bad data
+                read.warnings.append(f"{path}: skipped event {uid[:80] or '?'}: "
+                                     f"{_first_line(err)}")
+        return occurrences
 
     def _event(self, ev: Any, recurring: set[str]) -> CalendarEvent:
         uid = str(ev.get("UID", "")).strip()
@@ -298,6 +342,15 @@ def _clean_cn(value: Any) -> str | None:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0][:200]
+
+
+@dataclass
+class _Read:
+    """What reading a calendar found: events, cancelled ids, and what had to be skipped."""
+
+    events: list[CalendarEvent] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class MaildirDrafts(DraftMailbox):

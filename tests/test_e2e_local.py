@@ -255,3 +255,36 @@ def test_shared_options_work_before_and_after_the_subcommand(tmp_path: Path) -> 
     keys = {d["key"] for d in json.loads(before.stdout)["drafts"]}
     assert keys == {d["key"] for d in json.loads(after.stdout)["drafts"]}
     assert run_cli("--config", str(tmp_path / "none.toml"), "status").returncode == 2
+
+
+def test_a_bad_event_or_file_is_skipped_loudly_and_nothing_else_is_lost(tmp_path: Path) -> None:
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    (folder / "good.ics").write_text(calendar(panel_event("good-1")))
+    broken_event = vevent("broken", "Interview: broken", NOW - timedelta(hours=3)).replace(
+        f"DTSTART:{(NOW - timedelta(hours=3)).strftime('%Y%m%dT%H%M%SZ')}", "DTSTART:garbage")
+    (folder / "mixed.ics").write_text(calendar(panel_event("fine-2"), broken_event))
+    config = local_config(tmp_path, calendar_path=folder)
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "skipped event broken" in result.stderr
+    # Both good interviews drafted, one note per interviewer.
+    assert len(drafts_in(tmp_path / "Mail" / ".Drafts")) == 4
+    [account] = status(config)["accounts"]
+    assert "skipped event broken" in account["last_error"]
+
+    # A whole file becomes unreadable (say, half-written by a sync tool): the interviews
+    # it held are not cancelled, and the warning stays visible.
+    (folder / "good.ics").write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:")
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.returncode == 0
+    assert f"{folder / 'good.ics'}: not a valid iCalendar file" in result.stderr
+    interviews = {i["event_id"]: i["status"] for i in status(config)["interviews"]}
+    assert interviews == {"good-1": "ready", "fine-2": "ready"}
+    assert "not a valid iCalendar file" in status(config)["accounts"][0]["last_error"]
+    # Fixed again: the warning goes away.
+    (folder / "good.ics").write_text(calendar(panel_event("good-1")))
+    (folder / "mixed.ics").write_text(calendar(panel_event("fine-2")))
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    assert status(config)["accounts"][0]["last_error"] is None
+    assert len(drafts_in(tmp_path / "Mail" / ".Drafts")) == 4

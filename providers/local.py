@@ -384,7 +384,8 @@ class MaildirDrafts(DraftMailbox):
         """Write the draft atomically (tmp/ then rename into cur/), flagged Draft+Seen."""
         drafts = self._folder("Drafts", create=True)
         assert drafts is not None
-        entry = mailbox.MaildirMessage(message)
+        # Files on disk use Unix line ends (as mutt and Dovecot write them), not SMTP's CRLF.
+        entry = mailbox.MaildirMessage(message.as_bytes(policy=message.policy.clone(linesep="\n")))
         entry.set_subdir("cur")
         entry.set_flags("DS")
         try:
@@ -466,11 +467,13 @@ class MaildirDrafts(DraftMailbox):
         return DraftStatus(MailboxState.DISCARDED)
 
     def _mtime(self, folder: str, filename: str) -> datetime | None:
+        # Moving a file into .Sent keeps its mtime (when it was written) but sets its ctime:
+        # the later of the two is when it arrived there.
         try:
-            stamp = (self.root / f".{folder}" / filename).stat().st_mtime
+            st = (self.root / f".{folder}" / filename).stat()
         except OSError:
             return None
-        return datetime.fromtimestamp(stamp, UTC)
+        return datetime.fromtimestamp(max(st.st_mtime, st.st_ctime), UTC)
 
 
 def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:

@@ -277,3 +277,13 @@ def test_an_idle_check_is_cached_but_a_send_is_still_seen(tmp_path: Path) -> Non
     states = box.draft_states(refs)
     assert states["a"].state is MailboxState.SENT
     assert states["b"].state is MailboxState.OPEN
+
+
+def test_maildir_files_use_unix_line_ends(tmp_path: Path) -> None:
+    box = MaildirDrafts(tmp_path / "Mail")
+    msg = message("k")
+    msg.policy = msg.policy.clone(linesep="\r\n")
+    box.create_draft("k", msg)
+    [path] = (tmp_path / "Mail" / ".Drafts" / "cur").iterdir()
+    data = path.read_bytes()
+    assert b"\r" not in data and b"X-Afterword-Key: k\n" in data

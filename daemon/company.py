@@ -26,6 +26,8 @@ DEFAULT_TITLE_PATTERNS: tuple[str, ...] = (
     r"(?P<company>[^()\[\]|–—:]+?)\s*(?:\(.*\))?\s*$",
     # "Acme / Alex Rivera – phone screen" (scheduling tools: company / candidate – stage)
     rf"^\s*(?P<company>[^/:]+?)\s*/\s*[^/–—-]+?{_DASH}.*{_STAGE}.*$",
+    # "Interview – Acme – Senior Engineer (– Onsite)": the stage first
+    rf"^\s*{_STAGE}{_DASH}(?P<company>[^–—|:]+?){_DASH}(?P<role>[^–—|:]+?)(?:{_DASH}.*)?$",
     # "Acme – Senior Engineer – Onsite"
     rf"^\s*(?P<company>[^–—|:]+?){_DASH}(?P<role>[^–—|:]+?){_DASH}.*?{_STAGE}.*$",
     # "Senior Engineer interview at Acme"
@@ -35,6 +37,7 @@ DEFAULT_TITLE_PATTERNS: tuple[str, ...] = (
     # "Acme: Senior Engineer interview", "Acme - phone screen"
     rf"^\s*(?P<company>[^:–—|]+?)\s*(?:[:–—|]|\s-)\s*(?:(?P<role>.+?)\s+)??{_STAGE}\s*$",
 )
+_IS_STAGE = re.compile(_STAGE, re.IGNORECASE)
 # Second-level labels of country domains: acme.co.uk → acme.
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc", "ne", "or"}
 _MAX = 60
@@ -61,6 +64,8 @@ def from_title(title: str, patterns: tuple[str, ...] = ()) -> tuple[str, str]:
         groups = match.groupdict()
         company = _tidy(groups.get("company") or "")
         role = _tidy(groups.get("role") or "")
+        if any(_IS_STAGE.fullmatch(part) for part in (company, role) if part):
+            continue  # "INTERVIEW" is the kind of meeting, not the company or the role
         if company or role:
             return company, role
     return "", ""

@@ -158,6 +158,8 @@ def test_manual_resolves_an_address_needed_entry() -> None:
     ("Senior Engineer interview at Stark Industries", ("Stark Industries", "Senior Engineer")),
     ("Globex - phone screen", ("Globex", "")),
     ("Interview", ("", "")),
+    ("INTERVIEW – Acme – Senior Engineer – Onsite", ("Acme", "Senior Engineer")),
+    ("Interview - Acme - Staff Engineer", ("Acme", "Staff Engineer")),
 ])
 def test_company_and_role_from_the_title(title: str, want: tuple[str, str]) -> None:
     assert company.from_title(title) == want

@@ -140,13 +140,18 @@ def check_accounts(config: Config, state_dir: Path,
     secrets_broken = False
     for account in config.accounts:
         mine = tuple(dict.fromkeys([*config.me.emails, *filter(None, [account.address])]))
+        found: list[str] = []
         try:
             cls = provider_class(account.provider)
             provider = cls(account, ProviderContext(config.me.timezone, mine, secrets, clock))
-            problems += [f"account {account.name}: {p}" for p in provider.check()]
+            found = [f"account {account.name}: {p}" for p in provider.check()]
+        except SecretsUnavailable:
+            pass  # reported once below, for the store
         except AfterwordError as err:
-            problems.append(f"account {account.name}: {err}")
-        if account.provider not in SIGN_IN_PROVIDERS or secrets_broken:
+            found = [f"account {account.name}: {err}"]
+        problems += found
+        # The provider's own check usually covers sign-in; say "not signed in" only once.
+        if account.provider not in SIGN_IN_PROVIDERS or secrets_broken or found:
             continue
         try:
             if secrets.get(account.name) is None:

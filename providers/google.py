@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any, cast
 
-from afterword.daemon.errors import AuthExpired, ProviderError
+from afterword.daemon.errors import AuthExpired, ProviderError, SecretsUnavailable
 from afterword.providers.base import AuthOptions, CalendarSource, DraftMailbox, Provider
 from afterword.providers.google_auth import (
     StoredCredentials,
@@ -97,7 +97,11 @@ class GoogleProvider(Provider):
             problems.append(f"client_secrets not found: {secrets_file}")
         creds = StoredCredentials(self.account.name, self.context.secrets)
         try:
+            if self.context.secrets.get(self.account.name) is None:
+                return [*problems, f"not signed in: run `afterword auth {self.account.name}`"]
             granted = creds.granted_scopes()
+        except SecretsUnavailable:
+            raise  # `check` reports the credential store once, not once per account
         except Exception as err:
             return [*problems, str(err)]
         missing = missing_scopes(granted, scopes_for(self.account))

@@ -233,8 +233,9 @@ def test_check_reports_missing_credentials_and_a_broken_secrets_file(
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 1
     assert "account local: calendar not found" in result.stdout
-    assert "account work: not signed in; run `afterword auth work`" in result.stdout
-    assert "account office: not signed in; run `afterword auth office`" in result.stdout
+    assert "account work: not signed in: run `afterword auth work`" in result.stdout
+    assert "account office: not signed in: run `afterword auth office`" in result.stdout
+    assert result.stdout.count("not signed in") == 2
 
     # With the keyring backend and no usable keyring, check names the way out.
     config = local_config(tmp_path, accounts=accounts)

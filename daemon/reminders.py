@@ -87,27 +87,50 @@ def quiet_end(moment: datetime, quiet: QuietHours, zone: tzinfo) -> datetime:
     return end.astimezone(moment.tzinfo)
 
 
+def last_allowed(moment: datetime, quiet: QuietHours | None, zone: tzinfo) -> datetime:
+    """`moment`, or when it falls in quiet hours the last minute before that quiet span."""
+    if quiet is None or not in_quiet_hours(moment, quiet, zone):
+        return moment
+    local = moment.astimezone(zone)
+    begin = datetime.combine(local.date(), quiet.start, tzinfo=zone)
+    if begin > local:
+        begin = datetime.combine(local.date() - timedelta(days=1), quiet.start, tzinfo=zone)
+    return (begin - _BEFORE_QUIET).astimezone(moment.tzinfo)
+
+
+# The deadline reminder moved out of quiet hours goes this long before they begin.
+_BEFORE_QUIET = timedelta(minutes=1)
+
+
 def next_reminder(schedule: Schedule, history: History, quiet: QuietHours | None,
                   zone: tzinfo) -> datetime | None:
-    """The next moment to remind, or None when reminders are over for this subject."""
+    """The next moment to remind, or None when reminders are over for this subject.
+
+    Never in quiet hours and never after the deadline: a deadline that falls in quiet
+    hours is reminded about just before they begin (the evening before, not the morning
+    after), and a subject that appears, or is snoozed, past its deadline stays silent.
+    """
     if history.dismissed:
         return None
     final = schedule.final_at
     if final is not None:
-        # A subject that only appears after its deadline still gets one reminder.
-        final = max(final, schedule.start + schedule.first_after)
+        final = last_allowed(final, quiet, zone)
+        if final < schedule.start:
+            return None  # it appeared after its deadline: too late to nag
         if history.last_at is not None and history.last_at >= final:
             return None  # the last one went out: silence
     if history.last_at is None:
         moment = schedule.start + schedule.first_after
     else:
         moment = history.last_at + schedule.every
-    if final is not None:
-        moment = min(moment, final)
     if history.snoozed_until is not None:
         moment = max(moment, history.snoozed_until)
     if quiet is not None and in_quiet_hours(moment, quiet, zone):
         moment = quiet_end(moment, quiet, zone)
+    if final is not None and moment > final:
+        if history.snoozed_until is not None and history.snoozed_until > final:
+            return None  # snoozed past the deadline: the user chose silence
+        moment = final  # the last one, at (or just before the quiet hours of) the deadline
     return moment
 
 

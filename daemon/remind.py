@@ -49,8 +49,13 @@ def subjects(config: Config, store: Store) -> list[Subject]:
     """Everything that may deserve a reminder, as the state stands."""
     zone, rem = config.me.timezone, config.reminders
     found: list[Subject] = []
-    interviews = {(i.account, i.event_id): i for i in store.interviews()}
+    # An account removed from the config is not watched any more: no reminders about it.
+    configured = {a.name for a in config.accounts}
+    interviews = {(i.account, i.event_id): i for i in store.interviews()
+                  if i.account in configured}
     for draft in store.drafts(states=[DraftState.DRAFTED]):
+        if draft.account not in configured:
+            continue
         subject = reminders.draft_subject(
             draft, interviews.get((draft.account, draft.event_id)), rem, zone)
         if subject is not None:
@@ -61,7 +66,12 @@ def subjects(config: Config, store: Store) -> list[Subject]:
             names = reminders.names_subject(interview, history, config.drafts, rem, zone)
             if names is not None:
                 found.append(names)
-    configured = {a.name for a in config.accounts}
+        elif interview.status is InterviewStatus.TOO_MANY:
+            history = subject_history(store, f"cap:{interview.account}:{interview.event_id}")
+            capped = reminders.cap_subject(interview, history, config.drafts, rem,
+                                           config.recipients.max_per_interview, zone)
+            if capped is not None:
+                found.append(capped)
     for account in store.accounts():
         if account.needs_reauth and account.name in configured:
             since = account.last_error_at or account.synced_at

@@ -23,6 +23,7 @@ class Kind(StrEnum):
 
     DRAFT = "draft"
     NAMES = "names_needed"
+    CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
 
 
@@ -200,6 +201,35 @@ def names_subject(interview: Interview, history: History, drafts: DraftsConfig,
     )
 
 
+def cap_subject(interview: Interview, history: History, drafts: DraftsConfig,
+                reminders: RemindersConfig, cap: int, zone: tzinfo) -> Subject | None:
+    """An interview with more recipients than the cap: nothing is drafted until the user
+    raises the cap or excludes someone; reminded like names needed."""
+    if interview.status is not InterviewStatus.TOO_MANY:
+        return None
+    deadline = interview.end + reminders.deadline
+    count = sum(1 for p in interview.interviewers if p.email)
+    return Subject(
+        kind=Kind.CAP,
+        key=interview.event_id,
+        label=f"{_interview_label(interview, zone) or 'an interview'}: {count} recipients, "
+              f"more than recipients.max_per_interview = {cap}",
+        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+                          deadline),
+        history=history,
+        deadline=deadline,
+        ref=f"cap:{interview.account}:{interview.event_id}",
+    )
+
+
+def cap_advice(count: int, cap: int, event_id: str) -> str:
+    """What to do about an interview over recipients.max_per_interview (status, digest)."""
+    return (f"{count} recipients, more than recipients.max_per_interview = {cap}: raise it "
+            f"to {count} in the config, or leave out who should not get a note with "
+            "recipients.exclude_domains; the next cycle then drafts. No notes for it: "
+            f"`afterword done {event_id}`.")
+
+
 def reauth_subject(account: str, since: datetime, history: History,
                    reminders: RemindersConfig) -> Subject:
     """An account whose sign-in expired: nothing is drafted until it is renewed."""
@@ -218,6 +248,7 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     drafts = [s for s in subjects if s.kind is Kind.DRAFT]
     names = [s for s in subjects if s.kind is Kind.NAMES]
     reauth = [s for s in subjects if s.kind is Kind.REAUTH]
+    capped = [s for s in subjects if s.kind is Kind.CAP]
     titles, lines = [], []
     if drafts:
         titles.append("a thank-you note is waiting in Drafts" if len(drafts) == 1
@@ -234,6 +265,13 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
         for s in names:
             lines.append(f"• Names needed for {s.label}: ask the receptionist or HR for their "
                          f"names, then `afterword add-interviewer {s.key} \"Name <address>\"`.")
+    if capped:
+        titles.append("confirm who gets a note" if len(capped) == 1
+                      else f"confirm who gets a note for {len(capped)} interviews")
+        for s in capped:
+            lines.append(f"• No notes drafted for {s.label}: raise the cap in the config, or "
+                         "leave people out with recipients.exclude_domains; the next cycle "
+                         f"then drafts. No notes for it: `afterword done {s.key}`.")
     if reauth:
         titles.append("sign in again" if len(reauth) == 1
                       else f"{len(reauth)} accounts need you to sign in again")

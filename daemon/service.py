@@ -229,8 +229,9 @@ class Service:
         self._wall, self._mono = wall, mono
         if abs(jump) <= CLOCK_JUMP:
             return
+        # round, not int: a jump of 7199.9996 s is "+7200s", as the user experienced it.
         log.warning("wall clock jumped by %+ds (suspend or clock change): catching up",
-                    int(jump))
+                    round(jump))
         now = self.clock()
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll:"):

@@ -8,6 +8,7 @@ drafts (names needed, accounts needing re-auth) keep their history in the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from afterword.daemon import notify, reminders
@@ -81,8 +82,13 @@ def subjects(config: Config, store: Store) -> list[Subject]:
     return found
 
 
-def send_due(config: Config, store: Store, now: datetime) -> int:
-    """Send one digest of everything due now; returns how many subjects it covered."""
+def send_due(config: Config, store: Store, now: datetime,
+             refresh: Callable[[set[str]], object] | None = None) -> int:
+    """Send one digest of everything due now; returns how many subjects it covered.
+
+    `refresh(accounts)` checks those accounts' mailboxes first (the daemon passes the
+    cycle's tracking): a draft sent since the last poll is then not reminded about.
+    """
     if not config.reminders.channels:
         return 0  # reminders turned off (`channels = []`)
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
@@ -91,8 +97,14 @@ def send_due(config: Config, store: Store, now: datetime) -> int:
             # Signed in again: a later expiry starts a fresh series of reminders.
             store.db.execute("DELETE FROM reminder_subjects WHERE subject = ?",
                              (f"auth:{account.name}",))
-    due = reminders.due(subjects(config, store), now, quiet, zone,
-                        reminders.group_window(config.reminders))
+    window = reminders.group_window(config.reminders)
+    due = reminders.due(subjects(config, store), now, quiet, zone, window)
+    if due and refresh is not None:
+        owner = {d.key: d.account for d in store.drafts(states=[DraftState.DRAFTED])}
+        accounts = {owner[s.ref] for s in due if s.kind is Kind.DRAFT and s.ref in owner}
+        if accounts:
+            refresh(accounts)
+            due = reminders.due(subjects(config, store), now, quiet, zone, window)
     if not due:
         return 0
     notice = reminders.digest(due, zone)

@@ -179,14 +179,25 @@ class Service:
         log.debug("account %s: pass done (%d drafted, %d closed, %d error(s))", account_name,
                   len(report.drafted), len(report.closed), len(report.errors))
         self._reschedule()
-        self._send_reminders()
+        self._send_reminders(fresh=account_name)
 
     def _remind(self) -> None:
         self._guarded("reminders", self._send_reminders)
 
-    def _send_reminders(self) -> None:
+    def _send_reminders(self, fresh: str | None = None) -> None:
+        """Send what is due; the mailboxes of the drafts in it are checked first (except
+        `fresh`, just checked by its poll), so a note sent since then is not reminded."""
+        def refresh(accounts: set[str]) -> None:
+            for account in self.config.accounts:
+                if account.name in accounts and account.name != fresh \
+                        and not self.store.account(account.name).needs_reauth:
+                    report = self.cycle.track_account(account)
+                    if report.closed:
+                        log.info("account %s: checked before reminding: %d draft(s) closed",
+                                 account.name, len(report.closed))
+
         now = self.clock()
-        remind.send_due(self.config, self.store, now)
+        remind.send_due(self.config, self.store, now, refresh)
         self._schedule_reminder(now)
 
     def _reload(self) -> None:

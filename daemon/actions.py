@@ -10,7 +10,6 @@ from afterword.daemon.errors import UsageError
 from afterword.daemon.model import DraftState, Interview, InterviewStatus
 from afterword.daemon.store import Store
 
-
 # A shorter prefix matches too much by chance (`snooze d 1h` once snoozed another draft).
 MIN_PREFIX = 4
 # Interviews that are reminded about themselves (not through their drafts).

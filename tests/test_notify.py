@@ -115,20 +115,25 @@ def test_ntfy_on_a_self_hosted_server_under_a_path(tmp_path: Path) -> None:
 def test_webhook_format_defaults_from_the_host_and_is_checked(tmp_path: Path) -> None:
     from afterword.daemon import config as config_module
 
-    def load(channel: str) -> list[ChannelConfig] | str:
+    def load(channel: str) -> ChannelConfig | str:
         path = tmp_path / "c.toml"
-        path.write_text('[me]\nname = "A"\nemails = ["a@example.com"]\n[[accounts]]\n'
-                        f'name = "l"\nprovider = "local"\ncalendar = "{tmp_path}"\n'
-                        f'maildir = "{tmp_path}"\n[reminders]\n[[reminders.channels]]\ntype = "webhook"\n{channel}')
+        path.write_text(
+            '[me]\nname = "A"\nemails = ["a@example.com"]\n[[accounts]]\nname = "l"\n'
+            f'provider = "local"\ncalendar = "{tmp_path}"\nmaildir = "{tmp_path}"\n'
+            f'[reminders]\n[[reminders.channels]]\ntype = "webhook"\n{channel}')
         try:
-            return list(config_module.load(path).reminders.channels)
+            return config_module.load(path).reminders.channels[0]
         except config_module.ConfigError as err:
             return "; ".join(err.problems)
 
-    assert load('url = "https://ntfy.sh/my-topic"\n')[0].format == "ntfy"  # type: ignore
-    assert load('url = "https://ntfy.example.org/t"\n')[0].format == "ntfy"  # type: ignore
-    assert load('url = "https://hooks.example.org/t"\n')[0].format == "json"  # type: ignore
-    forced = load('url = "https://ntfy.sh/t"\nformat = "json"\n')
-    assert forced[0].format == "json"  # type: ignore[union-attr]
+    def fmt(channel: str) -> str:
+        loaded = load(channel)
+        assert isinstance(loaded, ChannelConfig), loaded
+        return loaded.format
+
+    assert fmt('url = "https://ntfy.sh/my-topic"\n') == "ntfy"
+    assert fmt('url = "https://ntfy.example.org/t"\n') == "ntfy"
+    assert fmt('url = "https://hooks.example.org/t"\n') == "json"
+    assert fmt('url = "https://ntfy.sh/t"\nformat = "json"\n') == "json"
     assert "unknown format 'nfty'" in str(load('url = "https://x.org/t"\nformat = "nfty"\n'))
     assert "must end in the topic" in str(load('url = "https://ntfy.sh/"\n'))

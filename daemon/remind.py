@@ -123,9 +123,9 @@ def send_due(config: Config, store: Store, now: datetime,
     return len(due)
 
 
-def next_due(config: Config, store: Store) -> datetime | None:
+def next_due(config: Config, store: Store, now: datetime) -> datetime | None:
     """When the next reminder falls due, for the scheduler (None: nothing to send)."""
     if not config.reminders.channels:
         return None
-    return reminders.earliest(subjects(config, store), config.reminders.quiet_hours,
+    return reminders.earliest(subjects(config, store), now, config.reminders.quiet_hours,
                               config.me.timezone)

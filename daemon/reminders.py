@@ -145,11 +145,24 @@ def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None, zone: 
     """
     if in_quiet_hours(now, quiet, zone):
         return []
-    timed = [(s, next_reminder(s.schedule, s.history, quiet, zone)) for s in subjects]
+    timed = [(s, upcoming(s, now, quiet, zone)) for s in subjects]
     if not any(t is not None and t <= now for _, t in timed):
         return []
     return [s for s, t in timed if t is not None and (
         t <= now or (s.history.count == 0 and t <= now + group_within))]
+
+
+def _expired(schedule: Schedule, now: datetime, quiet: QuietHours | None,
+             zone: tzinfo) -> bool:
+    """Its last moment passed a while ago (the daemon was stopped, the laptop asleep):
+    a reminder now would come after the deadline, so none comes at all."""
+    if schedule.final_at is None:
+        return False
+    return now > last_allowed(schedule.final_at, quiet, zone) + LATE
+
+
+# How late the deadline reminder may still go out (a busy or just-resumed daemon).
+LATE = timedelta(minutes=15)
 
 
 def group_window(config: RemindersConfig) -> timedelta:
@@ -157,11 +170,18 @@ def group_window(config: RemindersConfig) -> timedelta:
     return min(config.after, config.every, timedelta(minutes=10))
 
 
-def earliest(subjects: list[Subject], quiet: QuietHours | None,
+def upcoming(subject: Subject, now: datetime, quiet: QuietHours | None,
+             zone: tzinfo) -> datetime | None:
+    """`next_reminder` as of `now`: None once the subject's last moment is long past."""
+    if _expired(subject.schedule, now, quiet, zone):
+        return None
+    return next_reminder(subject.schedule, subject.history, quiet, zone)
+
+
+def earliest(subjects: list[Subject], now: datetime, quiet: QuietHours | None,
              zone: tzinfo) -> datetime | None:
     """When the next reminder of any subject falls due (None: no reminder planned)."""
-    times = [t for s in subjects
-             if (t := next_reminder(s.schedule, s.history, quiet, zone)) is not None]
+    times = [t for s in subjects if (t := upcoming(s, now, quiet, zone)) is not None]
     return min(times) if times else None
 
 

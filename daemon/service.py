@@ -294,7 +294,7 @@ class Service:
         self._schedule_reminder(now)
 
     def _schedule_reminder(self, now: datetime) -> None:
-        when = remind.next_due(self.config, self.store)
+        when = remind.next_due(self.config, self.store, now)
         job = self.scheduler.get_job("remind")
         if when is None:
             if job is not None:

@@ -51,7 +51,7 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
     from afterword.daemon import remind, reminders
 
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
-    upcoming = {s.ref: reminders.next_reminder(s.schedule, s.history, quiet, zone)
+    upcoming = {s.ref: reminders.upcoming(s, now, quiet, zone)
                 for s in remind.subjects(config, store)} if config.reminders.channels else {}
     for d in drafts:
         created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None

@@ -108,9 +108,11 @@ def test_names_needed_and_reauth_are_reminded_with_what_to_do(tmp_path: Path) ->
         # Nothing more until `every` has passed; then both again.
         assert remind.send_due(config, store, now + timedelta(hours=1)) == 0
         assert remind.send_due(config, store, now + timedelta(days=1, seconds=1)) == 2
-        # Signed in again: no more re-auth reminders.
+        # Signed in again: no more re-auth reminders; the names one comes a last time at
+        # the deadline (the interview ended about 1 h ago; deadline 48 h), never after.
         store.clear_account_error("local")
-        assert remind.send_due(config, store, now + timedelta(days=2, seconds=2)) == 1
+        assert remind.send_due(config, store, now + timedelta(hours=47, seconds=2)) == 1
+        assert remind.send_due(config, store, now + timedelta(days=3)) == 0
     finally:
         store.close()
     result = run_cli("done", interview["event_id"], "--config", str(config_path))

@@ -122,6 +122,18 @@ def test_new_york_evening_interview_last_reminder_lands_before_the_deadline() ->
     assert all(m <= end + CONFIG.deadline for m in sent)
 
 
+def test_a_deadline_missed_while_the_daemon_was_off_is_not_reminded_late() -> None:
+    record = draft(last_reminded_at=at(3, 14, 30), reminders_sent=2)
+    subject = reminders.draft_subject(record, INTERVIEW, CONFIG, BERLIN)
+    assert subject is not None
+    # The last one is due at the deadline (4th 11:00); a few minutes late is still fine,
+    assert reminders.due([subject], at(4, 11, 10), QUIET, BERLIN) == [subject]
+    # but after the laptop slept through it, nothing: it would come after the deadline.
+    assert reminders.due([subject], at(4, 13, 0), QUIET, BERLIN) == []
+    # ... and none is planned either (the scheduler would otherwise wake every second).
+    assert reminders.earliest([subject], at(4, 13, 0), QUIET, BERLIN) is None
+
+
 def test_draft_made_after_the_deadline_is_never_reminded() -> None:
     record = draft(created_at=at(6, 9, 0))
     assert simulate(record, until=at(12, 9)) == []
@@ -163,7 +175,7 @@ def test_several_due_drafts_become_one_digest() -> None:
         in notice.body
     assert "• Bob Roe" in notice.body
     assert "afterword done KEY" in notice.body and "k1, k2" in notice.body
-    assert reminders.earliest(subjects, QUIET, BERLIN) == at(2, 14, 30)
+    assert reminders.earliest(subjects, at(2, 12), QUIET, BERLIN) == at(2, 14, 30)
 
 
 def test_names_needed_reminds_from_when_drafts_were_due_until_the_deadline() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon import paths
@@ -27,6 +28,16 @@ T = TypeVar("T")
 PROVIDERS = ("google", "microsoft", "local")
 SECRETS_BACKENDS = ("keyring", "file")
 CHANNEL_TYPES = ("desktop", "webhook", "command")
+WEBHOOK_FORMATS = ("json", "ntfy")
+
+
+def _default_format(url: str) -> str:
+    """ntfy for a URL on an ntfy host (ntfy.sh, ntfy.example.org), else our JSON."""
+    return "ntfy" if "ntfy" in (urlsplit(url).hostname or "") else "json"
+
+
+def _last_segment(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
@@ -168,6 +179,7 @@ class ChannelConfig:
     type: str
     url: str = ""
     command: tuple[str, ...] = ()
+    format: str = "json"  # webhook: "json" (our JSON) or "ntfy" (ntfy's JSON publishing)
 
 
 @dataclass(frozen=True)
@@ -442,13 +454,20 @@ def _read_reminders(t: _Table) -> RemindersConfig:
     for ct in t.tables("channels", default=None):
         kind = ct.choice("type", CHANNEL_TYPES, "", required=True)
         url = ct.url("url", "", required=kind == "webhook") if kind == "webhook" else ""
+        fmt = ""
+        if kind == "webhook":
+            fmt = ct.choice("format", WEBHOOK_FORMATS, _default_format(url))
+            if fmt == "ntfy" and url and not _last_segment(url):
+                ct.problem("url", f"an ntfy URL must end in the topic, e.g. "
+                                  f"https://ntfy.sh/my-afterword-topic; got {url!r}")
         command: tuple[str, ...] = ()
         if kind == "command":
             command = ct.strings("command", (), required=True)
             if not command and "command" in ct.data:
                 ct.problem("command", "must name a program, e.g. [\"notify-send\", \"Afterword\"]")
         ct.finish(what=f"a '{kind}' channel" if kind else "a channel")
-        channels.append(ChannelConfig(type=kind, url=url, command=command))
+        channels.append(ChannelConfig(type=kind, url=url, command=command,
+                                      format=fmt or "json"))
     config = RemindersConfig(
         after=t.duration("after", d.after),
         every=t.duration("every", d.every, minimum=timedelta(seconds=1)),

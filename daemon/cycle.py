@@ -130,6 +130,16 @@ class Cycle:
             self.store.clear_account_error(account.name)
         return report
 
+    def track_account(self, account: AccountConfig) -> AccountReport:
+        """Only the mailbox check (one request), e.g. just before a reminder goes out."""
+        report = AccountReport(account.name)
+        try:
+            provider = self.provider(account)
+            self._step(report, account, lambda: self.track(account, provider, report))
+        except AfterwordError as err:
+            self._fail(report, account, err)
+        return report
+
     def _step(self, report: AccountReport, account: AccountConfig,
               step: Callable[[], object]) -> bool:
         try:
@@ -282,8 +292,12 @@ class Cycle:
     # -- tracking ---------------------------------------------------------------------
 
     def track(self, account: AccountConfig, provider: Provider, report: AccountReport) -> None:
-        """Ask the mailbox, in one call, which open drafts were sent or discarded."""
-        open_drafts = self.store.open_draft_refs(account.name)
+        """Ask the mailbox, in one call, which open drafts were sent or discarded.
+
+        Dismissed drafts (`afterword done`) are asked about too, in the same call: a later
+        send is still recorded, though nobody is reminded about them.
+        """
+        open_drafts = self.store.open_draft_refs(account.name, dismissed=True)
         if not open_drafts:
             return
         refs = {key: DraftRef(pid, thread) for key, (pid, thread) in open_drafts.items()}

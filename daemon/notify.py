@@ -1,4 +1,4 @@
-"""Reminder channels: desktop notifications (D-Bus), a webhook (JSON POST), a command.
+"""Reminder channels: desktop notifications (D-Bus), a webhook (JSON POST, or ntfy), a command.
 
 Each channel either delivers or raises `ChannelError`; `deliver` tries every channel,
 logs each failure as one line and never raises, so a broken channel is simply tried
@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Sequence
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from afterword.daemon import __version__
 from afterword.daemon.config import ChannelConfig
@@ -75,31 +76,34 @@ def send_desktop(notice: Notice) -> None:
         raise ChannelError(f"the notification service answered {name}")
 
 
-def send_webhook(url: str, notice: Notice) -> None:
-    """POST the notice as JSON; an ntfy topic URL works as is (Title header included)."""
+def ntfy_request(url: str, notice: Notice) -> tuple[str, dict[str, Any]]:
+    """ntfy's JSON publishing: POST {"topic", "title", "message"} to the server root.
+
+    A JSON body posted to the topic URL itself would be shown as raw JSON on the phone.
+    The root keeps any path prefix of a self-hosted server (https://host/ntfy/topic).
+    """
+    parts = urlsplit(url)
+    prefix, _, topic = parts.path.rstrip("/").rpartition("/")
+    root = urlunsplit((parts.scheme, parts.netloc, prefix + "/", "", ""))
+    return root, {"topic": topic, "title": notice.title, "message": notice.body,
+                  "tags": ["envelope"]}
+
+
+def send_webhook(url: str, notice: Notice, fmt: str = "json") -> None:
+    """POST the notice as JSON: ours (with plain "title" and "message"), or ntfy's."""
     import requests
 
-    headers = {
-        "User-Agent": f"afterword/{__version__}",
-        # ntfy shows this as the title; other receivers ignore it.
-        "Title": _header_value(notice.title),
-    }
+    headers = {"User-Agent": f"afterword/{__version__}"}
+    if fmt == "ntfy":
+        url, body = ntfy_request(url, notice)
+    else:
+        body = payload(notice)
     try:
-        response = requests.post(url, json=payload(notice), headers=headers, timeout=_TIMEOUT)
+        response = requests.post(url, json=body, headers=headers, timeout=_TIMEOUT)
     except requests.RequestException as err:
         raise ChannelError(f"webhook: {type(err).__name__}") from None
     if response.status_code >= 300:
         raise ChannelError(f"webhook answered HTTP {response.status_code}")
-
-
-def _header_value(text: str) -> str:
-    """ASCII as is; anything else as an RFC 2047 encoded-word (ntfy decodes those)."""
-    text = " ".join(text.split())
-    if text.isascii():
-        return text
-    from email.header import Header
-
-    return Header(text, "utf-8", maxlinelen=10_000).encode()
 
 
 def send_command(command: Sequence[str], notice: Notice) -> None:
@@ -122,7 +126,7 @@ def deliver(channels: Sequence[ChannelConfig], notice: Notice) -> int:
             if channel.type == "desktop":
                 send_desktop(notice)
             elif channel.type == "webhook":
-                send_webhook(channel.url, notice)
+                send_webhook(channel.url, notice, channel.format)
             elif channel.type == "command":
                 send_command(channel.command, notice)
             delivered += 1

@@ -8,6 +8,7 @@ drafts (names needed, accounts needing re-auth) keep their history in the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from afterword.daemon import notify, reminders
@@ -49,8 +50,13 @@ def subjects(config: Config, store: Store) -> list[Subject]:
     """Everything that may deserve a reminder, as the state stands."""
     zone, rem = config.me.timezone, config.reminders
     found: list[Subject] = []
-    interviews = {(i.account, i.event_id): i for i in store.interviews()}
+    # An account removed from the config is not watched any more: no reminders about it.
+    configured = {a.name for a in config.accounts}
+    interviews = {(i.account, i.event_id): i for i in store.interviews()
+                  if i.account in configured}
     for draft in store.drafts(states=[DraftState.DRAFTED]):
+        if draft.account not in configured:
+            continue
         subject = reminders.draft_subject(
             draft, interviews.get((draft.account, draft.event_id)), rem, zone)
         if subject is not None:
@@ -61,7 +67,12 @@ def subjects(config: Config, store: Store) -> list[Subject]:
             names = reminders.names_subject(interview, history, config.drafts, rem, zone)
             if names is not None:
                 found.append(names)
-    configured = {a.name for a in config.accounts}
+        elif interview.status is InterviewStatus.TOO_MANY:
+            history = subject_history(store, f"cap:{interview.account}:{interview.event_id}")
+            capped = reminders.cap_subject(interview, history, config.drafts, rem,
+                                           config.recipients.max_per_interview, zone)
+            if capped is not None:
+                found.append(capped)
     for account in store.accounts():
         if account.needs_reauth and account.name in configured:
             since = account.last_error_at or account.synced_at
@@ -71,8 +82,13 @@ def subjects(config: Config, store: Store) -> list[Subject]:
     return found
 
 
-def send_due(config: Config, store: Store, now: datetime) -> int:
-    """Send one digest of everything due now; returns how many subjects it covered."""
+def send_due(config: Config, store: Store, now: datetime,
+             refresh: Callable[[set[str]], object] | None = None) -> int:
+    """Send one digest of everything due now; returns how many subjects it covered.
+
+    `refresh(accounts)` checks those accounts' mailboxes first (the daemon passes the
+    cycle's tracking): a draft sent since the last poll is then not reminded about.
+    """
     if not config.reminders.channels:
         return 0  # reminders turned off (`channels = []`)
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
@@ -81,8 +97,14 @@ def send_due(config: Config, store: Store, now: datetime) -> int:
             # Signed in again: a later expiry starts a fresh series of reminders.
             store.db.execute("DELETE FROM reminder_subjects WHERE subject = ?",
                              (f"auth:{account.name}",))
-    due = reminders.due(subjects(config, store), now, quiet, zone,
-                        reminders.group_window(config.reminders))
+    window = reminders.group_window(config.reminders)
+    due = reminders.due(subjects(config, store), now, quiet, zone, window)
+    if due and refresh is not None:
+        owner = {d.key: d.account for d in store.drafts(states=[DraftState.DRAFTED])}
+        accounts = {owner[s.ref] for s in due if s.kind is Kind.DRAFT and s.ref in owner}
+        if accounts:
+            refresh(accounts)
+            due = reminders.due(subjects(config, store), now, quiet, zone, window)
     if not due:
         return 0
     notice = reminders.digest(due, zone)
@@ -101,9 +123,9 @@ def send_due(config: Config, store: Store, now: datetime) -> int:
     return len(due)
 
 
-def next_due(config: Config, store: Store) -> datetime | None:
+def next_due(config: Config, store: Store, now: datetime) -> datetime | None:
     """When the next reminder falls due, for the scheduler (None: nothing to send)."""
     if not config.reminders.channels:
         return None
-    return reminders.earliest(subjects(config, store), config.reminders.quiet_hours,
+    return reminders.earliest(subjects(config, store), now, config.reminders.quiet_hours,
                               config.me.timezone)

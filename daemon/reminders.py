@@ -23,6 +23,7 @@ class Kind(StrEnum):
 
     DRAFT = "draft"
     NAMES = "names_needed"
+    CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
 
 
@@ -87,27 +88,50 @@ def quiet_end(moment: datetime, quiet: QuietHours, zone: tzinfo) -> datetime:
     return end.astimezone(moment.tzinfo)
 
 
+def last_allowed(moment: datetime, quiet: QuietHours | None, zone: tzinfo) -> datetime:
+    """`moment`, or when it falls in quiet hours the last minute before that quiet span."""
+    if quiet is None or not in_quiet_hours(moment, quiet, zone):
+        return moment
+    local = moment.astimezone(zone)
+    begin = datetime.combine(local.date(), quiet.start, tzinfo=zone)
+    if begin > local:
+        begin = datetime.combine(local.date() - timedelta(days=1), quiet.start, tzinfo=zone)
+    return (begin - _BEFORE_QUIET).astimezone(moment.tzinfo)
+
+
+# The deadline reminder moved out of quiet hours goes this long before they begin.
+_BEFORE_QUIET = timedelta(minutes=1)
+
+
 def next_reminder(schedule: Schedule, history: History, quiet: QuietHours | None,
                   zone: tzinfo) -> datetime | None:
-    """The next moment to remind, or None when reminders are over for this subject."""
+    """The next moment to remind, or None when reminders are over for this subject.
+
+    Never in quiet hours and never after the deadline: a deadline that falls in quiet
+    hours is reminded about just before they begin (the evening before, not the morning
+    after), and a subject that appears, or is snoozed, past its deadline stays silent.
+    """
     if history.dismissed:
         return None
     final = schedule.final_at
     if final is not None:
-        # A subject that only appears after its deadline still gets one reminder.
-        final = max(final, schedule.start + schedule.first_after)
+        final = last_allowed(final, quiet, zone)
+        if final < schedule.start:
+            return None  # it appeared after its deadline: too late to nag
         if history.last_at is not None and history.last_at >= final:
             return None  # the last one went out: silence
     if history.last_at is None:
         moment = schedule.start + schedule.first_after
     else:
         moment = history.last_at + schedule.every
-    if final is not None:
-        moment = min(moment, final)
     if history.snoozed_until is not None:
         moment = max(moment, history.snoozed_until)
     if quiet is not None and in_quiet_hours(moment, quiet, zone):
         moment = quiet_end(moment, quiet, zone)
+    if final is not None and moment > final:
+        if history.snoozed_until is not None and history.snoozed_until > final:
+            return None  # snoozed past the deadline: the user chose silence
+        moment = final  # the last one, at (or just before the quiet hours of) the deadline
     return moment
 
 
@@ -121,11 +145,24 @@ def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None, zone: 
     """
     if in_quiet_hours(now, quiet, zone):
         return []
-    timed = [(s, next_reminder(s.schedule, s.history, quiet, zone)) for s in subjects]
+    timed = [(s, upcoming(s, now, quiet, zone)) for s in subjects]
     if not any(t is not None and t <= now for _, t in timed):
         return []
     return [s for s, t in timed if t is not None and (
         t <= now or (s.history.count == 0 and t <= now + group_within))]
+
+
+def _expired(schedule: Schedule, now: datetime, quiet: QuietHours | None,
+             zone: tzinfo) -> bool:
+    """Its last moment passed a while ago (the daemon was stopped, the laptop asleep):
+    a reminder now would come after the deadline, so none comes at all."""
+    if schedule.final_at is None:
+        return False
+    return now > last_allowed(schedule.final_at, quiet, zone) + LATE
+
+
+# How late the deadline reminder may still go out (a busy or just-resumed daemon).
+LATE = timedelta(minutes=15)
 
 
 def group_window(config: RemindersConfig) -> timedelta:
@@ -133,11 +170,18 @@ def group_window(config: RemindersConfig) -> timedelta:
     return min(config.after, config.every, timedelta(minutes=10))
 
 
-def earliest(subjects: list[Subject], quiet: QuietHours | None,
+def upcoming(subject: Subject, now: datetime, quiet: QuietHours | None,
+             zone: tzinfo) -> datetime | None:
+    """`next_reminder` as of `now`: None once the subject's last moment is long past."""
+    if _expired(subject.schedule, now, quiet, zone):
+        return None
+    return next_reminder(subject.schedule, subject.history, quiet, zone)
+
+
+def earliest(subjects: list[Subject], now: datetime, quiet: QuietHours | None,
              zone: tzinfo) -> datetime | None:
     """When the next reminder of any subject falls due (None: no reminder planned)."""
-    times = [t for s in subjects
-             if (t := next_reminder(s.schedule, s.history, quiet, zone)) is not None]
+    times = [t for s in subjects if (t := upcoming(s, now, quiet, zone)) is not None]
     return min(times) if times else None
 
 
@@ -177,6 +221,35 @@ def names_subject(interview: Interview, history: History, drafts: DraftsConfig,
     )
 
 
+def cap_subject(interview: Interview, history: History, drafts: DraftsConfig,
+                reminders: RemindersConfig, cap: int, zone: tzinfo) -> Subject | None:
+    """An interview with more recipients than the cap: nothing is drafted until the user
+    raises the cap or excludes someone; reminded like names needed."""
+    if interview.status is not InterviewStatus.TOO_MANY:
+        return None
+    deadline = interview.end + reminders.deadline
+    count = sum(1 for p in interview.interviewers if p.email)
+    return Subject(
+        kind=Kind.CAP,
+        key=interview.event_id,
+        label=f"{_interview_label(interview, zone) or 'an interview'}: {count} recipients, "
+              f"more than recipients.max_per_interview = {cap}",
+        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+                          deadline),
+        history=history,
+        deadline=deadline,
+        ref=f"cap:{interview.account}:{interview.event_id}",
+    )
+
+
+def cap_advice(count: int, cap: int, event_id: str) -> str:
+    """What to do about an interview over recipients.max_per_interview (status, digest)."""
+    return (f"{count} recipients, more than recipients.max_per_interview = {cap}: raise it "
+            f"to {count} in the config, or leave out who should not get a note with "
+            "recipients.exclude_domains; the next cycle then drafts. No notes for it: "
+            f"`afterword done {event_id}`.")
+
+
 def reauth_subject(account: str, since: datetime, history: History,
                    reminders: RemindersConfig) -> Subject:
     """An account whose sign-in expired: nothing is drafted until it is renewed."""
@@ -195,6 +268,7 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     drafts = [s for s in subjects if s.kind is Kind.DRAFT]
     names = [s for s in subjects if s.kind is Kind.NAMES]
     reauth = [s for s in subjects if s.kind is Kind.REAUTH]
+    capped = [s for s in subjects if s.kind is Kind.CAP]
     titles, lines = [], []
     if drafts:
         titles.append("a thank-you note is waiting in Drafts" if len(drafts) == 1
@@ -211,6 +285,13 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
         for s in names:
             lines.append(f"• Names needed for {s.label}: ask the receptionist or HR for their "
                          f"names, then `afterword add-interviewer {s.key} \"Name <address>\"`.")
+    if capped:
+        titles.append("confirm who gets a note" if len(capped) == 1
+                      else f"confirm who gets a note for {len(capped)} interviews")
+        for s in capped:
+            lines.append(f"• No notes drafted for {s.label}: raise the cap in the config, or "
+                         "leave people out with recipients.exclude_domains; the next cycle "
+                         f"then drafts. No notes for it: `afterword done {s.key}`.")
     if reauth:
         titles.append("sign in again" if len(reauth) == 1
                       else f"{len(reauth)} accounts need you to sign in again")

@@ -179,14 +179,25 @@ class Service:
         log.debug("account %s: pass done (%d drafted, %d closed, %d error(s))", account_name,
                   len(report.drafted), len(report.closed), len(report.errors))
         self._reschedule()
-        self._send_reminders()
+        self._send_reminders(fresh=account_name)
 
     def _remind(self) -> None:
         self._guarded("reminders", self._send_reminders)
 
-    def _send_reminders(self) -> None:
+    def _send_reminders(self, fresh: str | None = None) -> None:
+        """Send what is due; the mailboxes of the drafts in it are checked first (except
+        `fresh`, just checked by its poll), so a note sent since then is not reminded."""
+        def refresh(accounts: set[str]) -> None:
+            for account in self.config.accounts:
+                if account.name in accounts and account.name != fresh \
+                        and not self.store.account(account.name).needs_reauth:
+                    report = self.cycle.track_account(account)
+                    if report.closed:
+                        log.info("account %s: checked before reminding: %d draft(s) closed",
+                                 account.name, len(report.closed))
+
         now = self.clock()
-        remind.send_due(self.config, self.store, now)
+        remind.send_due(self.config, self.store, now, refresh)
         self._schedule_reminder(now)
 
     def _reload(self) -> None:
@@ -229,8 +240,9 @@ class Service:
         self._wall, self._mono = wall, mono
         if abs(jump) <= CLOCK_JUMP:
             return
+        # round, not int: a jump of 7199.9996 s is "+7200s", as the user experienced it.
         log.warning("wall clock jumped by %+ds (suspend or clock change): catching up",
-                    int(jump))
+                    round(jump))
         now = self.clock()
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll:"):
@@ -282,7 +294,7 @@ class Service:
         self._schedule_reminder(now)
 
     def _schedule_reminder(self, now: datetime) -> None:
-        when = remind.next_due(self.config, self.store)
+        when = remind.next_due(self.config, self.store, now)
         job = self.scheduler.get_job("remind")
         if when is None:
             if job is not None:

@@ -383,11 +383,15 @@ class Store:
         rows = self.db.execute(sql + " ORDER BY planned_at, key", args)
         return [_draft(r) for r in rows]
 
-    def open_draft_refs(self, account: str) -> dict[str, tuple[str, str | None]]:
-        """key → (provider id, thread id) of the account's drafts waiting in the mailbox."""
+    def open_draft_refs(self, account: str, dismissed: bool = False
+                        ) -> dict[str, tuple[str, str | None]]:
+        """key → (provider id, thread id) of the account's drafts waiting in the mailbox
+        (with `dismissed`, also those the user said `done` about: they may still be sent)."""
+        states = [DraftState.DRAFTED.value] + ([DraftState.DISMISSED.value] if dismissed else [])
         rows = self.db.execute(
-            "SELECT key, provider_id, thread_id FROM drafts WHERE account = ? AND state = ?",
-            (account, DraftState.DRAFTED.value))
+            "SELECT key, provider_id, thread_id FROM drafts WHERE account = ?"
+            f" AND state IN ({','.join('?' * len(states))}) AND provider_id IS NOT NULL",
+            (account, *states))
         return {r[0]: (r[1] or "", r[2]) for r in rows}
 
     def drafts_for_event(self, account: str, event_id: str) -> list[DraftRecord]:
@@ -439,13 +443,17 @@ class Store:
 
     def close_draft(self, key: str, state: DraftState, now: datetime,
                     sent_at: datetime | None = None) -> bool:
-        """The draft was sent, discarded, gone or dismissed; True if it was still open."""
+        """The draft was sent, discarded, gone or dismissed; True if its state changed.
+
+        A dismissed draft (no reminders) can still be sent or deleted later: that is
+        recorded too. Sent, discarded and gone are for good.
+        """
         assert state.is_final
         cur = self.db.execute(
             "UPDATE drafts SET state = ?, sent_at = COALESCE(?, sent_at), closed_at = ?"
             " WHERE key = ? AND state NOT IN (?, ?, ?, ?)",
             (state.value, _ts(sent_at), _ts(now), key, DraftState.SENT.value,
-             DraftState.DISCARDED.value, DraftState.GONE.value, DraftState.DISMISSED.value),
+             DraftState.DISCARDED.value, DraftState.GONE.value, state.value),
         )
         return cur.rowcount > 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from afterword.daemon import paths
@@ -101,11 +101,42 @@ def unit_path() -> Path:
     return paths.config_home() / "systemd" / "user" / "afterword.service"
 
 
-def install(config_path: Path | None, maildirs: Sequence[Path]) -> Path:
-    """Write the unit with the real program path and config; returns where it went."""
+def prepare(maildirs: Sequence[Path]) -> list[str]:
+    """Create the state folder (0700) and each local Maildir that does not exist yet.
+
+    Under ProtectHome=read-only the service can write only into ReadWritePaths, and systemd
+    drops a path that does not exist ("-" prefix): on a fresh home the daemon could then
+    never create its state folder or Maildir, and would restart in a loop. Returns one line
+    per thing created.
+    """
+    import mailbox
+
+    created = []
+    state = paths.state_home() / "afterword"
+    if not state.is_dir():
+        state.mkdir(parents=True, mode=0o700)
+        created.append(f"created the state folder {state}")
+    for maildir in dict.fromkeys(maildirs):
+        if (maildir / "cur").is_dir():
+            continue
+        maildir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mailbox.Maildir(maildir, factory=None, create=True)  # cur/new/tmp, mode 0700
+        created.append(f"created the Maildir {maildir}")
+    return created
+
+
+def install(config_path: Path | None, maildirs: Sequence[Path],
+            say: Callable[[str], None] = print) -> Path:
+    """Write the unit with the real program path and config; returns where it went.
+
+    The folders it must be able to write are created first (and reported through `say`).
+    """
     command = [installed_program(), "run"]
     if config_path is not None:
         command += ["--config", str(config_path.absolute())]
+    for line in prepare(maildirs):
+        say(line)
+    # The real $XDG_STATE_HOME, not %h/.local/state: they differ when it is set.
     writable = [str(paths.state_home() / "afterword"), *(str(m) for m in maildirs)]
     target = unit_path()
     target.parent.mkdir(parents=True, exist_ok=True)

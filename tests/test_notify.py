@@ -58,9 +58,10 @@ def test_webhook_posts_json_without_addresses() -> None:
     post = recorded.posts[0]
     assert post["path"] == "/afterword-topic"
     assert post["headers"]["Content-Type"] == "application/json"
-    assert post["headers"]["Title"] == "Afterword: a thank-you note is waiting in Drafts"
     body = post["json"]
+    # Plain "title" and "message" strings: simple consumers need nothing else.
     assert body["title"] == "Afterword: a thank-you note is waiting in Drafts"
+    assert body["message"] == "• Jane Doe — Onsite <Acme> & co"
     assert body["items"][0]["key"] == "0123456789abcdef"
     assert "@" not in str(body)
 
@@ -85,3 +86,54 @@ def test_command_failure_is_logged(caplog: pytest.LogCaptureFixture) -> None:
         assert notify.deliver([failing, missing], notice()) == 0
     assert "exited with status 3" in caplog.text
     assert "'/nonexistent/notifier'" in caplog.text
+
+
+def test_ntfy_shows_title_and_message_not_raw_json() -> None:
+    with webhook_receiver(ntfy=True) as (url, recorded):
+        channel = ChannelConfig(type="webhook", url=url, format="ntfy")
+        assert notify.deliver([channel], notice()) == 1
+    assert recorded.posts[0]["path"] == "/"  # ntfy's JSON publishing: the server root
+    assert recorded.published == [{
+        "topic": "afterword-topic",
+        "title": "Afterword: a thank-you note is waiting in Drafts",
+        "message": "• Jane Doe — Onsite <Acme> & co"}]
+
+
+def test_json_to_an_ntfy_topic_url_would_show_raw_json() -> None:
+    # Why the ntfy format exists: our JSON posted to the topic URL reaches the phone raw.
+    with webhook_receiver(ntfy=True) as (url, recorded):
+        assert notify.deliver([ChannelConfig(type="webhook", url=url)], notice()) == 1
+    assert recorded.published[0]["message"].startswith('{"app": "afterword"')
+
+
+def test_ntfy_on_a_self_hosted_server_under_a_path(tmp_path: Path) -> None:
+    root, body = notify.ntfy_request("https://push.example.org/ntfy/alerts-x1", notice())
+    assert root == "https://push.example.org/ntfy/"
+    assert body["topic"] == "alerts-x1" and body["message"].startswith("• Jane")
+
+
+def test_webhook_format_defaults_from_the_host_and_is_checked(tmp_path: Path) -> None:
+    from afterword.daemon import config as config_module
+
+    def load(channel: str) -> ChannelConfig | str:
+        path = tmp_path / "c.toml"
+        path.write_text(
+            '[me]\nname = "A"\nemails = ["a@example.com"]\n[[accounts]]\nname = "l"\n'
+            f'provider = "local"\ncalendar = "{tmp_path}"\nmaildir = "{tmp_path}"\n'
+            f'[reminders]\n[[reminders.channels]]\ntype = "webhook"\n{channel}')
+        try:
+            return config_module.load(path).reminders.channels[0]
+        except config_module.ConfigError as err:
+            return "; ".join(err.problems)
+
+    def fmt(channel: str) -> str:
+        loaded = load(channel)
+        assert isinstance(loaded, ChannelConfig), loaded
+        return loaded.format
+
+    assert fmt('url = "https://ntfy.sh/my-topic"\n') == "ntfy"
+    assert fmt('url = "https://ntfy.example.org/t"\n') == "ntfy"
+    assert fmt('url = "https://hooks.example.org/t"\n') == "json"
+    assert fmt('url = "https://ntfy.sh/t"\nformat = "json"\n') == "json"
+    assert "unknown format 'nfty'" in str(load('url = "https://x.org/t"\nformat = "nfty"\n'))
+    assert "must end in the topic" in str(load('url = "https://ntfy.sh/"\n'))

@@ -82,28 +82,67 @@ def test_quiet_hours_follow_the_users_zone_not_utc() -> None:
     assert not reminders.in_quiet_hours(at(3, 23), None, BERLIN)
 
 
-def test_deadline_in_quiet_hours_moves_to_the_morning_and_is_the_last() -> None:
+def test_deadline_in_quiet_hours_comes_the_evening_before_never_after() -> None:
     evening = Interview(**{**INTERVIEW.__dict__, "end": at(2, 22, 0)})
     record = draft(created_at=at(3, 8, 0), last_reminded_at=at(3, 11, 0), reminders_sent=1)
     subject = reminders.draft_subject(record, evening, CONFIG, BERLIN)
     assert subject is not None
-    # every 1d → 4th 11:00; then the deadline 22:00 on the 4th is quiet → 5th 08:00.
     assert reminders.next_reminder(subject.schedule, subject.history, QUIET, BERLIN) \
         == at(4, 11, 0)
     after = draft(**{**record.__dict__, "last_reminded_at": at(4, 11, 0), "reminders_sent": 2})
     subject = reminders.draft_subject(after, evening, CONFIG, BERLIN)
     assert subject is not None
+    # The deadline (22:00 on the 4th) is quiet: the last one just before 21:00 that day.
     assert reminders.next_reminder(subject.schedule, subject.history, QUIET, BERLIN) \
-        == at(5, 8, 0)
-    final = draft(**{**after.__dict__, "last_reminded_at": at(5, 8, 0), "reminders_sent": 3})
+        == at(4, 20, 59)
+    final = draft(**{**after.__dict__, "last_reminded_at": at(4, 20, 59), "reminders_sent": 3})
     subject = reminders.draft_subject(final, evening, CONFIG, BERLIN)
     assert subject is not None
     assert reminders.next_reminder(subject.schedule, subject.history, QUIET, BERLIN) is None
 
 
-def test_draft_made_after_the_deadline_gets_one_reminder() -> None:
+def test_new_york_evening_interview_last_reminder_lands_before_the_deadline() -> None:
+    new_york = ZoneInfo("America/New_York")
+    # Monday 2026-03-02 22:00 New York; drafted 22:30; deadline Wednesday 22:00.
+    end = datetime(2026, 3, 2, 22, 0, tzinfo=new_york)
+    interview = Interview(**{**INTERVIEW.__dict__, "start": end - timedelta(hours=1),
+                             "end": end})
+    record = draft(created_at=end + timedelta(minutes=30))
+    sent: list[datetime] = []
+    now = end + timedelta(minutes=30)
+    while now < end + timedelta(days=5):
+        subject = reminders.draft_subject(record, interview, CONFIG, new_york)
+        if subject and reminders.due([subject], now, QUIET, new_york):
+            sent.append(now)
+            record = draft(**{**record.__dict__, "last_reminded_at": now,
+                              "reminders_sent": record.reminders_sent + 1})
+        now += timedelta(minutes=1)
+    local = [m.astimezone(new_york).strftime("%a %H:%M") for m in sent]
+    assert local == ["Tue 08:00", "Wed 08:00", "Wed 20:59"]
+    assert all(m <= end + CONFIG.deadline for m in sent)
+
+
+def test_a_deadline_missed_while_the_daemon_was_off_is_not_reminded_late() -> None:
+    record = draft(last_reminded_at=at(3, 14, 30), reminders_sent=2)
+    subject = reminders.draft_subject(record, INTERVIEW, CONFIG, BERLIN)
+    assert subject is not None
+    # The last one is due at the deadline (4th 11:00); a few minutes late is still fine,
+    assert reminders.due([subject], at(4, 11, 10), QUIET, BERLIN) == [subject]
+    # but after the laptop slept through it, nothing: it would come after the deadline.
+    assert reminders.due([subject], at(4, 13, 0), QUIET, BERLIN) == []
+    # ... and none is planned either (the scheduler would otherwise wake every second).
+    assert reminders.earliest([subject], at(4, 13, 0), QUIET, BERLIN) is None
+
+
+def test_draft_made_after_the_deadline_is_never_reminded() -> None:
     record = draft(created_at=at(6, 9, 0))
-    assert simulate(record, until=at(12, 9)) == [at(6, 12, 0)]
+    assert simulate(record, until=at(12, 9)) == []
+
+
+def test_first_reminder_past_the_deadline_comes_at_the_deadline() -> None:
+    # Drafted 1 h before the deadline, `after` is 3 h: the deadline itself is the one.
+    record = draft(created_at=at(4, 10, 0))
+    assert simulate(record, until=at(9, 9)) == [at(4, 11, 0)]
 
 
 def test_sent_discarded_gone_dismissed_drafts_are_never_reminded() -> None:
@@ -115,9 +154,9 @@ def test_sent_discarded_gone_dismissed_drafts_are_never_reminded() -> None:
 def test_snooze_delays_the_next_reminder() -> None:
     record = draft(snoozed_until=at(2, 18, 0))
     assert simulate(record, until=at(2, 23))[0] == at(2, 18, 0)
-    # A snooze past the deadline still ends in one reminder, then silence.
+    # A snooze past the deadline: nothing after the deadline, ever.
     record = draft(last_reminded_at=at(2, 14, 30), reminders_sent=1, snoozed_until=at(5, 9))
-    assert simulate(record, until=at(9, 9)) == [at(5, 9, 0)]
+    assert simulate(record, until=at(9, 9)) == []
 
 
 def test_several_due_drafts_become_one_digest() -> None:
@@ -136,7 +175,7 @@ def test_several_due_drafts_become_one_digest() -> None:
         in notice.body
     assert "• Bob Roe" in notice.body
     assert "afterword done KEY" in notice.body and "k1, k2" in notice.body
-    assert reminders.earliest(subjects, QUIET, BERLIN) == at(2, 14, 30)
+    assert reminders.earliest(subjects, at(2, 12), QUIET, BERLIN) == at(2, 14, 30)
 
 
 def test_names_needed_reminds_from_when_drafts_were_due_until_the_deadline() -> None:

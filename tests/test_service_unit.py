@@ -48,6 +48,32 @@ def test_service_install_writes_a_unit_systemd_accepts(tmp_path: Path,
     assert checked.returncode == 0
 
 
+def test_service_install_on_a_fresh_home_creates_what_the_unit_must_write(
+        tmp_path: Path, xdg: dict[str, Path]) -> None:
+    # ProtectHome=read-only + "-" paths: systemd drops a missing ReadWritePaths entry, and
+    # the daemon could never create its state folder or Maildir. The installer makes them.
+    state = xdg["state"] / "afterword"
+    maildir = tmp_path / "home" / "Mail" / "afterword"
+    config = local_config(tmp_path, accounts=(
+        f'[[accounts]]\nname = "local"\nprovider = "local"\n'
+        f'calendar = "{tmp_path / "calendar.ics"}"\nmaildir = "{maildir}"\n'))
+    assert not state.exists() and not maildir.exists()
+    result = run_cli("service", "install", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert f"created the state folder {state}" in result.stdout
+    assert f"created the Maildir {maildir}" in result.stdout
+    assert state.is_dir() and (state.stat().st_mode & 0o777) == 0o700
+    assert all((maildir / sub).is_dir() for sub in ("cur", "new", "tmp"))
+    assert (maildir.stat().st_mode & 0o077) == 0
+    text = (xdg["config"] / "systemd" / "user" / "afterword.service").read_text()
+    # $XDG_STATE_HOME is set: its real path, not %h/.local/state.
+    rw = next(line for line in text.splitlines() if line.startswith("ReadWritePaths="))
+    assert rw == f"ReadWritePaths=-{state} -{maildir}"
+    # A second install has nothing to create and says nothing about it.
+    again = run_cli("service", "install", "--config", str(config))
+    assert again.returncode == 0 and "created" not in again.stdout
+
+
 def test_the_shipped_unit_is_what_the_installer_writes_and_is_valid(tmp_path: Path,
                                                                      xdg: dict[str, Path]) -> None:
     shipped = (REPO / "systemd" / "afterword.service").read_text()

@@ -17,6 +17,8 @@ class Recorded:
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200  # what to answer (tests make it fail with 500)
+    # As ntfy (ntfy=True): the notifications a phone would show, {topic, title, message}.
+    published: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bodies(self) -> list[Any]:
@@ -25,9 +27,24 @@ class Recorded:
             return [p["json"] for p in self.posts]
 
 
+def _as_ntfy(path: str, headers: Any, raw: bytes, body: Any) -> tuple[int, dict[str, Any]]:
+    """What ntfy publishes for a POST (docs.ntfy.sh/publish): JSON with a "topic" to the
+    root is parsed; anything posted to /TOPIC is the message text as is (raw JSON too),
+    titled by the Title header."""
+    topic = path.strip("/").split("?")[0]
+    if not topic:
+        if not isinstance(body, dict) or not isinstance(body.get("topic"), str) \
+                or not body["topic"]:
+            return 400, {"code": 40001, "error": "invalid request: topic missing"}
+        return 200, {"topic": body["topic"], "title": body.get("title"),
+                     "message": body.get("message") or "triggered"}
+    return 200, {"topic": topic, "title": headers.get("Title"),
+                 "message": raw.decode("utf-8", "replace")}
+
+
 @contextmanager
-def webhook_receiver() -> Iterator[tuple[str, Recorded]]:
-    """A running receiver: (its URL, what it recorded)."""
+def webhook_receiver(ntfy: bool = False) -> Iterator[tuple[str, Recorded]]:
+    """A running receiver: (its URL, what it recorded); `ntfy` makes it act as ntfy."""
     recorded = Recorded()
 
     class Handler(BaseHTTPRequestHandler):
@@ -38,10 +55,15 @@ def webhook_receiver() -> Iterator[tuple[str, Recorded]]:
                 body = json.loads(raw)
             except ValueError:
                 body = None
+            status = recorded.status
             with recorded.lock:
                 recorded.posts.append({"path": self.path, "headers": dict(self.headers),
                                        "json": body})
-            self.send_response(recorded.status)
+                if ntfy and status < 300:
+                    status, message = _as_ntfy(self.path, self.headers, raw, body)
+                    if status < 300:
+                        recorded.published.append(message)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(b'{"id":"x"}')

@@ -14,7 +14,7 @@ import pytest
 from afterword.providers.microsoft_mail import PROPERTY_ID
 from tests.conftest import calendar, run_cli, vevent
 from tests.fakes.authority import FakeAuthority
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME, person
 
 ROOM = person("Board Room 4", "room4@acme.com", kind="resource", response="none")
@@ -111,7 +111,7 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     assert "Hi Jane," in jane["body"]["content"]
     assert jane["flag"]["flagStatus"] == "flagged"
     keys = {d["recipient"]: d["key"] for d in status(config, env)["drafts"]}
-    assert jane["_props"][PROPERTY_ID.lower()]["value"] == keys["jane@acme.com"]
+    assert prop(jane, PROPERTY_ID) == keys["jane@acme.com"]
 
     # Idle: one delta request and one Drafts listing, nothing drafted twice.
     graph.reset_counters()

@@ -9,9 +9,9 @@ import pytest
 from afterword.daemon.errors import TransientError
 from afterword.providers.base import MailboxState
 from afterword.providers.microsoft import MicrosoftProvider
-from afterword.providers.microsoft_mail import PROPERTY_ID
+from afterword.providers.microsoft_mail import MARKER_ID, PROPERTY_ID
 from tests.fakes.authority import FakeAuthority
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import (  # noqa: F401 (fixtures)
     ME,
     authority_fixture,
@@ -38,7 +38,7 @@ def test_draft_is_created_tagged_and_found_again(provider: MicrosoftProvider,
     assert draft["subject"] == "Thank you for today"
     assert draft["body"]["contentType"] == "HTML" and "<p>Dear Jane,</p>" in \
         draft["body"]["content"]
-    assert draft["_props"][PROPERTY_ID.lower()]["value"] == "k1"
+    assert prop(draft, PROPERTY_ID) == "k1" and prop(draft, MARKER_ID) == "afterword-draft"
     assert draft["internetMessageHeaders"] == [{"name": "x-afterword-key", "value": "k1"}]
     assert draft["flag"] == {"flagStatus": "notFlagged"}
     assert mailbox.find_draft("k1") == ref

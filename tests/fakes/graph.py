@@ -42,12 +42,16 @@ WINDOWS_ZONES = {"Pacific Standard Time": "America/Los_Angeles",
 FOLDERS = ("drafts", "sentitems", "deleteditems", "outbox", "inbox")
 DEFAULT_PAGE = 10
 MAX_PAGE = 1000
+# The documented forms only: `ep/id eq '{id}'`, optionally `and ep/value eq '{value}'`.
 _PROP_FILTER = re.compile(
     r"^singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id eq '((?:[^']|'')*)'"
-    r"(?:\s+and\s+\1/value\s+(eq\s+'((?:[^']|'')*)'|ne\s+null))?\s*\)$", re.IGNORECASE)
+    r"(?:\s+and\s+\1/value\s+eq\s+'((?:[^']|'')*)')?\s*\)$", re.IGNORECASE)
+# Undocumented comparisons with null: Exchange answers them with a server error.
+_NULL_COMPARISON = re.compile(r"\b(?:ne|eq)\s+null\b", re.IGNORECASE)
 _IMID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$", re.IGNORECASE)
 _EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)$",
                      re.IGNORECASE)
+_NO_DELTA_OPTIONS = {"$select", "$filter", "$top", "$orderby", "$expand", "$search", "$skip"}
 _PROP_ID = re.compile(r"^String \{[0-9a-fA-F-]{36}\} Name \w+$")
 
 
@@ -226,6 +230,11 @@ class FakeGraph:
             else:
                 self._move(box, box.messages[message_id], "deleteditems")
 
+    def drop_property(self, email: str, message_id: str, property_id: str) -> None:
+        """A client rewrites the draft without one of its extended properties."""
+        with self.lock:
+            self.mailbox(email).messages[message_id]["_props"].pop(_prop_key(property_id), None)
+
     # -- test controls: faults and counters ----------------------------------------------
 
     def fail(self, method: str, path: str, status: int = 0, **options: Any) -> Fault:
@@ -302,6 +311,13 @@ class FakeGraph:
 
     def _delta(self, box: Mailbox, calendar: str, path: str, query: dict[str, str],
                prefer: str) -> dict[str, Any]:
+        unsupported = sorted(k for k in query if k.lower() in _NO_DELTA_OPTIONS)
+        if unsupported:
+            # Documented: event delta takes no $select, $filter, $top, $orderby, $expand,
+            # $search (page size comes from Prefer: odata.maxpagesize).
+            raise GraphReply(400, "ErrorInvalidUrlQuery",
+                             f"The following parameters are not supported with change "
+                             f"tracking over the 'CalendarView' resource: {', '.join(unsupported)}.")
         token = query.get("$deltatoken") or query.get("$skiptoken")
         size = min(_page_size(prefer), MAX_PAGE)
         if token:
@@ -397,7 +413,7 @@ class FakeGraph:
             "internetMessageId": f"<{uuid.uuid4().hex}@fake.prod.outlook.com>",
             "internetMessageHeaders": headers, "flag": flag or {"flagStatus": "notFlagged"},
             "sentDateTime": None,
-            "_props": {str(p["id"]).lower(): {"id": p["id"], "value": p.get("value")}
+            "_props": {_prop_key(str(p["id"])): {"id": p["id"], "value": p.get("value")}
                        for p in body.get("singleValueExtendedProperties") or []},
             "_folder": "drafts", "_immutable": 'idtype="immutableid"' in prefer.lower(),
         }
@@ -413,11 +429,15 @@ class FakeGraph:
         if flt:
             prop = _PROP_FILTER.match(flt)
             imid = _IMID_FILTER.match(flt)
+            if _NULL_COMPARISON.search(flt):
+                raise GraphReply(500, "ErrorInternalServerError",
+                                 "An internal server error occurred. The operation failed.")
             if prop:
-                wanted = prop.group(2).replace("''", "'").lower()
-                value = prop.group(4).replace("''", "'") if prop.group(4) is not None else None
+                wanted = _prop_key(prop.group(2).replace("''", "'"))
+                value = prop.group(3).replace("''", "'") if prop.group(3) is not None else None
+                # Name matching is case-sensitive, the value comparison is not (as documented).
                 items = [m for m in items if wanted in m["_props"] and (
-                    value is None or m["_props"][wanted]["value"] == value)]
+                    value is None or str(m["_props"][wanted]["value"]).lower() == value.lower())]
             elif imid:
                 items = [m for m in items
                          if m["internetMessageId"] == imid.group(1).replace("''", "'")]
@@ -428,7 +448,7 @@ class FakeGraph:
             match = _EXPAND.match(query["$expand"])
             if not match:
                 raise GraphReply(400, "BadRequest", "Unsupported $expand.")
-            expand = match.group(1).replace("''", "'").lower()
+            expand = _prop_key(match.group(1).replace("''", "'"))
         rows = []
         for message in items:
             row = _select(_public(message), query)
@@ -437,6 +457,19 @@ class FakeGraph:
                     p for k, p in message["_props"].items() if k == expand]
             rows.append(row)
         return _paged(self.base + path, rows, query)
+
+
+def prop(message: dict[str, Any], property_id: str) -> Any:
+    """The value of one extended property of a stored message (None when absent)."""
+    found = message["_props"].get(_prop_key(property_id))
+    return None if found is None else found["value"]
+
+
+def _prop_key(property_id: str) -> str:
+    """A property id as Exchange compares it: type and GUID in any case, the Name exactly."""
+    kind, _, rest = property_id.partition(" ")
+    guid, _, name = rest.partition(" Name ")
+    return f"{kind.lower()} {guid.lower()} Name {name}"
 
 
 def _stamp(moment: datetime) -> str:

@@ -67,6 +67,7 @@ class Fault:
     drop_after_apply: bool = False  # do the work, then close the connection unanswered
     delay: float = 0.0
     in_batch: bool = False
+    query: str = ""  # a substring the (decoded) query string must hold, when given
 
 
 @dataclass
@@ -250,12 +251,13 @@ class FakeGraph:
             self.requests = self.bytes_in = self.bytes_out = 0
             self.log.clear()
 
-    def take_fault(self, method: str, path: str, in_batch: bool) -> Fault | None:
+    def take_fault(self, method: str, path: str, in_batch: bool,
+                   query: str = "") -> Fault | None:
         """The first armed fault matching a request (used up by one)."""
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and fault.path in path and \
-                        fault.in_batch == in_batch:
+                        fault.in_batch == in_batch and fault.query in query:
                     fault.times -= 1
                     return fault
         return None
@@ -265,7 +267,10 @@ class FakeGraph:
     def user_of(self, headers: Any) -> str:
         """The signed-in user of a request, or a 401."""
         auth = headers.get("Authorization") or ""
-        user = self.authority.user_for(auth[7:]) if auth.startswith("Bearer ") else None
+        # The token must be for this Graph: one issued for https://graph.microsoft.com (a
+        # bare scope name) is refused here, as a national cloud's Graph refuses it.
+        user = self.authority.user_for(auth[7:], self.root) if auth.startswith("Bearer ") \
+            else None
         if user is None:
             raise GraphReply(401, "InvalidAuthenticationToken",
                              "Access token has expired or is not yet valid.")
@@ -316,8 +321,9 @@ class FakeGraph:
             # Documented: event delta takes no $select, $filter, $top, $orderby, $expand,
             # $search (page size comes from Prefer: odata.maxpagesize).
             raise GraphReply(400, "ErrorInvalidUrlQuery",
-                             f"The following parameters are not supported with change "
-                             f"tracking over the 'CalendarView' resource: {', '.join(unsupported)}.")
+                             "The following parameters are not supported with change "
+                             "tracking over the 'CalendarView' resource: "
+                             f"{', '.join(unsupported)}.")
         token = query.get("$deltatoken") or query.get("$skiptoken")
         size = min(_page_size(prefer), MAX_PAGE)
         if token:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from afterword.daemon.errors import TransientError
-from afterword.providers.base import MailboxState
+from afterword.providers.base import DraftRef, MailboxState
 from afterword.providers.microsoft import MicrosoftProvider
 from afterword.providers.microsoft_mail import MARKER_ID, PROPERTY_ID
 from tests.fakes.authority import FakeAuthority
@@ -287,3 +287,19 @@ def test_a_permanent_refusal_of_both_listings_ends_the_call_with_one_clear_error
         mailbox.draft_states({"u1": ref})
     assert "\n" not in str(caught.value) and "500" in str(caught.value)
     assert graph.requests <= 5  # one refused filter, then the listing's bounded retries
+
+
+def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("i1", "i2")}
+    graph.user_deletes(ME, refs["i1"].provider_id)  # its regular id changes on the move
+    sent = graph.user_sends(ME, refs["i2"].provider_id)
+    states = mailbox.draft_states(refs)
+    assert states["i1"].state is MailboxState.DISCARDED
+    assert states["i2"].ref is not None and states["i2"].ref.provider_id == sent["id"]
+    assert mailbox.find_draft("i2") == DraftRef(sent["id"], sent["internetMessageId"])
+    assert graph.batch_log
+    for entry in [*graph.log, *graph.batch_log]:
+        if entry["path"] not in ("/$batch", "/me"):
+            assert 'IdType="ImmutableId"' in entry["prefer"], entry["path"]

@@ -7,6 +7,8 @@
   `syncStateNotFound` for expired state. Occurrences in delta answers carry only id,
   type, seriesMasterId, start and end. Without `Prefer: outlook.timezone` times come in
   the event's own (Windows-named) zone.
+- Ids are immutable only for requests with `Prefer: IdType="ImmutableId"`; otherwise the
+  regular id is shown (another string, new after every move of a message).
 - `/me/events/{id}` with `$select`; `$batch` (≤ 20, answers in another order, per-item
   faults); `/me/messages` drafts with extended properties, internet headers (x- only)
   and immutable ids on request; `mailFolders('drafts'|'sentitems'|'deleteditems'|
@@ -21,7 +23,9 @@ The state and the API live here; `graph_handler` is the HTTP side.
 
 from __future__ import annotations
 
+import base64
 import bisect
+import hashlib
 import json
 import re
 import secrets
@@ -90,6 +94,7 @@ class FakeGraph:
         self.seq = 0
         self.faults: list[Fault] = []
         self.log: list[dict[str, Any]] = []
+        self.batch_log: list[dict[str, Any]] = []  # the items inside $batch requests
         self.requests = 0
         self.bytes_in = 0
         self.bytes_out = 0
@@ -190,11 +195,9 @@ class FakeGraph:
             return [m for m in self.mailbox(email).messages.values() if m["_folder"] == folder]
 
     def _move(self, box: Mailbox, message: dict[str, Any], folder: str) -> dict[str, Any]:
-        del box.messages[message["id"]]
-        if not message["_immutable"]:
-            message["id"] = "AAMkAG" + secrets.token_urlsafe(30)  # regular ids change on a move
+        # The immutable id (the key here) stays; the regular id changes with every move.
+        message["_gen"] = message.get("_gen", 0) + 1
         message["_folder"] = folder
-        box.messages[message["id"]] = message
         return message
 
     def user_edits(self, email: str, message_id: str, text: str) -> None:
@@ -215,7 +218,7 @@ class FakeGraph:
             box = self.mailbox(email)
             draft = box.messages.pop(message_id)
             sent = {**json.loads(json.dumps(draft)), "id": "AAMkAG" + secrets.token_urlsafe(30),
-                    "isDraft": False, "_folder": "sentitems",
+                    "_gen": 0, "isDraft": False, "_folder": "sentitems",
                     "sentDateTime": _stamp(datetime.now(UTC))}
             if not keep_properties:
                 sent["_props"] = {}
@@ -250,6 +253,7 @@ class FakeGraph:
         with self.lock:
             self.requests = self.bytes_in = self.bytes_out = 0
             self.log.clear()
+            self.batch_log.clear()
 
     def take_fault(self, method: str, path: str, in_batch: bool,
                    query: str = "") -> Fault | None:
@@ -295,7 +299,7 @@ class FakeGraph:
                 return 200, self._calendar_view(box, calendar, path, query, prefer)
             match = re.fullmatch(r"/me/events/([^/]+)", path)
             if method == "GET" and match:
-                event = box.events.get(match.group(1))
+                event = _by_id(box.events, match.group(1))
                 if event is None:
                     raise GraphReply(404, "ErrorItemNotFound",
                                      "The specified object was not found in the store.")
@@ -304,14 +308,14 @@ class FakeGraph:
                 return 201, self._create(box, body, prefer)
             match = re.fullmatch(r"/me/mailFolders\('(\w+)'\)/messages", path)
             if method == "GET" and match:
-                return 200, self._list(box, match.group(1).lower(), path, query)
+                return 200, self._list(box, match.group(1).lower(), path, query, prefer)
             match = re.fullmatch(r"/me/messages/([^/]+)", path)
             if method == "GET" and match:
-                message = box.messages.get(match.group(1))
+                message = _by_id(box.messages, match.group(1))
                 if message is None:
                     raise GraphReply(404, "ErrorItemNotFound",
                                      "The specified object was not found in the store.")
-                return 200, _select(_public(message), query)
+                return 200, _select(_public(message, prefer), query)
         raise GraphReply(400, "BadRequest", f"Unsupported request: {method} {path}")
 
     def _delta(self, box: Mailbox, calendar: str, path: str, query: dict[str, str],
@@ -360,7 +364,8 @@ class FakeGraph:
         for event_id, inside in page:
             event = box.events.get(event_id)
             if event is None or not inside:
-                values.append({"@odata.type": "#microsoft.graph.event", "id": event_id,
+                values.append({"@odata.type": "#microsoft.graph.event",
+                               "id": _wire_id({"id": event_id}, prefer),
                                "@removed": {"reason": "deleted"}})
             else:
                 values.append(_render(event, prefer, full=event["type"] != "occurrence"))
@@ -424,10 +429,10 @@ class FakeGraph:
             "_folder": "drafts", "_immutable": 'idtype="immutableid"' in prefer.lower(),
         }
         box.messages[message["id"]] = message
-        return _public(message)
+        return _public(message, prefer)
 
     def _list(self, box: Mailbox, folder: str, path: str,
-              query: dict[str, str]) -> dict[str, Any]:
+              query: dict[str, str], prefer: str) -> dict[str, Any]:
         if folder not in FOLDERS:
             raise GraphReply(404, "ErrorInvalidIdMalformed", f"Unknown folder {folder}.")
         items = [m for m in box.messages.values() if m["_folder"] == folder]
@@ -457,7 +462,7 @@ class FakeGraph:
             expand = _prop_key(match.group(1).replace("''", "'"))
         rows = []
         for message in items:
-            row = _select(_public(message), query)
+            row = _select(_public(message, prefer), query)
             if expand is not None:
                 row["singleValueExtendedProperties"] = [
                     p for k, p in message["_props"].items() if k == expand]
@@ -512,12 +517,12 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
         return {"dateTime": local.isoformat(timespec="microseconds") + "0",
                 "timeZone": zone_name}
 
-    out = {"@odata.etag": event.get("_etag", 'W/"0"'), "id": event["id"],
+    out = {"@odata.etag": event.get("_etag", 'W/"0"'), "id": _wire_id(event, prefer),
            "type": event["type"], "seriesMasterId": event["seriesMasterId"],
            "start": when(event["start"]), "end": when(event["end"])}
     if full:
         out.update({k: v for k, v in event.items()
-                    if not k.startswith("_") and k not in ("start", "end")})
+                    if not k.startswith("_") and k not in ("id", "start", "end")})
         out["start"], out["end"] = when(event["start"]), when(event["end"])
         body = event.get("body") or {}
         if 'outlook.body-content-type="text"' in prefer and body.get("contentType") == "html":
@@ -526,8 +531,31 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
     return json.loads(json.dumps(out, default=str))
 
 
-def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if not k.startswith("_")}
+def _public(message: dict[str, Any], prefer: str) -> dict[str, Any]:
+    return {**{k: v for k, v in message.items() if not k.startswith("_")},
+            "id": _wire_id(message, prefer)}
+
+
+def _regular_id(immutable: str, generation: int) -> str:
+    """The regular (REST) id of an item: another string, and new after every move."""
+    digest = hashlib.sha256(f"{immutable}/{generation}".encode()).digest()
+    return "AAMkAGRl" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _wire_id(item: dict[str, Any], prefer: str) -> str:
+    """The id Graph shows: immutable only when asked for with Prefer: IdType="ImmutableId"."""
+    if 'idtype="immutableid"' in prefer.lower():
+        return str(item["id"])
+    return _regular_id(str(item["id"]), int(item.get("_gen", 0)))
+
+
+def _by_id(items: dict[str, dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+    """An item by its immutable or its current regular id (Graph takes either)."""
+    found = items.get(wanted)
+    if found is None:
+        found = next((i for i in items.values()
+                      if _regular_id(str(i["id"]), int(i.get("_gen", 0))) == wanted), None)
+    return found
 
 
 def _select(item: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:

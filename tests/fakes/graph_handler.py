@@ -107,6 +107,9 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 path = unquote(split.path)
                 query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
                 prefer = str((item.get("headers") or {}).get("Prefer", ""))
+                with fake.lock:
+                    fake.batch_log.append({"method": str(item.get("method", "")).upper(),
+                                           "path": path, "query": query, "prefer": prefer})
                 fault = fake.take_fault(str(item.get("method", "")).upper(), url, in_batch=True,
                                         query=unquote(split.query))
                 try:

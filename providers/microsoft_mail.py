@@ -149,8 +149,8 @@ class OutlookDrafts(DraftMailbox):
                 return _ids(self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,),
                                               no_retry=REFUSALS))
             except (GraphError, TransientError) as err:
-                if not is_refusal(err):
-                    raise  # throttled or unreachable: the next cycle asks again
+                if not is_refusal(err) or getattr(err, "status", 0) == 403:
+                    raise  # throttled, unreachable or not permitted: plan B would fare no better
                 log.warning("account %s: Graph refused the Drafts filter (%s); listing the "
                             "ids of all drafts instead", self.account, err)
                 self._marker_refused_at = now

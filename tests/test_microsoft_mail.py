@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from afterword.daemon.errors import TransientError
+from afterword.daemon.errors import ProviderError, TransientError
 from afterword.providers.base import DraftRef, MailboxState
 from afterword.providers.microsoft import MicrosoftProvider
 from afterword.providers.microsoft_mail import MARKER_ID, PROPERTY_ID
@@ -303,3 +303,13 @@ def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
     for entry in [*graph.log, *graph.batch_log]:
         if entry["path"] not in ("/$batch", "/me"):
             assert 'IdType="ImmutableId"' in entry["prefer"], entry["path"]
+
+
+def test_access_denied_on_tracking_names_the_permissions_instead_of_listing_everything(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    ref = provider.mailbox().create_draft("d1", note("d1"))
+    graph.fail("GET", "mailFolders('drafts')", 403, query="AfterwordTag")
+    graph.reset_counters()
+    with pytest.raises(ProviderError, match="Mail.ReadWrite"):
+        provider.mailbox().draft_states({"d1": ref})
+    assert graph.requests == 1

@@ -310,6 +310,6 @@ def test_access_denied_on_tracking_names_the_permissions_instead_of_listing_ever
     ref = provider.mailbox().create_draft("d1", note("d1"))
     graph.fail("GET", "mailFolders('drafts')", 403, query="AfterwordTag")
     graph.reset_counters()
-    with pytest.raises(ProviderError, match="Mail.ReadWrite"):
+    with pytest.raises(ProviderError, match=r"Mail\.ReadWrite"):
         provider.mailbox().draft_states({"d1": ref})
     assert graph.requests == 1

@@ -45,7 +45,8 @@ class MicrosoftProvider(Provider):
         extra = context.extra
         verify: str | bool = str(extra["ca_bundle"]) if extra.get("ca_bundle") else True
         self.auth = GraphAuth(account.name, account.client_id, account.authority,
-                              context.secrets, verify=verify)
+                              context.secrets, verify=verify,
+                              graph_endpoint=account.graph_endpoint)
         self.client = GraphClient(
             account.graph_endpoint, self.auth, account=account.name, verify=verify,
             sleep=cast(Callable[[float], None], extra.get("sleep", time.sleep)),

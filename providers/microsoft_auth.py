@@ -30,12 +30,27 @@ log = logging.getLogger(__name__)
 # Never Mail.Send. msal adds openid, profile and offline_access by itself.
 SCOPES = ["Calendars.Read", "Mail.ReadWrite", "User.Read"]
 PUBLIC_AUTHORITY_HOST = "login.microsoftonline.com"
+GLOBAL_GRAPH_HOST = "graph.microsoft.com"
 AUTH_TIMEOUT = (10.0, 30.0)
 _EXTRA_KEY = "AfterwordAccount"  # our entry in the stored cache; msal leaves it alone
 # OAuth errors after which only a new interactive sign-in helps.
 _SIGN_IN_AGAIN = {"invalid_grant", "interaction_required", "login_required",
                   "consent_required", "invalid_scope"}
 _APP_PROBLEMS = {"invalid_client", "unauthorized_client", "invalid_request"}
+
+
+def scopes_for(graph_endpoint: str) -> list[str]:
+    """The delegated scopes, qualified with the Graph resource unless it is the global one.
+
+    Entra reads a bare `Calendars.Read` as a permission of the global Microsoft Graph
+    (https://graph.microsoft.com); a national cloud's Graph (e.g. graph.microsoft.us) is
+    named explicitly, so the token is issued for the endpoint it is sent to.
+    """
+    parts = urlsplit(graph_endpoint)
+    host = (parts.hostname or "").lower()
+    if not host or host == GLOBAL_GRAPH_HOST:
+        return list(SCOPES)
+    return [f"{parts.scheme}://{parts.netloc}/{scope}" for scope in SCOPES]
 
 
 class _TimeoutSession(requests.Session):
@@ -51,8 +66,11 @@ class GraphAuth:
     """Access tokens for one Microsoft account, from the msal cache in the credential store."""
 
     def __init__(self, account: str, client_id: str, authority: str,
-                 secrets: CredentialStore, verify: str | bool = True) -> None:
+                 secrets: CredentialStore, verify: str | bool = True,
+                 graph_endpoint: str = "https://graph.microsoft.com/v1.0") -> None:
         self.account = account
+        # The same scopes at sign-in and on every refresh (another set fails: AADSTS65001).
+        self.scopes = scopes_for(graph_endpoint)
         self.client_id = client_id
         self.authority = authority.rstrip("/")
         self.secrets = secrets
@@ -155,7 +173,7 @@ class GraphAuth:
             raise AuthExpired(self.account, "not signed in")
         try:
             result = app.acquire_token_silent_with_error(
-                SCOPES, account=accounts[0], force_refresh=force_refresh)
+                self.scopes, account=accounts[0], force_refresh=force_refresh)
         except (requests.RequestException, msal.exceptions.MsalServiceError) as err:
             # Unreachable, or a 5xx from the token endpoint.
             raise TransientError(f"account '{self.account}': sign-in service unavailable: "
@@ -204,7 +222,7 @@ class GraphAuth:
         cache = msal.SerializableTokenCache()  # a fresh start: old, revoked tokens go
         app = self._build(cache)
         try:
-            flow = app.initiate_device_flow(scopes=SCOPES)
+            flow = app.initiate_device_flow(scopes=self.scopes)
             if "user_code" not in flow:
                 raise ProviderError(
                     f"account '{self.account}': sign-in could not start: "

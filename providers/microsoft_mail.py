@@ -1,17 +1,23 @@
 """Outlook drafts through Graph: create tagged drafts, find them again, track what became of them.
 
 Every draft carries our key twice: a single-value extended property (filterable, kept
-when the draft is sent) and an `x-afterword-key` internet header. Ids are immutable
-(`Prefer: IdType="ImmutableId"`), so a draft keeps its id while the user edits it.
-Tracking costs one request per cycle (Drafts filtered by the property, `$select=id`); only a draft
-that left Drafts costs more: a `$batch` asking Sent Items (by property, then by
-internetMessageId), Deleted Items and the Outbox where it went.
+when the draft is sent) and an `x-afterword-key` internet header. A second property with
+a constant value marks it as ours, because Graph documents only `ep/id eq .. and
+ep/value eq ..` filters (Exchange answers `ep/value ne null` with errors). Ids are
+immutable (`Prefer: IdType="ImmutableId"`), so a draft keeps its id while the user edits it.
+Tracking costs one request per cycle (Drafts filtered by the marker, `$select=id`); only a
+draft that left Drafts costs more: a `$batch` asking Drafts by key (a marker lost or a
+listing cut short), Sent Items (by property, then by internetMessageId), Deleted Items
+and the Outbox where it went. A server that refuses the marker filter gets the plain
+listing of Drafts' ids instead, compared locally.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -26,6 +32,7 @@ from afterword.providers.graph_http import (
     GraphError,
     MaybeApplied,
     NotFound,
+    is_refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -33,12 +40,20 @@ log = logging.getLogger(__name__)
 # Our own property set: a GUID that is Afterword's, a named string property.
 PROPERTY_SET = "{6f0c2d0e-5a3b-4f0e-9b7d-a7e2f1c3d9b4}"
 PROPERTY_ID = f"String {PROPERTY_SET} Name AfterwordKey"
+# The marker: the same on every draft, so "our drafts" is a documented `eq` filter.
+MARKER_ID = f"String {PROPERTY_SET} Name AfterwordTag"
+MARKER_VALUE = "afterword-draft"
 KEY_HEADER = "x-afterword-key"
 IMMUTABLE = 'IdType="ImmutableId"'
 FOLDERS = {"drafts": "/me/mailFolders('drafts')/messages",
            "sent": "/me/mailFolders('sentitems')/messages",
            "deleted": "/me/mailFolders('deleteditems')/messages",
            "outbox": "/me/mailFolders('outbox')/messages"}
+PAGE = 100
+MAX_PAGES = 50  # plan B lists at most 5,000 drafts per cycle
+MARKER_RETRY = 6 * 3600.0  # seconds before a refused filter is tried again
+# 5xx answers that are no passing busy spell: a refused filter, not worth retrying.
+REFUSALS = frozenset({500, 502})
 
 
 def _literal(value: str) -> str:
@@ -46,10 +61,18 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def key_filter(key: str | None) -> str:
-    """$filter for messages stamped with `key` (any of ours when None)."""
-    value = "ep/value ne null" if key is None else f"ep/value eq {_literal(key)}"
-    return f"singleValueExtendedProperties/Any(ep: ep/id eq {_literal(PROPERTY_ID)} and {value})"
+def property_filter(property_id: str, value: str) -> str:
+    """The documented $filter for messages whose string property `property_id` is `value`."""
+    return (f"singleValueExtendedProperties/Any(ep: ep/id eq {_literal(property_id)} "
+            f"and ep/value eq {_literal(value)})")
+
+
+def key_filter(key: str) -> str:
+    """$filter for the message stamped with `key`."""
+    return property_filter(PROPERTY_ID, key)
+
+
+MARKER_FILTER = property_filter(MARKER_ID, MARKER_VALUE)
 
 
 def _query(params: Mapping[str, str]) -> str:
@@ -63,6 +86,7 @@ class OutlookDrafts(DraftMailbox):
         self.client = client
         self.account = account
         self.flag_drafts = flag_drafts
+        self._marker_refused_at: float | None = None  # when Graph last refused the filter
 
     def create_draft(self, key: str, message: EmailMessage,
                      send_by: datetime | None = None) -> DraftRef:
@@ -117,32 +141,46 @@ class OutlookDrafts(DraftMailbox):
 
     def _open_ids(self) -> set[str]:
         """Ids of our drafts still in Drafts: one request (more only past 100 drafts)."""
-        params = {"$filter": key_filter(None), "$select": "id", "$top": "100"}
-        try:
-            pages = list(self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,)))
-        except GraphError as err:
-            if err.status != 400:
-                raise
-            # A server that cannot filter on property presence: list every draft's id.
-            log.info("account %s: listing all drafts (%s)", self.account, err)
-            pages = list(self.client.pages(FOLDERS["drafts"], {"$select": "id", "$top": "100"},
-                                           (IMMUTABLE,)))
-        return {str(item["id"]) for page in pages for item in page.get("value", [])
-                if isinstance(item, dict) and item.get("id")}
+        now = time.monotonic()
+        if self._marker_refused_at is None or now - self._marker_refused_at > MARKER_RETRY:
+            params = {"$filter": MARKER_FILTER, "$select": "id", "$top": str(PAGE)}
+            try:
+                # A refusal is not asked again and again: the plain listing is plan B.
+                return _ids(self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,),
+                                              no_retry=REFUSALS))
+            except (GraphError, TransientError) as err:
+                if not is_refusal(err) or getattr(err, "status", 0) == 403:
+                    raise  # throttled, unreachable or not permitted: plan B would fare no better
+                log.warning("account %s: Graph refused the Drafts filter (%s); listing the "
+                            "ids of all drafts instead", self.account, err)
+                self._marker_refused_at = now
+        return self._all_draft_ids()
+
+    def _all_draft_ids(self) -> set[str]:
+        """Plan B: the ids of every draft, compared locally; at most MAX_PAGES requests.
+
+        A tracked draft beyond the last page is not lost: it is looked up by its key.
+        """
+        params = {"$select": "id", "$top": str(PAGE)}
+        pages = self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,))
+        return _ids(itertools.islice(pages, MAX_PAGES))
 
     def _whereabouts(self, departed: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """Where drafts that left Drafts went: sent, being sent, or discarded."""
         items: list[BatchItem] = []
         slots: list[tuple[str, str]] = []
         for key, ref in departed.items():
-            asks = [("sent", "sent", key_filter(key)), ("deleted", "deleted", key_filter(key)),
-                    ("outbox", "outbox", key_filter(key))]
+            # Drafts by key too: a draft whose marker a client dropped, or one past the
+            # end of a cut-short listing, is still open.
+            asks = [("drafts", "drafts", key_filter(key)), ("sent", "sent", key_filter(key)),
+                    ("deleted", "deleted", key_filter(key)), ("outbox", "outbox", key_filter(key))]
             if ref.thread_id:
                 # Some clients drop custom properties on sending; the Message-ID stays.
                 asks.append(("sent", "sent-id",
                              f"internetMessageId eq {_literal(ref.thread_id)}"))
             for folder, label, flt in asks:
-                query = _query({"$filter": flt, "$select": "id,sentDateTime", "$top": "1"})
+                query = _query({"$filter": flt, "$select": "id,sentDateTime,internetMessageId",
+                                "$top": "1"})
                 items.append(BatchItem(f"{FOLDERS[folder]}?{query}", (IMMUTABLE,)))
                 slots.append((key, label))
         outcomes = self.client.batch(items, "track drafts")
@@ -173,6 +211,10 @@ class OutlookDrafts(DraftMailbox):
             if "sent" in where:
                 result[key] = DraftStatus(MailboxState.SENT, _sent_at(where["sent"]),
                                           ref=DraftRef(str(where["sent"]["id"])))
+            elif "drafts" in where:
+                hit = where["drafts"]
+                result[key] = DraftStatus(MailboxState.OPEN, ref=DraftRef(
+                    str(hit["id"]), hit.get("internetMessageId") or departed[key].thread_id))
             elif key in failed:
                 continue  # unknown for now: asked again next cycle
             elif "outbox" in where:
@@ -181,6 +223,11 @@ class OutlookDrafts(DraftMailbox):
                 # In Deleted Items, or deleted for good.
                 result[key] = DraftStatus(MailboxState.DISCARDED)
         return result
+
+
+def _ids(pages: Iterable[Any]) -> set[str]:
+    return {str(item["id"]) for page in pages if isinstance(page, dict)
+            for item in page.get("value", []) if isinstance(item, dict) and item.get("id")}
 
 
 def _sent_at(item: Mapping[str, Any]) -> datetime | None:
@@ -219,7 +266,8 @@ def draft_payload(key: str, message: EmailMessage,
         "subject": str(message.get("Subject", "")),
         "body": body,
         "toRecipients": recipients,
-        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key}],
+        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key},
+                                          {"id": MARKER_ID, "value": MARKER_VALUE}],
         "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
     }
     due = flag_due.astimezone(UTC) if flag_due is not None else None

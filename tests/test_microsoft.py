@@ -11,9 +11,10 @@ import msal
 import pytest
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
+from afterword.daemon.secrets import KeyringSecrets
 from afterword.providers.base import AuthOptions
 from afterword.providers.microsoft import MicrosoftProvider
-from afterword.providers.microsoft_auth import SCOPES
+from afterword.providers.microsoft_auth import SCOPES, GraphAuth
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
 from tests.fakes.microsoft_setup import (  # noqa: F401 (fixtures)
@@ -183,3 +184,50 @@ def test_a_token_near_its_expiry_is_refreshed_silently_before_graph_refuses_it()
         provider.mailbox().find_draft("k")
         assert authority.grants("refresh_token") > before  # msal renews under 5 minutes left
         assert all(e["status"] == 200 for e in graph.log)  # Graph never saw a stale token
+
+
+# -- national clouds -------------------------------------------------------------------
+
+
+def _sign_in_with(authority: FakeAuthority, graph_endpoint: str) -> GraphAuth:
+    auth = GraphAuth("gov", authority.client_id, authority.authority_url("contoso.onmicrosoft.us"),
+                     KeyringSecrets(), verify=str(authority.ca_path),
+                     graph_endpoint=graph_endpoint)
+    auth.sign_in(lambda _msg: authority.approve(authority.pending_user_code(), ME))
+    return auth
+
+
+def test_a_national_cloud_graph_gets_scopes_qualified_with_its_resource(
+        authority: FakeAuthority) -> None:
+    auth = _sign_in_with(authority, "https://graph.microsoft.us/v1.0")
+    wanted = ["https://graph.microsoft.us/Calendars.Read",
+              "https://graph.microsoft.us/Mail.ReadWrite", "https://graph.microsoft.us/User.Read"]
+    assert authority.scope_requests  # the device code request (its grant carries none)
+    for asked in authority.scope_requests:
+        assert sorted(s for s in asked if "://" in s) == wanted
+        assert not any(s.lower().startswith(("calendars", "mail", "user")) for s in asked)
+    # The token is for that cloud's Graph, not the global one; refreshes ask the same.
+    token = auth.token()
+    assert authority.user_for(token, "https://graph.microsoft.us") is not None
+    assert authority.user_for(token, "https://graph.microsoft.com") is None
+    authority.expire_access_tokens()
+    authority.scope_requests.clear()
+    auth.token(force_refresh=True)
+    assert sorted(s for s in authority.scope_requests[-1] if "://" in s) == wanted
+
+
+def test_the_global_graph_keeps_the_plain_scope_names(authority: FakeAuthority) -> None:
+    auth = _sign_in_with(authority, "https://graph.microsoft.com/v1.0")
+    assert authority.scope_requests
+    for asked in authority.scope_requests:
+        assert {"Calendars.Read", "Mail.ReadWrite", "User.Read"} <= set(asked)
+        assert not any("://" in s for s in asked)
+    assert authority.user_for(auth.token(), "https://graph.microsoft.com") is not None
+
+
+def test_a_token_for_another_graph_is_refused_by_the_fake_graph(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    # Signed in for the global Graph, but the account's endpoint is another Graph: the
+    # endpoint refuses the token (as a national cloud's Graph does).
+    auth = _sign_in_with(authority, "https://graph.microsoft.com/v1.0")
+    assert authority.user_for(auth.token(), graph.root) is None

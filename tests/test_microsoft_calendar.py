@@ -9,6 +9,7 @@ import pytest
 
 from afterword.daemon.errors import TransientError
 from afterword.daemon.model import EventStatus, Response
+from afterword.providers.graph_http import GraphError
 from afterword.providers.microsoft import MicrosoftProvider
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
@@ -257,3 +258,42 @@ def test_without_delta_the_window_is_polled(provider: MicrosoftProvider,
     assert changed.full and [e.title for e in changed.events] == ["Final interview"]
     assert [e["path"] for e in graph.log if "calendarView" in e["path"]][-2:] == [
         "/me/calendarView", "/me/calendarView"]
+
+
+def test_delta_is_asked_without_query_options_it_does_not_support(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    for i in range(5):
+        graph.add_event(ME, f"Event {i}", NOW + timedelta(days=i))
+    calendar = provider.calendar()
+    cursor = calendar.changes(window(), None).cursor
+    calendar.changes(window(), cursor)
+    deltas = [e for e in graph.log if e["path"].endswith("/delta")]
+    assert len(deltas) == 2 and all(e["status"] == 200 for e in deltas)
+    for entry in deltas:
+        assert not {"$select", "$filter", "$top", "$orderby", "$expand"} & set(entry["query"])
+        assert "odata.maxpagesize=100" in entry["prefer"]
+    # The fake refuses them as Graph does, so a regression shows.
+    with pytest.raises(GraphError) as caught:
+        provider.client.get("/me/calendarView/delta",
+                            {"startDateTime": "2026-11-20T00:00:00Z",
+                             "endDateTime": "2026-11-30T00:00:00Z", "$select": "id,subject"})
+    assert caught.value.status == 400
+
+
+def test_immutable_ids_are_asked_for_on_every_request_batch_items_included(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    ids = [graph.add_event(ME, f"Interview loop {i}", NOW + timedelta(days=i % 10),
+                           attendees=PANEL, type="occurrence", seriesMasterId="S")
+           for i in range(45)]
+    graph.reset_counters()
+    changes = provider.calendar().changes(window(), None)
+    assert {e.id for e in changes.events} == set(ids)  # the stable ids, not regular ones
+    batches = [e for e in graph.log if e["path"] == "/$batch"]
+    assert len(batches) == 3 and len(graph.batch_log) == 45  # at most 20 per $batch
+    assert not [e for e in graph.log if e["path"].startswith("/me/events/")]
+    for entry in [*graph.log, *graph.batch_log]:
+        if entry["path"] != "/$batch":
+            assert 'IdType="ImmutableId"' in entry["prefer"], entry["path"]
+    # Without the header Graph shows other (regular) ids: the fake does too.
+    plain = provider.client.get(f"/me/events/{ids[0]}", {"$select": "id"})
+    assert plain["id"] != ids[0]

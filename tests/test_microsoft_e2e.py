@@ -14,7 +14,7 @@ import pytest
 from afterword.providers.microsoft_mail import PROPERTY_ID
 from tests.conftest import calendar, run_cli, vevent
 from tests.fakes.authority import FakeAuthority
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME, person
 
 ROOM = person("Board Room 4", "room4@acme.com", kind="resource", response="none")
@@ -111,7 +111,7 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     assert "Hi Jane," in jane["body"]["content"]
     assert jane["flag"]["flagStatus"] == "flagged"
     keys = {d["recipient"]: d["key"] for d in status(config, env)["drafts"]}
-    assert jane["_props"][PROPERTY_ID.lower()]["value"] == keys["jane@acme.com"]
+    assert prop(jane, PROPERTY_ID) == keys["jane@acme.com"]
 
     # Idle: one delta request and one Drafts listing, nothing drafted twice.
     graph.reset_counters()
@@ -170,3 +170,31 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     assert cli(config, env, "run", "--once").returncode == 0
     work = next(a for a in status(config, env)["accounts"] if a["name"] == "work")
     assert work["needs_reauth"] is False
+
+
+def test_a_server_that_refuses_the_drafts_filter_still_tracks_each_cycle(
+        setup: tuple[Path, dict[str, str]], authority: FakeAuthority, graph: FakeGraph) -> None:
+    config, env = setup
+    now = datetime.now(UTC)
+    assert auth(config, env, authority).returncode == 0
+    graph.add_event(ME, "Interview - Platform", now - timedelta(hours=3),
+                    attendees=[person("Jane Doe", "jane@acme.com"),
+                               person("Raj Patel", "raj@acme.com")])
+    assert "2 draft(s) written" in cli(config, env, "run", "--once").stdout
+    drafts = {d["toRecipients"][0]["emailAddress"]["address"]: d
+              for d in graph.messages(ME, "drafts")}
+    # From now on the marker filter always fails with a server error.
+    graph.fail("GET", "mailFolders('drafts')", 500, times=10_000, query="AfterwordTag")
+    graph.user_sends(ME, drafts["jane@acme.com"]["id"])
+    graph.reset_counters()
+
+    tracked = cli(config, env, "run", "--once")
+
+    assert tracked.returncode == 0, tracked.stderr
+    assert "1 draft(s) closed" in tracked.stdout
+    refusals = [line for line in tracked.stderr.splitlines() if "refused the Drafts filter" in line]
+    assert len(refusals) == 1 and "500" in refusals[0]
+    filtered = [e for e in graph.log if "AfterwordTag" in e["query"].get("$filter", "")]
+    assert len(filtered) == 1  # refused once, not retried in a loop
+    states = {d["recipient"]: d["state"] for d in status(config, env)["drafts"]}
+    assert states == {"jane@acme.com": "sent", "raj@acme.com": "drafted"}

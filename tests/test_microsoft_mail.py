@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from afterword.daemon.errors import TransientError
-from afterword.providers.base import MailboxState
+from afterword.daemon.errors import ProviderError, TransientError
+from afterword.providers.base import DraftRef, MailboxState
 from afterword.providers.microsoft import MicrosoftProvider
-from afterword.providers.microsoft_mail import PROPERTY_ID
+from afterword.providers.microsoft_mail import MARKER_ID, PROPERTY_ID
 from tests.fakes.authority import FakeAuthority
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import (  # noqa: F401 (fixtures)
     ME,
     authority_fixture,
@@ -38,7 +38,7 @@ def test_draft_is_created_tagged_and_found_again(provider: MicrosoftProvider,
     assert draft["subject"] == "Thank you for today"
     assert draft["body"]["contentType"] == "HTML" and "<p>Dear Jane,</p>" in \
         draft["body"]["content"]
-    assert draft["_props"][PROPERTY_ID.lower()]["value"] == "k1"
+    assert prop(draft, PROPERTY_ID) == "k1" and prop(draft, MARKER_ID) == "afterword-draft"
     assert draft["internetMessageHeaders"] == [{"name": "x-afterword-key", "value": "k1"}]
     assert draft["flag"] == {"flagStatus": "notFlagged"}
     assert mailbox.find_draft("k1") == ref
@@ -177,3 +177,139 @@ def test_a_lookup_the_batch_cannot_run_is_asked_directly(provider: MicrosoftProv
     graph.user_sends(ME, ref.provider_id)
     graph.fail("GET", "sentitems", 400, in_batch=True, times=2)
     assert mailbox.draft_states({"h": ref})["h"].state is MailboxState.SENT
+
+
+# -- tracking with the documented filter only ------------------------------------------
+
+
+def test_tracking_asks_drafts_with_the_documented_eq_filter_on_our_marker(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("m1", "m2")}
+    graph.reset_counters()
+    states = mailbox.draft_states(refs)
+    assert {k: s.state for k, s in states.items()} == dict.fromkeys(refs, MailboxState.OPEN)
+    [listing] = graph.log
+    flt = listing["query"]["$filter"]
+    assert f"ep/id eq '{MARKER_ID}' and ep/value eq 'afterword-draft'" in flt
+    assert "null" not in flt
+    assert listing["query"]["$select"] == "id"
+    assert 'IdType="ImmutableId"' in listing["prefer"]
+
+
+def test_the_fake_refuses_a_null_comparison_as_exchange_does(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    provider.mailbox().create_draft("n1", note("n1"))
+    flt = f"singleValueExtendedProperties/Any(ep: ep/id eq '{PROPERTY_ID}' and ep/value ne null)"
+    with pytest.raises(TransientError, match="500"):
+        provider.client.get("/me/mailFolders('drafts')/messages", {"$filter": flt},
+                            no_retry={500})
+
+
+def test_tracking_pages_through_many_open_drafts(provider: MicrosoftProvider,
+                                                 graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {f"p{i}": mailbox.create_draft(f"p{i}", note(f"p{i}")) for i in range(103)}
+    graph.reset_counters()
+    states = mailbox.draft_states(refs)
+    assert all(s.state is MailboxState.OPEN for s in states.values()) and len(states) == 103
+    assert graph.requests == 2  # 100 per page, no $batch: nothing left Drafts
+
+
+@pytest.mark.parametrize("status", [400, 500, 501])
+def test_a_refused_marker_filter_falls_back_to_listing_ids_once_per_cycle(
+        authority: FakeAuthority, graph: FakeGraph, status: int,
+        caplog: pytest.LogCaptureFixture) -> None:
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps)
+    sign_in(provider, authority)
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("r1", "r2")}
+    graph.user_deletes(ME, refs["r2"].provider_id, hard=True)
+    # A server that never runs the marker filter.
+    graph.fail("GET", "mailFolders('drafts')", status, times=1000, query="AfterwordTag")
+    graph.reset_counters()
+
+    states = mailbox.draft_states(refs)
+    assert states["r1"].state is MailboxState.OPEN
+    assert states["r2"].state is MailboxState.DISCARDED
+    assert sleeps == []  # a refusal is not retried with backoff
+    filtered = [e for e in graph.log if "AfterwordTag" in e["query"].get("$filter", "")]
+    assert len(filtered) == 1 and filtered[0]["status"] == status
+    assert [e["query"] for e in graph.log if e["path"].endswith("/messages")][1] == \
+        {"$select": "id", "$top": "100"}
+    [warning] = [r for r in caplog.records if "refused the Drafts filter" in r.getMessage()]
+    assert "\n" not in warning.getMessage() and str(status) in warning.getMessage()
+
+    # Later cycles go straight to the listing: one request, the filter is not asked again.
+    graph.reset_counters()
+    assert mailbox.draft_states({"r1": refs["r1"]})["r1"].state is MailboxState.OPEN
+    assert graph.requests == 1 and "$filter" not in graph.log[0]["query"]
+
+
+def test_throttling_on_the_tracking_filter_is_waited_out_not_taken_for_a_refusal(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps)
+    sign_in(provider, authority)
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("t1", note("t1"))
+    graph.fail("GET", "mailFolders('drafts')", 429, retry_after=5, query="AfterwordTag")
+    assert mailbox.draft_states({"t1": ref})["t1"].state is MailboxState.OPEN
+    assert sleeps == [5]
+    graph.fail("GET", "mailFolders('drafts')", 503, times=10, query="AfterwordTag")
+    graph.reset_counters()
+    with pytest.raises(TransientError):  # busy: this cycle gives up, the next asks again
+        mailbox.draft_states({"t1": ref})
+    assert all("AfterwordTag" in e["query"].get("$filter", "") for e in graph.log)
+
+
+def test_a_draft_that_lost_its_marker_is_still_open_not_discarded(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("s1", note("s1"))
+    graph.drop_property(ME, ref.provider_id, MARKER_ID)
+    states = mailbox.draft_states({"s1": ref})
+    assert states["s1"].state is MailboxState.OPEN
+    assert states["s1"].ref is not None and states["s1"].ref.provider_id == ref.provider_id
+
+
+def test_a_permanent_refusal_of_both_listings_ends_the_call_with_one_clear_error(
+        authority: FakeAuthority, graph: FakeGraph) -> None:
+    sleeps: list[float] = []
+    provider = make_provider(authority, graph, sleeps=sleeps)
+    sign_in(provider, authority)
+    mailbox = provider.mailbox()
+    ref = mailbox.create_draft("u1", note("u1"))
+    graph.fail("GET", "mailFolders('drafts')", 500, times=1000)
+    graph.reset_counters()
+    with pytest.raises(TransientError) as caught:
+        mailbox.draft_states({"u1": ref})
+    assert "\n" not in str(caught.value) and "500" in str(caught.value)
+    assert graph.requests <= 5  # one refused filter, then the listing's bounded retries
+
+
+def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    mailbox = provider.mailbox()
+    refs = {k: mailbox.create_draft(k, note(k)) for k in ("i1", "i2")}
+    graph.user_deletes(ME, refs["i1"].provider_id)  # its regular id changes on the move
+    sent = graph.user_sends(ME, refs["i2"].provider_id)
+    states = mailbox.draft_states(refs)
+    assert states["i1"].state is MailboxState.DISCARDED
+    assert states["i2"].ref is not None and states["i2"].ref.provider_id == sent["id"]
+    assert mailbox.find_draft("i2") == DraftRef(sent["id"], sent["internetMessageId"])
+    assert graph.batch_log
+    for entry in [*graph.log, *graph.batch_log]:
+        if entry["path"] not in ("/$batch", "/me"):
+            assert 'IdType="ImmutableId"' in entry["prefer"], entry["path"]
+
+
+def test_access_denied_on_tracking_names_the_permissions_instead_of_listing_everything(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    ref = provider.mailbox().create_draft("d1", note("d1"))
+    graph.fail("GET", "mailFolders('drafts')", 403, query="AfterwordTag")
+    graph.reset_counters()
+    with pytest.raises(ProviderError, match=r"Mail\.ReadWrite"):
+        provider.mailbox().draft_states({"d1": ref})
+    assert graph.requests == 1

@@ -4,8 +4,10 @@ Speaks what msal uses: `/{tenant}/v2.0/.well-known/openid-configuration`, the de
 authorization endpoint and the token endpoint (device_code and refresh_token grants).
 The TLS certificate is generated at start; `ca_path` is the file clients must trust.
 Access tokens expire (and can be expired early), refresh tokens roll over on every use
-(the old one stops working, stricter than Entra) and can be revoked. Every token is
-random and made at runtime. The test approves or declines device codes.
+(the old one stops working, stricter than Entra) and can be revoked. A token is for the
+one resource its scopes name (a bare name means the global Microsoft Graph; several
+resources are refused, AADSTS28000) and the fake Graph checks that audience. Every token
+is random and made at runtime. The test approves or declines device codes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,21 @@ from urllib.parse import parse_qs, urlsplit
 
 RESOURCE_SCOPES = {"calendars.read", "mail.readwrite", "user.read"}
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
+GLOBAL_GRAPH = "https://graph.microsoft.com"  # the resource of a bare scope name
+
+
+def split_scope(scope: str) -> tuple[str, str]:
+    """(resource, permission): a bare name is a permission of the global Microsoft Graph."""
+    match = re.fullmatch(r"(https?://[^/]+)/(.+)", scope)
+    if match:
+        return match.group(1).lower(), match.group(2)
+    return GLOBAL_GRAPH, scope
+
+
+def audience(scopes: set[str]) -> str | None:
+    """The one resource the scopes name (OIDC scopes aside); None when they name several."""
+    resources = {split_scope(s)[0] for s in scopes if s.lower() not in OIDC_SCOPES}
+    return resources.pop() if len(resources) == 1 else None
 
 
 def _b64(data: bytes) -> str:
@@ -103,6 +120,7 @@ class Grant:
     client_id: str
     scopes: set[str]
     expires_at: float = 0.0
+    audience: str = GLOBAL_GRAPH  # the resource the token is for (Graph checks it)
 
 
 class FakeAuthority:
@@ -123,6 +141,7 @@ class FakeAuthority:
         self.lock = threading.Condition()
         self.polls = 0
         self.token_failures = 0  # the next N token requests answer 503
+        self.scope_requests: list[list[str]] = []  # the scope strings of each request with any
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -188,12 +207,14 @@ class FakeAuthority:
                 for token in [t for t, g in table.items() if email in (None, g.user.email)]:
                     del table[token]
 
-    def user_for(self, access_token: str) -> User | None:
-        """Who a bearer token belongs to, if it is valid now (Graph asks this)."""
+    def user_for(self, access_token: str, resource: str | None = None) -> User | None:
+        """Who a bearer token belongs to, if it is valid now and (when given) for `resource`."""
         with self.lock:
             grant = self.access.get(access_token)
             if grant is None or grant.expires_at < time.time():
                 return None
+            if resource is not None and grant.audience != resource.lower():
+                return None  # a token for another Graph (another cloud) is no good here
             return grant.user
 
     def grants(self, grant_type: str) -> int:
@@ -205,8 +226,9 @@ class FakeAuthority:
     def _tokens(self, user: User, client_id: str, scopes: set[str]) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(48)
         now = time.time()
-        self.access[access] = Grant(user, client_id, scopes, now + self.access_ttl)
-        self.refresh[refresh] = Grant(user, client_id, scopes)
+        resource = audience(scopes) or GLOBAL_GRAPH
+        self.access[access] = Grant(user, client_id, scopes, now + self.access_ttl, resource)
+        self.refresh[refresh] = Grant(user, client_id, scopes, audience=resource)
         claims = {
             "aud": client_id, "iss": f"{self.base}/{user.tid}/v2.0", "iat": int(now),
             "nbf": int(now), "exp": int(now + 3600), "name": user.name, "oid": user.oid,
@@ -233,6 +255,8 @@ class FakeAuthority:
                                f"identifier '{client_id}' was not found in the directory")
         scopes = set(form.get("scope", "").split())
         with self.lock:
+            if "scope" in form:  # a device_code grant carries none: the code has them
+                self.scope_requests.append(form["scope"].split())
             if self.token_failures > 0:
                 self.token_failures -= 1
                 return 503, _error("temporarily_unavailable", "AADSTS90033: A transient "
@@ -260,6 +284,10 @@ class FakeAuthority:
                                        "authorization code or refresh token has expired "
                                        "or was revoked.")
                 wanted = {s.lower() for s in scopes} - OIDC_SCOPES
+                if audience(scopes) is None:
+                    return 400, _error("invalid_scope", "AADSTS28000: Provided value for the "
+                                       "input parameter scope is not valid because it "
+                                       "contains more than one resource.")
                 if not wanted <= {s.lower() for s in old.scopes}:
                     return 400, _error("invalid_grant", "AADSTS65001: The user or "
                                        "administrator has not consented to use the application")
@@ -272,9 +300,16 @@ class FakeAuthority:
         if form.get("client_id") != self.client_id:
             return 400, _error("unauthorized_client", "AADSTS700016: unknown application")
         scopes = set(form.get("scope", "").split())
-        bad = {s for s in scopes if s.lower() not in RESOURCE_SCOPES | OIDC_SCOPES}
+        with self.lock:
+            self.scope_requests.append(form.get("scope", "").split())
+        bad = {s for s in scopes if s.lower() not in OIDC_SCOPES and
+               split_scope(s)[1].lower() not in RESOURCE_SCOPES}
         if bad:
             return 400, _error("invalid_scope", f"AADSTS70011: unknown scope {sorted(bad)}")
+        if audience(scopes) is None:
+            return 400, _error("invalid_scope", "AADSTS28000: Provided value for the input "
+                               "parameter scope is not valid because it contains more than "
+                               "one resource.")
         user_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(9))
         code = DeviceCode(secrets.token_urlsafe(32), user_code, form["client_id"], scopes,
                           time.time() + 900)

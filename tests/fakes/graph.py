@@ -7,6 +7,8 @@
   `syncStateNotFound` for expired state. Occurrences in delta answers carry only id,
   type, seriesMasterId, start and end. Without `Prefer: outlook.timezone` times come in
   the event's own (Windows-named) zone.
+- Ids are immutable only for requests with `Prefer: IdType="ImmutableId"`; otherwise the
+  regular id is shown (another string, new after every move of a message).
 - `/me/events/{id}` with `$select`; `$batch` (≤ 20, answers in another order, per-item
   faults); `/me/messages` drafts with extended properties, internet headers (x- only)
   and immutable ids on request; `mailFolders('drafts'|'sentitems'|'deleteditems'|
@@ -21,7 +23,9 @@ The state and the API live here; `graph_handler` is the HTTP side.
 
 from __future__ import annotations
 
+import base64
 import bisect
+import hashlib
 import json
 import re
 import secrets
@@ -42,12 +46,16 @@ WINDOWS_ZONES = {"Pacific Standard Time": "America/Los_Angeles",
 FOLDERS = ("drafts", "sentitems", "deleteditems", "outbox", "inbox")
 DEFAULT_PAGE = 10
 MAX_PAGE = 1000
+# The documented forms only: `ep/id eq '{id}'`, optionally `and ep/value eq '{value}'`.
 _PROP_FILTER = re.compile(
     r"^singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id eq '((?:[^']|'')*)'"
-    r"(?:\s+and\s+\1/value\s+(eq\s+'((?:[^']|'')*)'|ne\s+null))?\s*\)$", re.IGNORECASE)
+    r"(?:\s+and\s+\1/value\s+eq\s+'((?:[^']|'')*)')?\s*\)$", re.IGNORECASE)
+# Undocumented comparisons with null: Exchange answers them with a server error.
+_NULL_COMPARISON = re.compile(r"\b(?:ne|eq)\s+null\b", re.IGNORECASE)
 _IMID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$", re.IGNORECASE)
 _EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)$",
                      re.IGNORECASE)
+_NO_DELTA_OPTIONS = {"$select", "$filter", "$top", "$orderby", "$expand", "$search", "$skip"}
 _PROP_ID = re.compile(r"^String \{[0-9a-fA-F-]{36}\} Name \w+$")
 
 
@@ -63,6 +71,7 @@ class Fault:
     drop_after_apply: bool = False  # do the work, then close the connection unanswered
     delay: float = 0.0
     in_batch: bool = False
+    query: str = ""  # a substring the (decoded) query string must hold, when given
 
 
 @dataclass
@@ -85,6 +94,7 @@ class FakeGraph:
         self.seq = 0
         self.faults: list[Fault] = []
         self.log: list[dict[str, Any]] = []
+        self.batch_log: list[dict[str, Any]] = []  # the items inside $batch requests
         self.requests = 0
         self.bytes_in = 0
         self.bytes_out = 0
@@ -185,11 +195,9 @@ class FakeGraph:
             return [m for m in self.mailbox(email).messages.values() if m["_folder"] == folder]
 
     def _move(self, box: Mailbox, message: dict[str, Any], folder: str) -> dict[str, Any]:
-        del box.messages[message["id"]]
-        if not message["_immutable"]:
-            message["id"] = "AAMkAG" + secrets.token_urlsafe(30)  # regular ids change on a move
+        # The immutable id (the key here) stays; the regular id changes with every move.
+        message["_gen"] = message.get("_gen", 0) + 1
         message["_folder"] = folder
-        box.messages[message["id"]] = message
         return message
 
     def user_edits(self, email: str, message_id: str, text: str) -> None:
@@ -210,7 +218,7 @@ class FakeGraph:
             box = self.mailbox(email)
             draft = box.messages.pop(message_id)
             sent = {**json.loads(json.dumps(draft)), "id": "AAMkAG" + secrets.token_urlsafe(30),
-                    "isDraft": False, "_folder": "sentitems",
+                    "_gen": 0, "isDraft": False, "_folder": "sentitems",
                     "sentDateTime": _stamp(datetime.now(UTC))}
             if not keep_properties:
                 sent["_props"] = {}
@@ -226,6 +234,11 @@ class FakeGraph:
             else:
                 self._move(box, box.messages[message_id], "deleteditems")
 
+    def drop_property(self, email: str, message_id: str, property_id: str) -> None:
+        """A client rewrites the draft without one of its extended properties."""
+        with self.lock:
+            self.mailbox(email).messages[message_id]["_props"].pop(_prop_key(property_id), None)
+
     # -- test controls: faults and counters ----------------------------------------------
 
     def fail(self, method: str, path: str, status: int = 0, **options: Any) -> Fault:
@@ -240,13 +253,15 @@ class FakeGraph:
         with self.lock:
             self.requests = self.bytes_in = self.bytes_out = 0
             self.log.clear()
+            self.batch_log.clear()
 
-    def take_fault(self, method: str, path: str, in_batch: bool) -> Fault | None:
+    def take_fault(self, method: str, path: str, in_batch: bool,
+                   query: str = "") -> Fault | None:
         """The first armed fault matching a request (used up by one)."""
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and fault.path in path and \
-                        fault.in_batch == in_batch:
+                        fault.in_batch == in_batch and fault.query in query:
                     fault.times -= 1
                     return fault
         return None
@@ -256,7 +271,10 @@ class FakeGraph:
     def user_of(self, headers: Any) -> str:
         """The signed-in user of a request, or a 401."""
         auth = headers.get("Authorization") or ""
-        user = self.authority.user_for(auth[7:]) if auth.startswith("Bearer ") else None
+        # The token must be for this Graph: one issued for https://graph.microsoft.com (a
+        # bare scope name) is refused here, as a national cloud's Graph refuses it.
+        user = self.authority.user_for(auth[7:], self.root) if auth.startswith("Bearer ") \
+            else None
         if user is None:
             raise GraphReply(401, "InvalidAuthenticationToken",
                              "Access token has expired or is not yet valid.")
@@ -281,7 +299,7 @@ class FakeGraph:
                 return 200, self._calendar_view(box, calendar, path, query, prefer)
             match = re.fullmatch(r"/me/events/([^/]+)", path)
             if method == "GET" and match:
-                event = box.events.get(match.group(1))
+                event = _by_id(box.events, match.group(1))
                 if event is None:
                     raise GraphReply(404, "ErrorItemNotFound",
                                      "The specified object was not found in the store.")
@@ -290,18 +308,26 @@ class FakeGraph:
                 return 201, self._create(box, body, prefer)
             match = re.fullmatch(r"/me/mailFolders\('(\w+)'\)/messages", path)
             if method == "GET" and match:
-                return 200, self._list(box, match.group(1).lower(), path, query)
+                return 200, self._list(box, match.group(1).lower(), path, query, prefer)
             match = re.fullmatch(r"/me/messages/([^/]+)", path)
             if method == "GET" and match:
-                message = box.messages.get(match.group(1))
+                message = _by_id(box.messages, match.group(1))
                 if message is None:
                     raise GraphReply(404, "ErrorItemNotFound",
                                      "The specified object was not found in the store.")
-                return 200, _select(_public(message), query)
+                return 200, _select(_public(message, prefer), query)
         raise GraphReply(400, "BadRequest", f"Unsupported request: {method} {path}")
 
     def _delta(self, box: Mailbox, calendar: str, path: str, query: dict[str, str],
                prefer: str) -> dict[str, Any]:
+        unsupported = sorted(k for k in query if k.lower() in _NO_DELTA_OPTIONS)
+        if unsupported:
+            # Documented: event delta takes no $select, $filter, $top, $orderby, $expand,
+            # $search (page size comes from Prefer: odata.maxpagesize).
+            raise GraphReply(400, "ErrorInvalidUrlQuery",
+                             "The following parameters are not supported with change "
+                             "tracking over the 'CalendarView' resource: "
+                             f"{', '.join(unsupported)}.")
         token = query.get("$deltatoken") or query.get("$skiptoken")
         size = min(_page_size(prefer), MAX_PAGE)
         if token:
@@ -338,7 +364,8 @@ class FakeGraph:
         for event_id, inside in page:
             event = box.events.get(event_id)
             if event is None or not inside:
-                values.append({"@odata.type": "#microsoft.graph.event", "id": event_id,
+                values.append({"@odata.type": "#microsoft.graph.event",
+                               "id": _wire_id({"id": event_id}, prefer),
                                "@removed": {"reason": "deleted"}})
             else:
                 values.append(_render(event, prefer, full=event["type"] != "occurrence"))
@@ -397,15 +424,15 @@ class FakeGraph:
             "internetMessageId": f"<{uuid.uuid4().hex}@fake.prod.outlook.com>",
             "internetMessageHeaders": headers, "flag": flag or {"flagStatus": "notFlagged"},
             "sentDateTime": None,
-            "_props": {str(p["id"]).lower(): {"id": p["id"], "value": p.get("value")}
+            "_props": {_prop_key(str(p["id"])): {"id": p["id"], "value": p.get("value")}
                        for p in body.get("singleValueExtendedProperties") or []},
             "_folder": "drafts", "_immutable": 'idtype="immutableid"' in prefer.lower(),
         }
         box.messages[message["id"]] = message
-        return _public(message)
+        return _public(message, prefer)
 
     def _list(self, box: Mailbox, folder: str, path: str,
-              query: dict[str, str]) -> dict[str, Any]:
+              query: dict[str, str], prefer: str) -> dict[str, Any]:
         if folder not in FOLDERS:
             raise GraphReply(404, "ErrorInvalidIdMalformed", f"Unknown folder {folder}.")
         items = [m for m in box.messages.values() if m["_folder"] == folder]
@@ -413,11 +440,15 @@ class FakeGraph:
         if flt:
             prop = _PROP_FILTER.match(flt)
             imid = _IMID_FILTER.match(flt)
+            if _NULL_COMPARISON.search(flt):
+                raise GraphReply(500, "ErrorInternalServerError",
+                                 "An internal server error occurred. The operation failed.")
             if prop:
-                wanted = prop.group(2).replace("''", "'").lower()
-                value = prop.group(4).replace("''", "'") if prop.group(4) is not None else None
+                wanted = _prop_key(prop.group(2).replace("''", "'"))
+                value = prop.group(3).replace("''", "'") if prop.group(3) is not None else None
+                # Name matching is case-sensitive, the value comparison is not (as documented).
                 items = [m for m in items if wanted in m["_props"] and (
-                    value is None or m["_props"][wanted]["value"] == value)]
+                    value is None or str(m["_props"][wanted]["value"]).lower() == value.lower())]
             elif imid:
                 items = [m for m in items
                          if m["internetMessageId"] == imid.group(1).replace("''", "'")]
@@ -428,15 +459,28 @@ class FakeGraph:
             match = _EXPAND.match(query["$expand"])
             if not match:
                 raise GraphReply(400, "BadRequest", "Unsupported $expand.")
-            expand = match.group(1).replace("''", "'").lower()
+            expand = _prop_key(match.group(1).replace("''", "'"))
         rows = []
         for message in items:
-            row = _select(_public(message), query)
+            row = _select(_public(message, prefer), query)
             if expand is not None:
                 row["singleValueExtendedProperties"] = [
                     p for k, p in message["_props"].items() if k == expand]
             rows.append(row)
         return _paged(self.base + path, rows, query)
+
+
+def prop(message: dict[str, Any], property_id: str) -> Any:
+    """The value of one extended property of a stored message (None when absent)."""
+    found = message["_props"].get(_prop_key(property_id))
+    return None if found is None else found["value"]
+
+
+def _prop_key(property_id: str) -> str:
+    """A property id as Exchange compares it: type and GUID in any case, the Name exactly."""
+    kind, _, rest = property_id.partition(" ")
+    guid, _, name = rest.partition(" Name ")
+    return f"{kind.lower()} {guid.lower()} Name {name}"
 
 
 def _stamp(moment: datetime) -> str:
@@ -473,12 +517,12 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
         return {"dateTime": local.isoformat(timespec="microseconds") + "0",
                 "timeZone": zone_name}
 
-    out = {"@odata.etag": event.get("_etag", 'W/"0"'), "id": event["id"],
+    out = {"@odata.etag": event.get("_etag", 'W/"0"'), "id": _wire_id(event, prefer),
            "type": event["type"], "seriesMasterId": event["seriesMasterId"],
            "start": when(event["start"]), "end": when(event["end"])}
     if full:
         out.update({k: v for k, v in event.items()
-                    if not k.startswith("_") and k not in ("start", "end")})
+                    if not k.startswith("_") and k not in ("id", "start", "end")})
         out["start"], out["end"] = when(event["start"]), when(event["end"])
         body = event.get("body") or {}
         if 'outlook.body-content-type="text"' in prefer and body.get("contentType") == "html":
@@ -487,8 +531,31 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
     return json.loads(json.dumps(out, default=str))
 
 
-def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if not k.startswith("_")}
+def _public(message: dict[str, Any], prefer: str) -> dict[str, Any]:
+    return {**{k: v for k, v in message.items() if not k.startswith("_")},
+            "id": _wire_id(message, prefer)}
+
+
+def _regular_id(immutable: str, generation: int) -> str:
+    """The regular (REST) id of an item: another string, and new after every move."""
+    digest = hashlib.sha256(f"{immutable}/{generation}".encode()).digest()
+    return "AAMkAGRl" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _wire_id(item: dict[str, Any], prefer: str) -> str:
+    """The id Graph shows: immutable only when asked for with Prefer: IdType="ImmutableId"."""
+    if 'idtype="immutableid"' in prefer.lower():
+        return str(item["id"])
+    return _regular_id(str(item["id"]), int(item.get("_gen", 0)))
+
+
+def _by_id(items: dict[str, dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+    """An item by its immutable or its current regular id (Graph takes either)."""
+    found = items.get(wanted)
+    if found is None:
+        found = next((i for i in items.values()
+                      if _regular_id(str(i["id"]), int(i.get("_gen", 0))) == wanted), None)
+    return found
 
 
 def _select(item: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:

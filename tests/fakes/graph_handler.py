@@ -67,7 +67,7 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, {"error": {"code": "NotFound", "message": "no such version"}})
                 return
             path = path[len("/v1.0"):]
-            fault = fake.take_fault(method, path, in_batch=False)
+            fault = fake.take_fault(method, path, in_batch=False, query=unquote(split.query))
             if fault and fault.delay:
                 time.sleep(fault.delay)
             if fault and fault.status:
@@ -107,7 +107,11 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 path = unquote(split.path)
                 query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
                 prefer = str((item.get("headers") or {}).get("Prefer", ""))
-                fault = fake.take_fault(str(item.get("method", "")).upper(), url, in_batch=True)
+                with fake.lock:
+                    fake.batch_log.append({"method": str(item.get("method", "")).upper(),
+                                           "path": path, "query": query, "prefer": prefer})
+                fault = fake.take_fault(str(item.get("method", "")).upper(), url, in_batch=True,
+                                        query=unquote(split.query))
                 try:
                     if fault and fault.status:
                         raise GraphReply(fault.status, _CODES.get(fault.status, "BadRequest"),

@@ -56,7 +56,21 @@ def local_scenario(n_events: int, n_drafts: int, folder: Path) -> dict[str, obje
     }
 
 
-SCENARIOS = {"local": local_scenario}
+def _remote(provider: str, baseline: bool) -> Callable[[int, int, Path], dict[str, object]]:
+    def run(n_events: int, n_drafts: int, folder: Path) -> dict[str, object]:
+        from bench.remote import scenario
+
+        return scenario(provider, n_events, n_drafts, folder, measure, baseline=baseline)
+    return run
+
+
+SCENARIOS: dict[str, Callable[[int, int, Path], dict[str, object]]] = {
+    "local": local_scenario,
+    "google": _remote("google", False),
+    "google-naive": _remote("google", True),
+    "microsoft": _remote("microsoft", False),
+    "microsoft-naive": _remote("microsoft", True),
+}
 
 
 def main() -> int:

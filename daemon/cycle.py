@@ -21,7 +21,7 @@ from afterword.daemon.model import (
     Interview,
     InterviewStatus,
 )
-from afterword.daemon.planning import plan
+from afterword.daemon.planning import plan_interview
 from afterword.daemon.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -80,6 +80,9 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
+        # replan_stored's memo: (account, event id) → (event, manual, stored interview).
+        self._replanned: dict[tuple[str, str], tuple[object, object, object]] = {}
+        self._replanned_for: Config | None = None
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
 
@@ -175,8 +178,8 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        interview = plan(event, self.config, self.my_emails(account),
-                         self.store.manual_interviewers(account.name, event.id)).interview
+        interview = plan_interview(event, self.config, self.my_emails(account),
+                                   self.store.manual_interviewers(account.name, event.id))
         if interview is None:
             self.store.forget_interview(account.name, event.id, now)
             return
@@ -192,18 +195,28 @@ class Cycle:
         """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
         excluded domain) takes effect without the event changing. Pure and local: no I/O
         beyond the state database, which is written only when the plan changed."""
+        if self._replanned_for is not self.config:
+            self._replanned, self._replanned_for = {}, self.config
         for event_id in self.store.interview_ids_between(account.name, window.start,
                                                          window.end) - skip:
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan(event, self.config, self.my_emails(account),
-                         self.store.manual_interviewers(account.name, event_id)).interview
+            manual = self.store.manual_interviewers(account.name, event_id)
+            # Planning is pure: the same event, config and hand-added people as when this
+            # cycle runner last planned it, and the stored record it left, plan the same.
+            memo = (event, manual, before)
+            if self._replanned.get((account.name, event_id)) == memo:
+                continue
+            after = plan_interview(event, self.config, self.my_emails(account), manual)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
-            elif after != before:
+                continue
+            if after != before:
                 self.store.save_interview(after, event, now)
+                after = self.store.interview(account.name, event_id) or after
+            self._replanned[(account.name, event_id)] = (event, manual, after)
 
     # -- drafting ---------------------------------------------------------------------
 

@@ -46,7 +46,8 @@ def _google(conn: Connection, n_events: int, n_drafts: int, now: datetime) -> No
             with fake.lock:
                 return len(fake.mailbox.drafts)
 
-        _serve(conn, info, {"counters": counters, "reset": reset, "drafts": drafts})
+        _serve(conn, info, {"counters": counters, "reset": reset, "drafts": drafts,
+                            "event": fake.put_event})
 
 
 def _microsoft(conn: Connection, n_events: int, n_drafts: int, now: datetime) -> None:
@@ -93,11 +94,12 @@ def _serve(conn: Connection, info: dict[str, Any], commands: dict[str, Any]) -> 
             command = conn.recv()
         except EOFError:
             return
-        if command == "stop":
+        if command == "stop":  # answered, then the fake shuts down
             conn.send(None)
             return
+        name, args = (command[0], command[1:]) if isinstance(command, tuple) else (command, ())
         try:
-            conn.send(commands[command]())
+            conn.send(commands[name](*args))
         except Exception as err:  # reported to the parent, which fails the scenario
             conn.send(RuntimeError(f"{command}: {err!r}"))
 
@@ -132,8 +134,8 @@ class FakeHost:
             self.proc.terminate()
             self.proc.join(timeout=5)
 
-    def call(self, command: str) -> Any:
-        """Run a command in the host; its answer."""
+    def call(self, command: str | tuple[Any, ...]) -> Any:
+        """Run a command (a name, or a tuple of name and arguments) in the host."""
         self.conn.send(command)
         answer = self.conn.recv()
         if isinstance(answer, Exception):

@@ -80,8 +80,8 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
-        # replan_stored's memo: (account, event id) → (event, manual, stored interview).
-        self._replanned: dict[tuple[str, str], tuple[object, object, object]] = {}
+        # replan_stored's memo: (account, event id) → (stored row, hand-added people).
+        self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
@@ -197,17 +197,19 @@ class Cycle:
         beyond the state database, which is written only when the plan changed."""
         if self._replanned_for is not self.config:
             self._replanned, self._replanned_for = {}, self.config
-        for event_id in self.store.interview_ids_between(account.name, window.start,
-                                                         window.end) - skip:
+        rows = self.store.interview_rows_between(account.name, window.start, window.end)
+        hand_added = self.store.manual_interviewers_of(account.name)
+        for event_id, row in rows.items():
+            if event_id in skip:
+                continue
+            manual = hand_added.get(event_id, [])
+            # Planning is pure: the same stored row (event included) and hand-added people
+            # as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, manual):
+                continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
-                continue
-            manual = self.store.manual_interviewers(account.name, event_id)
-            # Planning is pure: the same event, config and hand-added people as when this
-            # cycle runner last planned it, and the stored record it left, plan the same.
-            memo = (event, manual, before)
-            if self._replanned.get((account.name, event_id)) == memo:
                 continue
             after = plan_interview(event, self.config, self.my_emails(account), manual)
             if after is None:
@@ -215,8 +217,8 @@ class Cycle:
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
-                after = self.store.interview(account.name, event_id) or after
-            self._replanned[(account.name, event_id)] = (event, manual, after)
+            self._replanned[(account.name, event_id)] = (
+                self.store.interview_row(account.name, event_id), manual)
 
     # -- drafting ---------------------------------------------------------------------
 

@@ -186,7 +186,8 @@ def _single_ics(spec: synthetic.Spec) -> str:
 
 
 class _NoHost:
-    info: dict[str, Any] = {}
+    def __init__(self) -> None:
+        self.info: dict[str, Any] = {}
 
     def __enter__(self) -> _NoHost:
         return self

@@ -7,6 +7,7 @@ talks to the host over a pipe: `call(conn, "counters")` etc.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -125,10 +126,8 @@ class FakeHost:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with contextlib.suppress(EOFError, OSError):
             self.call("stop")
-        except (EOFError, OSError):
-            pass
         self.proc.join(timeout=10)
         if self.proc.is_alive():
             self.proc.terminate()

@@ -133,7 +133,8 @@ def report(rows: list[Row], stamp: str, machine: str, naive_max: int) -> str:
              f"### Ours vs the naive baseline (whole window + one GET per draft every "
              f"cycle; run up to N = {naive_max:,})", "", *_naive_table(cycles), "",
              "### A running daemon (`afterword run`)", "", *_daemon_table(daemons), "",
-             "Idle figures are per idle cycle (median CPU of 20 cycles, 5 for the naive baseline; requests and bytes averaged); "
+             "Idle figures are per idle cycle (median CPU of 20 cycles, 5 for the naive "
+             "baseline; requests and bytes averaged); "
              "bytes count URLs and bodies both ways, not HTTP headers. N events lie in the "
              "window; M open drafts are in the mailbox and in the state; every first cycle "
              "also writes 5 drafts. The fakes run in another process, so CPU and RSS are the "

@@ -1,6 +1,7 @@
 """`make bench`: every scenario in its own process; a markdown table and JSON in bench/results/.
 
-Set BENCH_EVENTS / BENCH_DRAFTS (comma-separated) to run a subset, e.g. BENCH_EVENTS=100.
+Set BENCH_EVENTS / BENCH_DRAFTS (comma-separated) to run a subset, e.g. BENCH_EVENTS=100,
+and BENCH_PROVIDERS (e.g. google,microsoft) to pick providers.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.run_one import SCENARIOS
+from bench.report import report
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVENTS = [int(x) for x in os.environ.get("BENCH_EVENTS", "100,1000,10000,50000").split(",")]
 DRAFTS = [int(x) for x in os.environ.get("BENCH_DRAFTS", "0,10,500").split(",")]
-COLUMNS = [
-    ("provider", "provider"), ("events", "N events"), ("open_drafts", "M drafts"),
-    ("idle_requests", "idle requests"), ("idle_bytes", "idle bytes"),
-    ("idle_cycle_cpu_ms", "idle CPU ms"), ("first_sync_cpu_s", "first sync CPU s"),
-    ("peak_rss_mb", "peak RSS MB"),
-]
+PROVIDERS = os.environ.get(
+    "BENCH_PROVIDERS", "local,google,google-naive,microsoft,microsoft-naive,daemon").split(",")
+# The naive baseline re-reads the whole window every cycle: past 10,000 events it only
+# takes long, the ratio is already plain.
+NAIVE_MAX_EVENTS = 10_000
+DAEMON_EVENTS = 1_000
 
 
 def machine() -> str:
@@ -36,8 +37,14 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), " \
-           f"Python {platform.python_version()}"
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu})"
+            f"{memory}, Python {platform.python_version()}")
 
 
 def run(provider: str, events: int, drafts: int) -> dict[str, object]:
@@ -53,37 +60,34 @@ def run(provider: str, events: int, drafts: int) -> dict[str, object]:
     return figures
 
 
-def table(rows: list[dict[str, object]]) -> str:
-    """The results as a markdown table."""
-    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |",
-             "|" + "---|" * len(COLUMNS)]
-    for row in rows:
-        cells = []
-        for key, _ in COLUMNS:
-            value = row.get(key)
-            cells.append("—" if value is None else str(value))
-        if "error" in row:
-            cells[-1] = f"failed: {row['error']}"
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def plan() -> list[tuple[str, int, int]]:
+    """(scenario, N, M) in the order they run."""
+    runs = []
+    for provider in PROVIDERS:
+        if provider == "daemon":
+            runs += [("daemon-local", DAEMON_EVENTS, 0), ("daemon-google", DAEMON_EVENTS, 0)]
+            continue
+        for events in EVENTS:
+            if provider.endswith("-naive") and events > NAIVE_MAX_EVENTS:
+                continue
+            runs += [(provider, events, drafts) for drafts in DRAFTS]
+    return runs
 
 
 def main() -> int:
-    """Run every scenario, print the table, write latest.json and latest.md."""
+    """Run every scenario, print the tables, write latest.json and latest.md."""
     rows = []
-    for provider in SCENARIOS:
-        for events in EVENTS:
-            for drafts in DRAFTS:
-                row = run(provider, events, drafts)
-                print(json.dumps(row), file=sys.stderr)
-                rows.append(row)
+    for provider, events, drafts in plan():
+        row = run(provider, events, drafts)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+        rows.append(row)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    report = f"Measured {stamp} on {machine()}.\n\n{table(rows)}\n"
+    text = report(rows, stamp, machine(), NAIVE_MAX_EVENTS)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(
         {"measured": stamp, "machine": machine(), "results": rows}, indent=1) + "\n")
-    (RESULTS / "latest.md").write_text(report)
-    print(report)
+    (RESULTS / "latest.md").write_text(text)
+    print(text)
     return 0
 
 

@@ -56,7 +56,33 @@ def local_scenario(n_events: int, n_drafts: int, folder: Path) -> dict[str, obje
     }
 
 
-SCENARIOS = {"local": local_scenario}
+def _remote(provider: str, baseline: bool) -> Callable[[int, int, Path], dict[str, object]]:
+    def run(n_events: int, n_drafts: int, folder: Path) -> dict[str, object]:
+        from bench.remote import scenario
+
+        return scenario(provider, n_events, n_drafts, folder, measure, baseline=baseline)
+    return run
+
+
+def _daemon(provider: str) -> Callable[[int, int, Path], dict[str, object]]:
+    def run(n_events: int, n_drafts: int, folder: Path) -> dict[str, object]:
+        from bench import daemon
+
+        figures = daemon.idle(provider, n_events, folder / "idle")
+        figures.update(daemon.latency(provider, folder / "latency"))
+        return figures
+    return run
+
+
+SCENARIOS: dict[str, Callable[[int, int, Path], dict[str, object]]] = {
+    "local": local_scenario,
+    "google": _remote("google", False),
+    "google-naive": _remote("google", True),
+    "microsoft": _remote("microsoft", False),
+    "microsoft-naive": _remote("microsoft", True),
+    "daemon-local": _daemon("local"),
+    "daemon-google": _daemon("google"),
+}
 
 
 def main() -> int:
@@ -69,11 +95,10 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="afterword-bench-") as tmp:
         figures = SCENARIOS[args.provider](args.events, args.drafts, Path(tmp))
-    figures.update({
-        "provider": args.provider, "events": args.events, "open_drafts": args.drafts,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "wall_s": round(time.monotonic() - started, 2),
-    })
+    figures.setdefault(
+        "peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    figures.update({"provider": args.provider, "events": args.events,
+                    "open_drafts": args.drafts, "wall_s": round(time.monotonic() - started, 2)})
     json.dump(figures, sys.stdout)
     return 0
 

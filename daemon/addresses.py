@@ -82,9 +82,12 @@ def local_matches(address: str, entries: Iterable[str], suffix: bool) -> str | N
             continue
         if local == entry or local.replace(".", "") == entry.replace("-", ""):
             return entry
-        if re.match(rf"^{re.escape(entry)}[-_]", local):
+        # entry + "-"/"_" at the start, or (suffix) "-"/"_" + entry at the end; plain
+        # string tests, as this runs for every guest of every interview.
+        size = len(entry)
+        if len(local) > size and local.startswith(entry) and local[size] in "-_":
             return entry
-        if suffix and re.search(rf"[-_]{re.escape(entry)}$", local):
+        if suffix and len(local) > size and local.endswith(entry) and local[-size - 1] in "-_":
             return entry
     return None
 

@@ -21,7 +21,7 @@ from afterword.daemon.model import (
     Interview,
     InterviewStatus,
 )
-from afterword.daemon.planning import plan
+from afterword.daemon.planning import plan_interview
 from afterword.daemon.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -81,6 +81,9 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
+        # replan_stored's memo: (account, event id) → (stored row, hand-added people).
+        self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
+        self._replanned_for: Config | None = None
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
 
@@ -195,8 +198,8 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
         """Detect and extract one changed event, and store what will be drafted."""
-        interview = plan(event, self.config, self.my_emails(account),
-                         self.store.manual_interviewers(account.name, event.id)).interview
+        interview = plan_interview(event, self.config, self.my_emails(account),
+                                   self.store.manual_interviewers(account.name, event.id))
         if interview is None:
             self.store.forget_interview(account.name, event.id, now)
             return
@@ -212,18 +215,30 @@ class Cycle:
         """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
         excluded domain) takes effect without the event changing. Pure and local: no I/O
         beyond the state database, which is written only when the plan changed."""
-        for event_id in self.store.interview_ids_between(account.name, window.start,
-                                                         window.end) - skip:
+        if self._replanned_for is not self.config:
+            self._replanned, self._replanned_for = {}, self.config
+        rows = self.store.interview_rows_between(account.name, window.start, window.end)
+        hand_added = self.store.manual_interviewers_of(account.name)
+        for event_id, row in rows.items():
+            if event_id in skip:
+                continue
+            manual = hand_added.get(event_id, [])
+            # Planning is pure: the same stored row (event included) and hand-added people
+            # as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, manual):
+                continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan(event, self.config, self.my_emails(account),
-                         self.store.manual_interviewers(account.name, event_id)).interview
+            after = plan_interview(event, self.config, self.my_emails(account), manual)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
-            elif after != before:
+                continue
+            if after != before:
                 self.store.save_interview(after, event, now)
+            self._replanned[(account.name, event_id)] = (
+                self.store.interview_row(account.name, event_id), manual)
 
     # -- drafting ---------------------------------------------------------------------
 

@@ -29,14 +29,33 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     """Detect and extract one event with the whole config. Pure; never raises on odd input."""
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
-    extraction = people.extract(event, config.recipients, mine, manual=manual,
-                                title_patterns=config.detect.title_patterns,
-                                my_name=config.me.name)
-    interview = None
-    if decision.is_interview:
-        interview = people.build_interview(event, extraction, decision.reason)
-        # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to
-        # the interview (notes.py owns the split; the extraction only keeps them apart
-        # from the listed names).
-        interview = apply_notes(replace(interview, notes=""), event.description)
+    extraction = _extract(event, config, mine, manual)
+    interview = _interview(event, decision, extraction) if decision.is_interview else None
     return Plan(decision, extraction, interview)
+
+
+def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
+                   manual: list[tuple[str, str]] | None = None) -> Interview | None:
+    """`plan(...).interview`, without extracting the people of events that are not
+    interviews (most of a busy calendar: extraction is the costly part)."""
+    mine = tuple(my_emails)
+    decision = detect.decide(event, config.detect, mine, config.recipients)
+    if not decision.is_interview:
+        return None
+    return _interview(event, decision, _extract(event, config, mine, manual))
+
+
+def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
+             manual: list[tuple[str, str]] | None) -> people.Extraction:
+    return people.extract(event, config.recipients, mine, manual=manual,
+                          title_patterns=config.detect.title_patterns,
+                          my_name=config.me.name)
+
+
+def _interview(event: CalendarEvent, decision: detect.Decision,
+               extraction: people.Extraction) -> Interview:
+    interview = people.build_interview(event, extraction, decision.reason)
+    # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
+    # interview (notes.py owns the split; the extraction only keeps them apart from the
+    # listed names).
+    return apply_notes(replace(interview, notes=""), event.description)

@@ -297,6 +297,32 @@ class Store:
         )
         return {r[0] for r in rows}
 
+    def interview_rows_between(self, account: str, start: datetime,
+                               end: datetime) -> dict[str, tuple[object, ...]]:
+        """The raw rows of `interview_ids_between`, by event id (cheap to compare)."""
+        rows = self.db.execute(
+            "SELECT * FROM interviews WHERE account = ? AND status != ?"
+            " AND start < ? AND end > ?",
+            (account, InterviewStatus.CANCELLED.value, _ts(end), _ts(start)),
+        )
+        return {r["event_id"]: tuple(r) for r in rows}
+
+    def interview_row(self, account: str, event_id: str) -> tuple[object, ...] | None:
+        """One interview's raw row."""
+        row = self.db.execute(
+            "SELECT * FROM interviews WHERE account = ? AND event_id = ?", (account, event_id)
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def manual_interviewers_of(self, account: str) -> dict[str, list[tuple[str, str]]]:
+        """`manual_interviewers` of every event of an account, in one query."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for r in self.db.execute(
+                "SELECT event_id, email, name FROM manual_interviewers WHERE account = ?"
+                " ORDER BY added_at", (account,)):
+            found.setdefault(r[0], []).append((r[1], r[2]))
+        return found
+
     def interview(self, account: str, event_id: str) -> Interview | None:
         """One interview."""
         row = self.db.execute(

@@ -134,7 +134,7 @@ class GoogleCalendar(CalendarSource):
         items: list[dict[str, Any]] = []
         page_token: str | None = None
         while True:
-            request = self.api.calendar.events().list(
+            request = self.api.events.list(
                 calendarId=cal, singleEvents=True, maxResults=self.page_size,
                 fields=LIST_FIELDS, pageToken=page_token, **params)
             try:
@@ -157,7 +157,7 @@ class GoogleCalendar(CalendarSource):
             return None
         if item.get("attendeesOmitted"):
             try:
-                item = self.api.call(self.api.calendar.events().get(
+                item = self.api.call(self.api.events.get(
                     calendarId=cal, eventId=item["id"], fields=ITEM_FIELDS), "events.get")
             except NotFound:
                 return None
@@ -172,7 +172,7 @@ class GoogleCalendar(CalendarSource):
         """The event as it is now (events.get), from the first calendar that has it."""
         for cal in self.calendars:
             try:
-                item = self.api.call(self.api.calendar.events().get(
+                item = self.api.call(self.api.events.get(
                     calendarId=cal, eventId=event_id, fields=ITEM_FIELDS), "events.get")
             except NotFound:
                 continue

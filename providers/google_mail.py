@@ -58,7 +58,7 @@ class GmailDrafts(DraftMailbox):
         if message.get(KEY_HEADER) != key:
             raise ProviderError(f"draft {key}: the message does not carry its key header")
         raw = base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
-        request = self.api.gmail.users().drafts().create(
+        request = self.api.drafts.create(
             userId="me", body={"message": {"raw": raw}}, fields="id,message(id,threadId)")
         try:
             created = self.api.call(request, "drafts.create", idempotent=False,
@@ -89,7 +89,7 @@ class GmailDrafts(DraftMailbox):
 
     def _key_of(self, draft_id: str) -> str:
         try:
-            draft = self.api.call(self.api.gmail.users().drafts().get(
+            draft = self.api.call(self.api.drafts.get(
                 userId="me", id=draft_id, format="metadata",
                 fields="id,message(id,payload/headers)"), "drafts.get")
         except NotFound:
@@ -105,7 +105,7 @@ class GmailDrafts(DraftMailbox):
         """(draft id, message id, thread id) of every draft, paging through drafts.list."""
         page_token: str | None = None
         while True:
-            page = self.api.call(self.api.gmail.users().drafts().list(
+            page = self.api.call(self.api.drafts.list(
                 userId="me", maxResults=_PAGE, pageToken=page_token, fields=_LIST_FIELDS),
                 "drafts.list")
             for draft in page.get("drafts") or ():

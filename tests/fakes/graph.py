@@ -346,7 +346,7 @@ class FakeGraph:
                         continue
                     inside = event is not None and _overlaps(event, state)
                     pending.append((event_id, inside))
-                state = {**state, "pending": pending, "seq": self.seq}
+                state = {**state, "pending": pending, "offset": 0, "seq": self.seq}
         else:
             if "startDateTime" not in query or "endDateTime" not in query:
                 raise GraphReply(400, "ErrorInvalidParameter",
@@ -359,7 +359,11 @@ class FakeGraph:
                              if e["_calendar"] == calendar and _overlaps(e, state)),
                             key=lambda e: (e["start"], e["id"]))
             state["pending"] = [(e["id"], True) for e in inside]
-        page, rest = state["pending"][:size], state["pending"][size:]
+            state["offset"] = 0
+        # Pages share the round's list and keep an offset: linear in the round's size.
+        offset = state["offset"]
+        page = state["pending"][offset:offset + size]
+        rest = offset + size < len(state["pending"])
         values = []
         for event_id, inside in page:
             event = box.events.get(event_id)
@@ -373,10 +377,11 @@ class FakeGraph:
                                  "value": values}
         new_token = secrets.token_urlsafe(24)
         if rest:
-            self.delta_states[new_token] = {**state, "pending": rest}
+            self.delta_states[new_token] = {**state, "offset": offset + size}
             reply["@odata.nextLink"] = f"{self.base}{path}?$skiptoken={new_token}"
         else:
-            self.delta_states[new_token] = {k: v for k, v in state.items() if k != "pending"}
+            self.delta_states[new_token] = {k: v for k, v in state.items()
+                                            if k not in ("pending", "offset")}
             reply["@odata.deltaLink"] = f"{self.base}{path}?$deltatoken={new_token}"
         return reply
 
@@ -390,8 +395,8 @@ class FakeGraph:
         events = sorted((e for e in box.events.values()
                          if e["_calendar"] == calendar and _overlaps(e, window)),
                         key=lambda e: (e["start"], e["id"]))
-        return _paged(self.base + path, [_select(_render(e, prefer, True), query)
-                                          for e in events], query)
+        return _paged(self.base + path, events, query,
+                      lambda e: _select(_render(e, prefer, True), query))
 
     def _create(self, box: Mailbox, body: Any, prefer: str) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -566,10 +571,13 @@ def _select(item: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k in wanted}
 
 
-def _paged(url: str, rows: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+def _paged(url: str, rows: list[dict[str, Any]], query: dict[str, str],
+           render: Any = None) -> dict[str, Any]:
+    """One page of `rows`; `render` (if given) turns only that page's rows into items."""
     top = min(int(query.get("$top", DEFAULT_PAGE)), MAX_PAGE)
     skip = int(query.get("$skip", 0))
-    reply: dict[str, Any] = {"value": rows[skip:skip + top]}
+    chunk = rows[skip:skip + top]
+    reply: dict[str, Any] = {"value": [render(r) for r in chunk] if render else chunk}
     if skip + top < len(rows):
         rest = {k: v for k, v in query.items() if k != "$skip"}
         from urllib.parse import urlencode

@@ -68,7 +68,7 @@ def _microsoft(conn: Connection, n_events: int, n_drafts: int, now: datetime) ->
         box = graph.mailbox(synthetic.ME)
         with graph.lock:
             for i, key in enumerate(synthetic.draft_keys(ACCOUNT, n_drafts)):
-                made = graph._create(box, draft_payload(key.id, synthetic.note(key, i), False),
+                made = graph._create(box, draft_payload(key.id, synthetic.note(key, i)),
                                      IMMUTABLE)
                 refs.append((key, made["id"], made.get("internetMessageId")))
         info = {"graph": graph.base, "authority": authority.authority_url(),

@@ -8,6 +8,7 @@ translation, same draft creation), so only the reading strategy differs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -75,9 +76,10 @@ class NaiveGmail(DraftMailbox):
         self.provider = provider
         self.real = provider.mailbox()
 
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """As the real mailbox."""
-        return self.real.create_draft(key, message)
+        return self.real.create_draft(key, message, send_by=send_by)
 
     def find_draft(self, key: str) -> DraftRef | None:
         """As the real mailbox."""
@@ -137,9 +139,10 @@ class NaiveOutlook(DraftMailbox):
         self.provider = provider
         self.real = provider.mailbox()
 
-    def create_draft(self, key: str, message: EmailMessage) -> DraftRef:
+    def create_draft(self, key: str, message: EmailMessage,
+                     send_by: datetime | None = None) -> DraftRef:
         """As the real mailbox."""
-        return self.real.create_draft(key, message)
+        return self.real.create_draft(key, message, send_by=send_by)
 
     def find_draft(self, key: str) -> DraftRef | None:
         """As the real mailbox."""

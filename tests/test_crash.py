@@ -114,8 +114,8 @@ class Target:
 def kill_rounds(target: Target, kills: int, seed: int) -> int:
     """Start, kill -9 at a random moment, repeat; the rounds that struck mid-drafting."""
     rng = random.Random(seed)
-    # Calibrate: how long an uninterrupted run takes to write every draft.
-    full = run_to_the_end(target)
+    # Calibrate: when an uninterrupted run writes its first and its last draft.
+    first, full = run_to_the_end(target)
     target.start_over()
     done = mid_drafting = 0
     while done < kills:
@@ -124,12 +124,14 @@ def kill_rounds(target: Target, kills: int, seed: int) -> int:
         proc = subprocess.Popen(target.command, env=target.env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         # Most of a run is start-up; aim the kills at the part where drafts are written.
-        strike = started + rng.uniform(0.4, 1.0) * full
+        strike = started + rng.uniform(first, full)
         while time.monotonic() < strike and not target.finished(proc):
             time.sleep(0.005)
         if target.finished(proc):
-            # Finished before we struck: this machine is faster now than when calibrated.
-            full = time.monotonic() - started
+            if before == 0:
+                # A whole run finished before we struck: faster now than when calibrated.
+                full = time.monotonic() - started
+                first = min(first, full)
             stop(proc)
             target.start_over()
             continue
@@ -141,17 +143,21 @@ def kill_rounds(target: Target, kills: int, seed: int) -> int:
     return mid_drafting
 
 
-def run_to_the_end(target: Target) -> float:
+def run_to_the_end(target: Target) -> tuple[float, float]:
+    """Seconds from start to the first draft and to the last one, uninterrupted."""
     started = time.monotonic()
     proc = subprocess.Popen(target.command, env=target.env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = started + 120
+    first = None
     while not target.finished(proc):
         assert time.monotonic() < deadline, "an uninterrupted run did not finish drafting"
+        if first is None and target.keys():
+            first = time.monotonic() - started
         time.sleep(0.005)
     took = time.monotonic() - started
     stop(proc)
-    return took
+    return (first if first is not None else 0.4 * took), took
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -80,7 +80,8 @@ class AccountConfig:
 # Which account keys each provider accepts (beyond name, provider, address).
 PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
     "google": ("calendars", "client_secrets", "endpoint", "track_sent", "timeout"),
-    "microsoft": ("client_id", "authority", "graph_endpoint", "calendars", "flag_drafts"),
+    "microsoft": ("client_id", "authority", "graph_endpoint", "calendars", "flag_drafts",
+                  "timeout"),
     "local": ("calendar", "maildir"),
 }
 

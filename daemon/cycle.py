@@ -8,7 +8,7 @@ the provider is looked up by its key before any retry, so nothing is drafted twi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -74,8 +74,11 @@ class Cycle:
         store: Store,
         secrets: CredentialStore,
         clock: Callable[[], datetime],
+        provider_extra: Mapping[str, object] | None = None,
     ) -> None:
         self.config = config
+        # Test seams handed to every provider (sleepers, timeouts, CA bundles).
+        self.provider_extra: Mapping[str, object] = provider_extra or {}
         self.store = store
         self.secrets = secrets
         self.clock = clock
@@ -95,6 +98,7 @@ class Cycle:
                 my_emails=self.my_emails(account),
                 secrets=self.secrets,
                 clock=self.clock,
+                extra=self.provider_extra,
             )
             self._providers[account.name] = open_provider(account, context)
         return self._providers[account.name]
@@ -126,6 +130,12 @@ class Cycle:
                 self._step(report, account, lambda: self.track(account, provider, report))
         except AfterwordError as err:
             self._fail(report, account, err)
+        except Exception as err:  # one account's bug must not stop the others
+            # A defect (in a provider or a client library) that slipped past the error
+            # mapping: kept to this account, logged with its traceback for a bug report.
+            log.exception("account %s: unexpected error", account.name)
+            self._fail(report, account, AfterwordError(
+                f"internal error ({type(err).__name__}): please report it with the log"))
         if report.warnings and not report.errors:
             self.store.set_account_error(account.name, "; ".join(report.warnings)[:1000],
                                          self.clock())

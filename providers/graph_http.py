@@ -214,7 +214,18 @@ class GraphClient:
                 raise TransientError(f"{what}: {_one_line(err)}") from err
             status = resp.status_code
             if status < 300:
-                return _json(resp)
+                data = _json(resp)
+                if data is not None or not resp.content:
+                    return data
+                # A 2xx whose body is not JSON (cut off by a proxy or a dropped stream):
+                # the request may have worked, but the answer is unusable.
+                if not safe:
+                    raise MaybeApplied(f"{what}: the answer was not valid JSON")
+                if attempt == MAX_ATTEMPTS:
+                    raise TransientError(f"{what}: the answer was not valid JSON "
+                                         f"({attempt} attempts)")
+                self._wait(None, attempt, what)
+                continue
             payload = _json(resp)
             if status == 401 and not refreshed:
                 # msal hands out a cached token the server may already have revoked.

@@ -50,7 +50,8 @@ class MicrosoftProvider(Provider):
         self.client = GraphClient(
             account.graph_endpoint, self.auth, account=account.name, verify=verify,
             sleep=cast(Callable[[float], None], extra.get("sleep", time.sleep)),
-            timeout=cast(tuple[float, float], extra.get("timeout", TIMEOUT)),
+            timeout=cast(tuple[float, float], extra.get(
+                "timeout", (TIMEOUT[0], account.timeout.total_seconds()))),
         )
         self._address: str | None = None
         self._calendar: GraphCalendar | None = None

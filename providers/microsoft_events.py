@@ -29,6 +29,8 @@ _RESPONSES = {
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 # "String {guid} Name afterword": the name part of a single-value extended property id.
 _PROPERTY_NAME = re.compile(r"\bName\s+(\S+)\s*$")
+# Line breaks and other controls (incl. NEL and the Unicode separators).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def is_removed(item: Mapping[str, Any]) -> bool:
@@ -37,6 +39,32 @@ def is_removed(item: Mapping[str, Any]) -> bool:
 
 
 def event_from_graph(
+    item: Mapping[str, Any],
+    *,
+    account: str,
+    calendar: str = "",
+    my_emails: Iterable[str] = (),
+    zone: tzinfo = UTC,
+) -> CalendarEvent:
+    """One Graph event resource as a CalendarEvent; InputError names what is wrong.
+
+    Fields of an unexpected type (a proxy, an API change, a hand-made event) make an
+    InputError too, so one odd event is skipped and never stops the account.
+    """
+    try:
+        return _event_from_graph(item, account=account, calendar=calendar,
+                              my_emails=my_emails, zone=zone)
+    except InputError as err:
+        # The message quotes the stranger's data (its id): one line, so a log line
+        # cannot be forged with it.
+        raise InputError(_CONTROLS.sub(" ", str(err))[:300]) from None
+    except (AttributeError, TypeError, ValueError, KeyError) as err:
+        ident = item.get("id") if isinstance(item, Mapping) else None
+        raise InputError(f"Graph event {str(ident)[:80]!r}: unexpected data "
+                         f"({type(err).__name__})") from None
+
+
+def _event_from_graph(
     item: Mapping[str, Any],
     *,
     account: str,

@@ -115,8 +115,10 @@ class OutlookDrafts(DraftMailbox):
         return hits[0] if hits else None
 
     def find_draft(self, key: str) -> DraftRef | None:
-        """The message stamped with `key` in Drafts, else in Sent Items (already sent)."""
-        for folder in ("drafts", "sent"):
+        """The message stamped with `key` in Drafts, else in Sent Items (already sent), else
+        in Deleted Items (created, then discarded before we could record it: tracking then
+        marks it discarded instead of the note being written a second time)."""
+        for folder in ("drafts", "sent", "deleted"):
             hit = self._lookup(folder, key)
             if hit:
                 return DraftRef(str(hit["id"]), hit.get("internetMessageId"))

@@ -72,7 +72,9 @@ class ApiError(Exception):
 class Fault:
     """A planned misbehaviour for the next `count` matching requests."""
 
-    kind: str  # status | slow | drop | malformed | commit_then_status | commit_then_drop
+    # status | slow | drop | malformed | commit_then_status | commit_then_drop |
+    # commit_then_user_deletes
+    kind: str
     method: str | None
     path: re.Pattern[str] | None
     count: int

@@ -88,6 +88,14 @@ def make_handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             except ApiError as err:
                 self.send_error_json(rec, err)
                 return
+            if fault is not None and fault.kind == "commit_then_user_deletes":
+                # The draft was stored, the user discarded it at once, and our answer was
+                # lost: nothing in the mailbox tells that the draft ever existed.
+                if isinstance(payload, dict) and payload.get("id") in fake.mailbox.drafts:
+                    fake.user_delete_draft(payload["id"])
+                self.close_connection = True
+                drop(self.connection)
+                return
             if fault is not None and fault.kind == "commit_then_drop":
                 self.close_connection = True
                 drop(self.connection)

@@ -15,8 +15,9 @@
   'outbox')/messages` with the extended-property and internetMessageId `$filter`s.
 - The user edits, sends (the Sent Items copy gets a new id and keeps the properties and
   internetMessageId) and deletes (moves to Deleted Items) drafts.
-- Injected faults (status + Retry-After, a dropped answer after the change was applied,
-  slow answers), counters of requests and bytes, and a request log.
+- Injected faults (status + Retry-After, a dropped connection before or after the change
+  was applied, a truncated JSON answer, slow answers, a draft the user deletes before
+  the answer arrives), counters of requests and bytes, and a request log.
 
 The state and the API live here; `graph_handler` is the HTTP side.
 """
@@ -72,6 +73,9 @@ class Fault:
     delay: float = 0.0
     in_batch: bool = False
     query: str = ""  # a substring the (decoded) query string must hold, when given
+    drop: bool = False  # close the connection before doing anything (a reset)
+    malformed: bool = False  # do the work, answer 2xx with a truncated JSON body
+    user_deletes_after_apply: bool = False  # do the work, the user deletes it, no answer
 
 
 @dataclass

@@ -51,6 +51,15 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 fake.log[-1]["status"] = status
                 fake.log[-1]["bytes"] = len(data)
 
+        def _send_raw(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; odata.metadata=minimal")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            with fake.lock:
+                fake.log[-1]["status"] = status
+
         def _handle(self, method: str) -> None:
             split = urlsplit(self.path)
             path = unquote(split.path)
@@ -68,6 +77,10 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 return
             path = path[len("/v1.0"):]
             fault = fake.take_fault(method, path, in_batch=False, query=unquote(split.query))
+            if fault and fault.drop:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             if fault and fault.delay:
                 time.sleep(fault.delay)
             if fault and fault.status:
@@ -90,9 +103,16 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._reply(400, {"error": {"code": "BadRequest", "message": "bad JSON"}})
                 return
-            if fault and fault.drop_after_apply:
+            if fault and fault.user_deletes_after_apply and isinstance(answer, dict) \
+                    and answer.get("id"):
+                # Created; the user deleted it (to Deleted Items) before we heard back.
+                fake.user_deletes(email, str(answer["id"]))
+            if fault and (fault.drop_after_apply or fault.user_deletes_after_apply):
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return
+            if fault and fault.malformed:
+                self._send_raw(status, b'{"value": [{"id": "AAMkAD')
                 return
             self._reply(status, answer)
 

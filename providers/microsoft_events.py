@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon.errors import InputError
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
+from afterword.providers.event_errors import translate_or_input_error
 
 _RESPONSES = {
     "accepted": Response.ACCEPTED,
@@ -29,8 +30,6 @@ _RESPONSES = {
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 # "String {guid} Name afterword": the name part of a single-value extended property id.
 _PROPERTY_NAME = re.compile(r"\bName\s+(\S+)\s*$")
-# Line breaks and other controls (incl. NEL and the Unicode separators).
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def is_removed(item: Mapping[str, Any]) -> bool:
@@ -46,22 +45,9 @@ def event_from_graph(
     my_emails: Iterable[str] = (),
     zone: tzinfo = UTC,
 ) -> CalendarEvent:
-    """One Graph event resource as a CalendarEvent; InputError names what is wrong.
-
-    Fields of an unexpected type (a proxy, an API change, a hand-made event) make an
-    InputError too, so one odd event is skipped and never stops the account.
-    """
-    try:
-        return _event_from_graph(item, account=account, calendar=calendar,
-                              my_emails=my_emails, zone=zone)
-    except InputError as err:
-        # The message quotes the stranger's data (its id): one line, so a log line
-        # cannot be forged with it.
-        raise InputError(_CONTROLS.sub(" ", str(err))[:300]) from None
-    except (AttributeError, TypeError, ValueError, KeyError) as err:
-        ident = item.get("id") if isinstance(item, Mapping) else None
-        raise InputError(f"Graph event {str(ident)[:80]!r}: unexpected data "
-                         f"({type(err).__name__})") from None
+    """One Graph event resource as a CalendarEvent; InputError names what is wrong."""
+    return translate_or_input_error("Graph", item, lambda: _event_from_graph(
+        item, account=account, calendar=calendar, my_emails=my_emails, zone=zone))
 
 
 def _event_from_graph(

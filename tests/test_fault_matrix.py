@@ -41,7 +41,7 @@ from afterword.providers.microsoft_mail import PROPERTY_ID
 from tests.conftest import calendar, vevent
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.google import FakeGoogle
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME, make_provider, person, sign_in
 from tests.google_env import DEFAULT_SCOPES, interview
 
@@ -183,8 +183,7 @@ class GraphRemote(Remote):
             organizer=guests[0])
 
     def drafts(self) -> Counter[str]:
-        return Counter(m["_props"][PROPERTY_ID.lower()]["value"]
-                       for m in self.graph.messages(ME, "drafts"))
+        return Counter(prop(m, PROPERTY_ID) for m in self.graph.messages(ME, "drafts"))
 
     def creates(self) -> int:
         return sum(1 for e in self.graph.log

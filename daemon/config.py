@@ -508,11 +508,8 @@ def system_timezone() -> tuple[tzinfo, str]:
     candidates = [os.environ.get("TZ", "").lstrip(":")]
     with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    try:
-        target = os.readlink("/etc/localtime")
-        candidates.append(target.split("zoneinfo/", 1)[-1])
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        candidates.append(os.readlink("/etc/localtime").split("zoneinfo/", 1)[-1])
     for name in candidates:
         if name:
             try:

@@ -19,8 +19,8 @@ from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from afterword.daemon.errors import TemplateError
+from afterword.daemon.model import KEY_HEADER
 
-KEY_HEADER = "X-Afterword-Key"
 # SMTP policy: CRLF line ends, and it refuses CR/LF inside header values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True)
 # Line breaks of every kind (incl. NEL, LINE/PARAGRAPH SEPARATOR) and other C0/C1 controls.

@@ -12,6 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# Stamped into every draft so it is found again after a crash (see DESIGN.md).
+KEY_HEADER = "X-Afterword-Key"
+
 
 class Response(StrEnum):
     """An attendee's answer to the invitation."""

@@ -26,13 +26,13 @@ from email.message import EmailMessage
 from typing import Any
 
 from afterword.daemon.errors import ProviderError
+from afterword.daemon.model import KEY_HEADER
 from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
 from afterword.providers.google_auth import missing_scopes
 from afterword.providers.google_http import Ambiguous, GoogleApi, NotFound
 
 log = logging.getLogger(__name__)
 
-KEY_HEADER = "X-Afterword-Key"
 _LIST_FIELDS = "nextPageToken,drafts(id,message(id,threadId))"
 _PAGE = 500
 

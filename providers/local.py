@@ -22,7 +22,7 @@ from time import time_ns
 from typing import Any
 
 from afterword.daemon.errors import InputError, ProviderError
-from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
+from afterword.daemon.model import KEY_HEADER, Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import (
     CalendarSource,
     ChangeSet,
@@ -36,7 +36,6 @@ from afterword.providers.base import (
 
 log = logging.getLogger(__name__)
 
-KEY_HEADER = "X-Afterword-Key"
 _PARTSTAT = {
     "ACCEPTED": Response.ACCEPTED,
     "DECLINED": Response.DECLINED,

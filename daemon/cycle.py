@@ -192,9 +192,17 @@ class Cycle:
                 report.warnings.append(warning)
         with self.store.transaction():
             seen = set()
+            # Two queries for the whole change set instead of two per event: most events
+            # of a busy calendar are not interviews and have nobody added by hand.
+            hand_added = self.store.manual_interviewers_of(account.name)
+            live = self.store.live_interview_ids(account.name)
             for event in changes.events:
                 seen.add(event.id)
-                self.plan_event(account, event, now)
+                if self.plan_event(account, event, now, hand_added.get(event.id, []),
+                                   event.id in live):
+                    live.add(event.id)  # the same event twice in one change set
+                else:
+                    live.discard(event.id)
             removed = set(changes.removed)
             if changes.full:
                 known = self.store.interview_ids_between(account.name, window.start, window.end)
@@ -206,19 +214,23 @@ class Cycle:
             self.replan_stored(account, window, seen | removed, now)
             self.store.set_cursor(account.name, changes.cursor, now)
 
-    def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime) -> None:
-        """Detect and extract one changed event, and store what will be drafted."""
-        interview = plan_interview(event, self.config, self.my_emails(account),
-                                   self.store.manual_interviewers(account.name, event.id))
+    def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
+                   manual: list[tuple[str, str]], stored: bool) -> bool:
+        """Detect and extract one changed event, and store what will be drafted; True if it
+        is an interview. `manual`: people added to it by hand; `stored`: whether it was a
+        live interview until now."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual)
         if interview is None:
-            self.store.forget_interview(account.name, event.id, now)
-            return
+            if stored:
+                self.store.forget_interview(account.name, event.id, now)
+            return False
         before = self.store.interview(account.name, event.id)
         self.store.save_interview(interview, event, now)
         if before is None or before.status != interview.status:
             log.info("account %s: interview %s (%s): %s, %d interviewer(s)", account.name,
                      event.id, interview.reason, interview.status.value,
                      len(interview.interviewers))
+        return True
 
     def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
                       now: datetime) -> None:

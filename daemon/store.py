@@ -288,6 +288,12 @@ class Store:
         )
         return cur.rowcount > 0
 
+    def live_interview_ids(self, account: str) -> set[str]:
+        """Ids of every interview of `account` that is not cancelled."""
+        rows = self.db.execute("SELECT event_id FROM interviews WHERE account = ? AND status != ?",
+                               (account, InterviewStatus.CANCELLED.value))
+        return {r[0] for r in rows}
+
     def interview_ids_between(self, account: str, start: datetime, end: datetime) -> set[str]:
         """Ids of live interviews of `account` overlapping [start, end)."""
         rows = self.db.execute(

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -49,6 +50,15 @@ PREFER_EVENTS = ('outlook.timezone="UTC"', 'outlook.body-content-type="text"',
 # What a delta entry must carry to be used without reading the event again (entries
 # for occurrences carry only id, type, seriesMasterId, start and end).
 _NEEDED = ("subject", "start", "end", "attendees")
+
+
+@dataclass
+class _Drained:
+    """What the pages of one or more delta rounds said, collected as they arrive."""
+
+    events: dict[str, CalendarEvent] = field(default_factory=dict)
+    partial: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
 
 
 def _stamp(moment: datetime) -> str:
@@ -105,15 +115,15 @@ class GraphCalendar(CalendarSource):
         start, end = window.start, window.end + ROUND_LIFETIME
         params = {"startDateTime": _stamp(start), "endDateTime": _stamp(end),
                   "$select": EVENT_FIELDS, "$top": str(PAGE_SIZE)}
-        entries: list[dict[str, Any]] = []
+        entries: list[tuple[str, dict[str, Any]]] = []
         for calendar in self.calendars:
             view = self._view(calendar).removesuffix("/delta")
             for page in self.client.pages(view, params, PREFER_EVENTS):
-                entries.extend({**e, "_calendar": calendar} for e in page.get("value", [])
+                entries.extend((calendar, e) for e in page.get("value", [])
                                if isinstance(e, dict) and e.get("id"))
         digest = hashlib.sha256(json.dumps(
-            sorted((e for e in entries), key=lambda e: str(e["id"])), sort_keys=True,
-            default=str).encode()).hexdigest()
+            sorted(({**e, "_calendar": c} for c, e in entries), key=lambda e: str(e["id"])),
+            sort_keys=True, default=str).encode()).hexdigest()
         began = state["round"] if state else now.isoformat()
         cursor = json.dumps({"v": CURSOR_VERSION, "mode": "poll", "digest": digest,
                              "start": (state or {}).get("start", start.isoformat()),
@@ -122,7 +132,10 @@ class GraphCalendar(CalendarSource):
                             sort_keys=True)
         if state is not None and state.get("digest") == digest:
             return ChangeSet(events=(), cursor=cursor, full=False)
-        return ChangeSet(events=tuple(self._complete(entries)), cursor=cursor, full=True)
+        drained = _Drained()
+        for calendar, entry in entries:
+            self._take(entry, calendar, drained)
+        return ChangeSet(events=tuple(self._complete(drained)), cursor=cursor, full=True)
 
     def _round_still_good(self, state: dict[str, Any], window: Window, now: datetime) -> bool:
         try:
@@ -139,12 +152,10 @@ class GraphCalendar(CalendarSource):
         start, end = window.start, window.end + ROUND_LIFETIME
         params = {"startDateTime": _stamp(start), "endDateTime": _stamp(end)}
         links: dict[str, str] = {}
-        entries: list[dict[str, Any]] = []
+        drained = _Drained()
         for calendar in self.calendars:
-            found, _removed, link = self._drain(self._view(calendar), params, calendar)
-            entries.extend(found)
-            links[calendar] = link
-        events = self._complete(entries)
+            links[calendar] = self._drain(self._view(calendar), params, calendar, drained)
+        events = self._complete(drained)
         state = {"v": CURSOR_VERSION, "start": start.isoformat(), "end": end.isoformat(),
                  "round": now.isoformat(), "links": links}
         return ChangeSet(events=tuple(events), cursor=json.dumps(state, sort_keys=True),
@@ -152,60 +163,67 @@ class GraphCalendar(CalendarSource):
 
     def _incremental(self, state: dict[str, Any]) -> ChangeSet:
         links = dict(state["links"])
-        entries: list[dict[str, Any]] = []
-        removed: set[str] = set()
+        drained = _Drained()
         for calendar, link in state["links"].items():
-            found, gone, links[calendar] = self._drain(link, None, calendar)
-            entries.extend(found)
-            removed |= gone
-        events = self._complete(entries, removed)
+            links[calendar] = self._drain(link, None, calendar, drained)
+        events = self._complete(drained)
         cancelled = {e.id for e in events if e.status is EventStatus.CANCELLED}
         state = {**state, "links": links}
         return ChangeSet(
             events=tuple(e for e in events if e.id not in cancelled),
             cursor=json.dumps(state, sort_keys=True), full=False,
-            removed=tuple(sorted(removed | cancelled)))
+            removed=tuple(sorted(drained.removed | cancelled)))
 
-    def _drain(self, path: str, params: Mapping[str, str] | None,
-               calendar: str) -> tuple[list[dict[str, Any]], set[str], str]:
-        """Follow nextLinks to the deltaLink: (changed entries, removed ids, deltaLink)."""
-        changed: dict[str, dict[str, Any]] = {}
-        removed: set[str] = set()
+    def _drain(self, path: str, params: Mapping[str, str] | None, calendar: str,
+               drained: _Drained) -> str:
+        """Follow nextLinks to the deltaLink, adding what the pages say to `drained`;
+        the deltaLink. Entries are translated page by page, so a first round over a busy
+        calendar never holds more than one page of JSON."""
         prefer = (*PREFER_EVENTS, f"odata.maxpagesize={PAGE_SIZE}")
         for page in self.client.pages(path, params, prefer):
             for entry in page.get("value", []):
-                if not isinstance(entry, dict) or not entry.get("id"):
-                    continue
-                event_id = str(entry["id"])
-                if "@removed" in entry:
-                    # Deleted, or moved out of the round's span.
-                    removed.add(event_id)
-                    changed.pop(event_id, None)
-                else:
-                    removed.discard(event_id)  # duplicates happen: the last word wins
-                    changed[event_id] = {**entry, "_calendar": calendar}
+                if isinstance(entry, dict) and entry.get("id"):
+                    self._take(entry, calendar, drained)
             if "@odata.deltaLink" in page:
-                return list(changed.values()), removed, str(page["@odata.deltaLink"])
+                return str(page["@odata.deltaLink"])
         raise ProviderError(f"account '{self.account}': calendar delta ended without a "
                             "deltaLink")
 
-    def _complete(self, entries: list[dict[str, Any]],
-                  removed: set[str] | None = None) -> list[CalendarEvent]:
-        """Translate entries, reading in full (batched) those the delta answer cut short."""
-        ready: list[dict[str, Any]] = []
-        partial: list[dict[str, Any]] = []
-        for entry in entries:
-            if entry.get("type") == "seriesMaster":
-                continue  # calendarView lists occurrences; masters are not events in time
-            usable = all(k in entry for k in _NEEDED) and _is_utc(entry)
-            (ready if usable else partial).append(entry)
-        items = [BatchItem(f"/me/events/{quote(str(e['id']), safe='')}?$select={EVENT_FIELDS}",
-                           PREFER_EVENTS) for e in partial]
-        for entry, outcome in zip(partial, self.client.batch(items, "read events"),
-                                  strict=True):
+    def _take(self, entry: dict[str, Any], calendar: str, drained: _Drained) -> None:
+        """One delta entry: removed, usable as it is, or to be read in full."""
+        event_id = str(entry["id"])
+        # Duplicates happen across pages: the last word wins.
+        drained.events.pop(event_id, None)
+        drained.partial.pop(event_id, None)
+        drained.removed.discard(event_id)
+        if "@removed" in entry:
+            drained.removed.add(event_id)  # deleted, or moved out of the round's span
+        elif entry.get("type") == "seriesMaster":
+            return  # calendarView lists occurrences; masters are not events in time
+        elif all(k in entry for k in _NEEDED) and _is_utc(entry):
+            event = self._translate(entry, calendar)
+            if event is not None:
+                drained.events[event_id] = event
+        else:
+            drained.partial[event_id] = (calendar, entry)
+
+    def _translate(self, data: Mapping[str, Any], calendar: str) -> CalendarEvent | None:
+        try:
+            return _to_event(data, self.account, calendar or "default", self.timezone,
+                             self.my_emails)
+        except InputError as err:
+            log.warning("account %s: skipping an event: %s", self.account, err)
+            return None
+
+    def _complete(self, drained: _Drained) -> list[CalendarEvent]:
+        """The drained events, with those the delta answer cut short read in full (batched)."""
+        partial = list(drained.partial.items())
+        items = [BatchItem(f"/me/events/{quote(event_id, safe='')}?$select={EVENT_FIELDS}",
+                           PREFER_EVENTS) for event_id, _ in partial]
+        for (event_id, (calendar, _entry)), outcome in zip(
+                partial, self.client.batch(items, "read events"), strict=True):
             if isinstance(outcome.error, NotFound):
-                if removed is not None:
-                    removed.add(str(entry["id"]))  # deleted since the delta answer
+                drained.removed.add(event_id)  # deleted since the delta answer
                 continue
             if isinstance(outcome.error, TransientError | AuthExpired):
                 raise outcome.error  # the cursor stays: the next cycle asks again
@@ -213,18 +231,13 @@ class GraphCalendar(CalendarSource):
                 # A refusal that asking again will not change (e.g. 403 on one private
                 # item): skip that event rather than stall the whole calendar.
                 log.warning("account %s: skipping event %s: %s", self.account,
-                            str(entry["id"])[:40], outcome.error)
+                            event_id[:40], outcome.error)
                 continue
             if isinstance(outcome.body, dict):
-                ready.append({**outcome.body, "_calendar": entry["_calendar"]})
-        events = []
-        for data in ready:
-            try:
-                events.append(_to_event(data, self.account, data["_calendar"] or "default",
-                                        self.timezone, self.my_emails))
-            except InputError as err:
-                log.warning("account %s: skipping an event: %s", self.account, err)
-        return events
+                event = self._translate(outcome.body, calendar)
+                if event is not None:
+                    drained.events[event_id] = event
+        return list(drained.events.values())
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event as it is now, or None if it was deleted or cancelled."""

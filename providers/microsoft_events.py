@@ -27,7 +27,6 @@ _RESPONSES = {
     "none": Response.NEEDS_ACTION,
     "organizer": Response.ORGANIZER,
 }
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 # "String {guid} Name afterword": the name part of a single-value extended property id.
 _PROPERTY_NAME = re.compile(r"\bName\s+(\S+)\s*$")
 
@@ -116,8 +115,8 @@ def _event_from_graph(
 
 
 def _when(value: Mapping[str, Any], default: tzinfo, all_day: bool) -> datetime:
-    text = _FRACTION.sub(r"\1", str(value["dateTime"]))
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # Python 3.11 reads Graph's seven fractional digits (truncating past six).
+    moment = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
     if all_day:
         # All-day events run midnight to midnight in the calendar's own zone.
         return datetime.combine(moment.date(), time(0), tzinfo=default)

@@ -84,11 +84,13 @@ class IcsCalendar(CalendarSource):
     """Events from one .ics file or every .ics file under a folder."""
 
     def __init__(self, path: Path, account: str, timezone: tzinfo,
-                 my_emails: tuple[str, ...] = ()) -> None:
+                 my_emails: tuple[str, ...] = (), *, plain_fast_path: bool = True) -> None:
         self.path = path
         self.account = account
         self.timezone = timezone
         self.my_emails = {e.lower() for e in my_emails}
+        # False: icalendar reads every event (the tests compare both ways of reading).
+        self.plain_fast_path = plain_fast_path
         self._unresolved: dict[str, str] = {}
 
     def _files(self) -> list[Path]:
@@ -149,10 +151,22 @@ class IcsCalendar(CalendarSource):
         import icalendar
         import recurring_ical_events
 
+        from afterword.providers import ics_plain
+
+        self._unresolved = {}
         try:
-            calendar = icalendar.Calendar.from_ical(path.read_bytes())
+            data = path.read_bytes()
         except OSError as err:
             raise InputError(f"{path}: cannot read: {err.strerror}") from err
+        plain = ics_plain.split(data, window) if self.plain_fast_path else None
+        if plain is not None:
+            for component in plain.events:
+                self._add(component, set(), path, window, read)
+            if plain.rest is None:
+                return  # nothing left for icalendar
+            data = plain.rest.encode()
+        try:
+            calendar = icalendar.Calendar.from_ical(data)
         except Exception as err:  # icalendar raises ValueError, TypeError, … on bad input
             raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
         try:
@@ -168,7 +182,6 @@ class IcsCalendar(CalendarSource):
         }
         # Occurrences lose their TZID parameters: note which events named a zone that
         # could not be resolved (they come back naive), to warn instead of guessing quietly.
-        self._unresolved = {}
         for ve in calendar.walk("VEVENT"):
             start: Any = ve.get("DTSTART")
             try:
@@ -178,16 +191,22 @@ class IcsCalendar(CalendarSource):
             if isinstance(value, datetime) and value.tzinfo is None and "TZID" in start.params:
                 self._unresolved[str(ve.get("UID", "")).strip()] = str(start.params["TZID"])
         for component in occurrences:
-            try:
-                event = self._event(component, recurring)
-            except Exception as err:  # a broken property raises on access, of many types
-                uid = str(component.get("UID", "?"))[:80]
-                read.warnings.append(f"{path}: skipped event {uid}: {_first_line(err)}")
-                continue
-            if event.status is EventStatus.CANCELLED:
-                read.cancelled.append(event.id)
-            elif window.overlaps(event.start, event.end):
-                read.events.append(event)
+            self._add(component, recurring, path, window, read)
+
+    def _add(self, component: Any, recurring: set[str], path: Path, window: Window,
+             read: _Read) -> None:
+        """One occurrence (or plain event) into `read`: an event, a cancellation, or a
+        warning naming what is broken."""
+        try:
+            event = self._event(component, recurring)
+        except Exception as err:  # a broken property raises on access, of many types
+            uid = str(component.get("UID", "?"))[:80]
+            read.warnings.append(f"{path}: skipped event {uid}: {_first_line(err)}")
+            return
+        if event.status is EventStatus.CANCELLED:
+            read.cancelled.append(event.id)
+        elif window.overlaps(event.start, event.end):
+            read.events.append(event)
 
     @staticmethod
     def _expand_each(calendar: Any, window: Window, path: Path, read: _Read) -> list[Any]:

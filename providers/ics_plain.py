@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -102,7 +102,9 @@ def split(data: bytes, window: Window) -> Split | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    lines = [line for line in _NEWLINE.split(_UNFOLD.sub("", text)) if line]
+    if "\n " in text or "\n\t" in text:  # folded lines (most exports): unfold them
+        text = _UNFOLD.sub("", text)
+    lines = [line for line in _NEWLINE.split(text) if line]
     if len(lines) < 2 or lines[0].upper() != "BEGIN:VCALENDAR" or \
             lines[-1].upper() != "END:VCALENDAR":
         return None
@@ -275,22 +277,21 @@ def _split_categories(raw: str) -> list[str]:
 
 
 def _moment(value: str, params: dict[str, str]) -> date | datetime | None:
-    kind = params.get("VALUE", "").upper()
-    zone_name = params.get("TZID")
-    if _DATE.fullmatch(value) and kind in ("", "DATE") and zone_name is None:
-        try:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        except ValueError:
-            return None
-    if _DATE_TIME.fullmatch(value) is None or kind not in ("", "DATE-TIME"):
-        return None
+    kind = params.get("VALUE", "").upper() if params else ""
+    zone_name = params.get("TZID") if params else None
     try:
-        moment = datetime(int(value[:4]), int(value[4:6]), int(value[6:8]),
-                          int(value[9:11]), int(value[11:13]), int(value[13:15]))
-    except ValueError:
+        if _DATE.fullmatch(value):
+            if kind not in ("", "DATE") or zone_name is not None:
+                return None
+            return date.fromisoformat(value)
+        if _DATE_TIME.fullmatch(value) is None or kind not in ("", "DATE-TIME"):
+            return None
+        # The shapes are checked above: fromisoformat reads exactly these (a Z is UTC).
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # 20261131, hour 24, second 60: icalendar's to judge
         return None
-    if len(value) == 16:  # a trailing Z: UTC
-        return None if zone_name is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is not None:
+        return None if zone_name is not None else moment
     if zone_name is None:
         return moment  # floating: the translator gives it the user's zone
     if zone_name not in _iana_names():

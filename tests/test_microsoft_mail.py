@@ -228,8 +228,8 @@ def test_an_endpoint_without_message_delta_lists_the_draft_ids_instead(
     assert sleeps == []  # a refusal is not retried with backoff
     deltas = [e for e in graph.log if e["path"].endswith("/delta")]
     assert len(deltas) == 1 and deltas[0]["status"] == status
-    assert [e["query"] for e in graph.log if e["path"].endswith("/messages")][0] == \
-        {"$select": "id", "$top": "100"}
+    listing = next(e for e in graph.log if e["path"].endswith("/messages"))
+    assert listing["query"] == {"$select": "id", "$top": "100"}
     [warning] = [r for r in caplog.records if "no delta for Drafts" in r.getMessage()]
     assert "\n" not in warning.getMessage() and str(status) in warning.getMessage()
 

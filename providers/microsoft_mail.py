@@ -83,7 +83,6 @@ def key_filter(key: str) -> str:
     return property_filter(PROPERTY_ID, key)
 
 
-
 def _query(params: Mapping[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="$(),':=")
 
@@ -170,13 +169,16 @@ class OutlookDrafts(DraftMailbox):
             return self._listed_ids()
 
     def _delta_ids(self) -> frozenset[str]:
+        """The next delta round on the link we hold; a fresh enumeration without one."""
         if self._delta_link is not None:
             try:
                 return self._delta_round(self._delta_link, None, self._in_drafts)
             except (SyncTokenExpired, GraphError) as err:
-                if not _resync(err):
-                    raise
-                log.info("account %s: the Drafts sync state expired (%s); reading the ids "
+                if isinstance(err, GraphError) and err.status == 403:
+                    raise  # not permitted: a fresh enumeration would fare no better
+                # Expired (410, syncStateNotFound, resyncRequired) or refused as invalid:
+                # either way the state is useless, and reading Drafts again is the cure.
+                log.info("account %s: the Drafts delta state is gone (%s); reading the ids "
                          "in Drafts again", self.account, err)
                 self._delta_link = None
         try:

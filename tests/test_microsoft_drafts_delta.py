@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from afterword.daemon.errors import SyncTokenExpired, TransientError
+from afterword.daemon.errors import ProviderError, SyncTokenExpired, TransientError
 from afterword.providers.base import DraftRef, MailboxState
 from afterword.providers.graph_http import GraphError
 from afterword.providers.microsoft import MicrosoftProvider
@@ -130,8 +130,10 @@ def test_an_expired_delta_state_starts_the_enumeration_again_without_an_error(
 @pytest.mark.parametrize(("status", "code"), [(400, "syncStateNotFound"),
                                               (404, "syncStateNotFound"),
                                               (400, "resyncRequired"),
-                                              (410, "")])
-def test_every_documented_way_of_forgetting_the_state_restarts_the_enumeration(
+                                              (410, "syncStateNotFound"),
+                                              (410, "resyncRequired"),
+                                              (400, "BadRequest")])  # an invalid token
+def test_every_way_of_losing_the_state_restarts_the_enumeration(
         provider: MicrosoftProvider, graph: FakeGraph, status: int, code: str) -> None:
     refs = open_drafts(graph, 3)
     assert set(states_of(provider, refs).values()) == {"open"}
@@ -205,3 +207,14 @@ def test_the_fake_reports_only_what_it_handed_out(provider: MicrosoftProvider,
     graph.expire_sync_state()
     with pytest.raises(SyncTokenExpired, match="410"):
         client.get(again["@odata.deltaLink"], None, prefer)
+
+
+def test_access_denied_on_the_delta_link_is_an_error_not_a_new_enumeration(
+        provider: MicrosoftProvider, graph: FakeGraph) -> None:
+    refs = open_drafts(graph, 3)
+    assert set(states_of(provider, refs).values()) == {"open"}
+    graph.fail("GET", "/messages/delta", 403, query="$deltatoken")
+    graph.reset_counters()
+    with pytest.raises(ProviderError, match=r"Mail\.ReadWrite"):
+        provider.mailbox().draft_states(refs)
+    assert graph.requests == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -32,8 +32,6 @@ MAX_ATTEMPTS = 4
 MAX_WAIT = 120.0  # a longer Retry-After is left to a later cycle instead of blocking this one
 BATCH_LIMIT = 20  # Graph's JSON batching limit
 _RETRYABLE = {429, 500, 502, 503, 504}
-# Statuses that say "busy, ask later" rather than "this request fails here".
-PASSING = frozenset({429, 503, 504})
 PERMISSIONS_HINT = ("the app registration needs the delegated permissions Calendars.Read, "
                     "Mail.ReadWrite and User.Read")
 
@@ -57,13 +55,6 @@ class GraphFault(TransientError):
     def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, retry_after=retry_after)
         self.status = status
-
-
-def is_refusal(err: Exception) -> bool:
-    """Graph keeps failing this very request (a 4xx, or a 5xx other than busy/throttled)."""
-    if isinstance(err, GraphError):
-        return True
-    return isinstance(err, GraphFault) and err.status not in PASSING
 
 
 class MaybeApplied(TransientError):
@@ -164,29 +155,25 @@ class GraphClient:
         return self.base + path_or_url
 
     def get(self, path: str, params: Mapping[str, str] | None = None,
-            prefer: Sequence[str] = (), no_retry: Collection[int] = ()) -> Any:
+            prefer: Sequence[str] = ()) -> Any:
         """GET a resource (retried when it is safe)."""
-        return self.request("GET", path, params=params, prefer=prefer, no_retry=no_retry)
+        return self.request("GET", path, params=params, prefer=prefer)
 
     def pages(self, path: str, params: Mapping[str, str] | None = None,
-              prefer: Sequence[str] = (), no_retry: Collection[int] = ()
-              ) -> Iterator[dict[str, Any]]:
+              prefer: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
         """Every page of a collection, following @odata.nextLink."""
-        page = self.get(path, params, prefer, no_retry)
+        page = self.get(path, params, prefer)
         while True:
             yield page
             link = page.get("@odata.nextLink") if isinstance(page, dict) else None
             if not link:
                 return
-            page = self.get(link, None, prefer, no_retry)
+            page = self.get(link, None, prefer)
 
     def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
                 body: Any = None, prefer: Sequence[str] = (), idempotent: bool | None = None,
-                what: str = "", no_retry: Collection[int] = ()) -> Any:
-        """One call with retries; JSON body (or None) on success, a mapped error otherwise.
-
-        Statuses in `no_retry` are reported at once: the caller has a cheaper plan B.
-        """
+                what: str = "") -> Any:
+        """One call with retries; JSON body (or None) on success, a mapped error otherwise."""
         url = self.url(path)
         safe = method in ("GET", "HEAD") if idempotent is None else idempotent
         what = what or f"{method} {urlsplit(url).path.removeprefix(urlsplit(self.base).path)}"
@@ -231,7 +218,7 @@ class GraphClient:
                 # msal hands out a cached token the server may already have revoked.
                 refreshed = force = True
                 continue
-            if status in _RETRYABLE and status not in no_retry:
+            if status in _RETRYABLE:
                 wait = _retry_after(resp.headers)
                 if status != 429 and not safe:
                     # A throttled request (429) was not executed; a 5xx write may have been.

@@ -1,15 +1,20 @@
 """Outlook drafts through Graph: create tagged drafts, find them again, track what became of them.
 
 Every draft carries our key twice: a single-value extended property (filterable, kept
-when the draft is sent) and an `x-afterword-key` internet header. A second property with
-a constant value marks it as ours, because Graph documents only `ep/id eq .. and
-ep/value eq ..` filters (Exchange answers `ep/value ne null` with errors). Ids are
-immutable (`Prefer: IdType="ImmutableId"`), so a draft keeps its id while the user edits it.
-Tracking costs one request per cycle (Drafts filtered by the marker, `$select=id`); only a
-draft that left Drafts costs more: a `$batch` asking Drafts by key (a marker lost or a
-listing cut short), Sent Items (by property, then by internetMessageId), Deleted Items
-and the Outbox where it went. A server that refuses the marker filter gets the plain
-listing of Drafts' ids instead, compared locally.
+when the draft is sent) and an `x-afterword-key` internet header. Ids are immutable
+(`Prefer: IdType="ImmutableId"` on every request), so a draft keeps its id while the user
+edits it.
+
+Tracking follows the Drafts folder with a message delta query
+(`mailFolders('drafts')/messages/delta?$select=id`): the first cycle of a process
+enumerates the ids in Drafts, every later cycle asks the deltaLink for what changed — one
+small request when nothing did, whatever the number of open drafts. The ids and the
+deltaLink live in memory; an expired state (410, `syncStateNotFound`, `resyncRequired`)
+starts the enumeration again. Only a tracked draft missing from Drafts costs more: a
+`$batch` asking Drafts by key (a draft the delta has not reported yet), Sent Items (by
+property, then by internetMessageId), Deleted Items and the Outbox where it went. An
+endpoint without message delta (Graph in China has none) gets the plain listing of
+Drafts' ids each cycle instead, and delta is tried again after a while.
 """
 
 from __future__ import annotations
@@ -24,15 +29,20 @@ from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
+from afterword.daemon.errors import (
+    AuthExpired,
+    ProviderError,
+    SyncTokenExpired,
+    TransientError,
+)
 from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
 from afterword.providers.graph_http import (
     BatchItem,
     GraphClient,
     GraphError,
+    GraphFault,
     MaybeApplied,
     NotFound,
-    is_refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -40,20 +50,21 @@ log = logging.getLogger(__name__)
 # Our own property set: a GUID that is Afterword's, a named string property.
 PROPERTY_SET = "{6f0c2d0e-5a3b-4f0e-9b7d-a7e2f1c3d9b4}"
 PROPERTY_ID = f"String {PROPERTY_SET} Name AfterwordKey"
-# The marker: the same on every draft, so "our drafts" is a documented `eq` filter.
-MARKER_ID = f"String {PROPERTY_SET} Name AfterwordTag"
-MARKER_VALUE = "afterword-draft"
 KEY_HEADER = "x-afterword-key"
 IMMUTABLE = 'IdType="ImmutableId"'
 FOLDERS = {"drafts": "/me/mailFolders('drafts')/messages",
            "sent": "/me/mailFolders('sentitems')/messages",
            "deleted": "/me/mailFolders('deleteditems')/messages",
            "outbox": "/me/mailFolders('outbox')/messages"}
+DRAFTS_DELTA = "/me/mailFolders('drafts')/messages/delta"
+DELTA_PAGE = 200  # ids per page of the first enumeration (Prefer: odata.maxpagesize)
 PAGE = 100
-MAX_PAGES = 50  # plan B lists at most 5,000 drafts per cycle
-MARKER_RETRY = 6 * 3600.0  # seconds before a refused filter is tried again
-# 5xx answers that are no passing busy spell: a refused filter, not worth retrying.
-REFUSALS = frozenset({500, 502})
+MAX_PAGES = 50  # the listing without delta reads at most 5,000 drafts per cycle
+DELTA_RETRY = 6 * 3600.0  # seconds before an endpoint that refused delta is asked again
+# How Graph says a delta state is gone, besides 410 Gone (a "40X-series" error).
+RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired"})
+# Statuses by which an endpoint says it has no message delta at all.
+NO_DELTA = frozenset({400, 404, 405, 501})
 
 
 def _literal(value: str) -> str:
@@ -72,9 +83,6 @@ def key_filter(key: str) -> str:
     return property_filter(PROPERTY_ID, key)
 
 
-MARKER_FILTER = property_filter(MARKER_ID, MARKER_VALUE)
-
-
 def _query(params: Mapping[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="$(),':=")
 
@@ -86,7 +94,10 @@ class OutlookDrafts(DraftMailbox):
         self.client = client
         self.account = account
         self.flag_drafts = flag_drafts
-        self._marker_refused_at: float | None = None  # when Graph last refused the filter
+        # The Drafts folder as the delta rounds told it: ids, and where to ask next.
+        self._delta_link: str | None = None
+        self._in_drafts: frozenset[str] = frozenset()
+        self._delta_refused_at: float | None = None  # when the endpoint last refused delta
 
     def create_draft(self, key: str, message: EmailMessage,
                      send_by: datetime | None = None) -> DraftRef:
@@ -125,14 +136,14 @@ class OutlookDrafts(DraftMailbox):
         return None
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
-        """One listing of our drafts; a $batch only for those that left Drafts."""
+        """What is in Drafts (one delta request when idle); a $batch only for drafts that left."""
         if not drafts:
             return {}
-        open_ids = self._open_ids()
+        in_drafts = self._drafts_ids()
         result: dict[str, DraftStatus] = {}
         departed: dict[str, DraftRef] = {}
         for key, ref in drafts.items():
-            if ref.provider_id in open_ids:
+            if ref.provider_id in in_drafts:
                 # Immutable ids: the draft keeps its id however often the user edits it.
                 result[key] = DraftStatus(MailboxState.OPEN)
             else:
@@ -141,39 +152,85 @@ class OutlookDrafts(DraftMailbox):
             result.update(self._whereabouts(departed))
         return result
 
-    def _open_ids(self) -> set[str]:
-        """Ids of our drafts still in Drafts: one request (more only past 100 drafts)."""
+    def _drafts_ids(self) -> frozenset[str]:
+        """The ids of every message in Drafts, from the delta rounds (else a listing)."""
         now = time.monotonic()
-        if self._marker_refused_at is None or now - self._marker_refused_at > MARKER_RETRY:
-            params = {"$filter": MARKER_FILTER, "$select": "id", "$top": str(PAGE)}
-            try:
-                # A refusal is not asked again and again: the plain listing is plan B.
-                return _ids(self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,),
-                                              no_retry=REFUSALS))
-            except (GraphError, TransientError) as err:
-                if not is_refusal(err) or getattr(err, "status", 0) == 403:
-                    raise  # throttled, unreachable or not permitted: plan B would fare no better
-                log.warning("account %s: Graph refused the Drafts filter (%s); listing the "
-                            "ids of all drafts instead", self.account, err)
-                self._marker_refused_at = now
-        return self._all_draft_ids()
+        if self._delta_refused_at is not None and now - self._delta_refused_at < DELTA_RETRY:
+            return self._listed_ids()
+        try:
+            return self._delta_ids()
+        except (GraphError, GraphFault) as err:  # GraphFault: a 501 Not Implemented
+            if err.status not in NO_DELTA or _resync(err):
+                raise  # not permitted, busy, or a state to read again
+            log.warning("account %s: Graph has no delta for Drafts (%s); listing the ids of "
+                        "all drafts each cycle instead", self.account, err)
+            self._delta_refused_at = now
+            self._delta_link = None
+            return self._listed_ids()
 
-    def _all_draft_ids(self) -> set[str]:
-        """Plan B: the ids of every draft, compared locally; at most MAX_PAGES requests.
+    def _delta_ids(self) -> frozenset[str]:
+        """The next delta round on the link we hold; a fresh enumeration without one."""
+        if self._delta_link is not None:
+            try:
+                return self._delta_round(self._delta_link, None, self._in_drafts)
+            except (SyncTokenExpired, GraphError) as err:
+                if isinstance(err, GraphError) and err.status == 403:
+                    raise  # not permitted: a fresh enumeration would fare no better
+                # Expired (410, syncStateNotFound, resyncRequired) or refused as invalid:
+                # either way the state is useless, and reading Drafts again is the cure.
+                log.info("account %s: the Drafts delta state is gone (%s); reading the ids "
+                         "in Drafts again", self.account, err)
+                self._delta_link = None
+        try:
+            return self._delta_round(DRAFTS_DELTA, {"$select": "id"}, frozenset())
+        except (SyncTokenExpired, GraphError) as err:
+            if not _resync(err):
+                raise
+            # Forgotten in the middle of a fresh enumeration: the next cycle starts over.
+            raise TransientError(f"account '{self.account}': Drafts sync restarted: "
+                                 f"{err}") from err
+
+    def _delta_round(self, path: str, params: Mapping[str, str] | None,
+                     known: frozenset[str]) -> frozenset[str]:
+        """Follow nextLinks (as they are) to the deltaLink; the ids in Drafts after it.
+
+        Nothing is kept unless the round completes: a failed round is asked again.
+        """
+        ids = set(known)
+        prefer = (IMMUTABLE, f"odata.maxpagesize={DELTA_PAGE}")
+        for page in self.client.pages(path, params, prefer):
+            for entry in page.get("value", []) if isinstance(page, dict) else []:
+                if not isinstance(entry, dict) or not entry.get("id"):
+                    continue
+                if "@removed" in entry:
+                    # Deleted, or moved out: sent, discarded, or in the Outbox.
+                    ids.discard(str(entry["id"]))
+                else:
+                    ids.add(str(entry["id"]))  # created or edited: in Drafts
+            link = page.get("@odata.deltaLink") if isinstance(page, dict) else None
+            if link:
+                self._in_drafts = frozenset(ids)
+                self._delta_link = str(link)
+                return self._in_drafts
+        raise ProviderError(f"account '{self.account}': Drafts delta ended without a "
+                            "deltaLink")
+
+    def _listed_ids(self) -> frozenset[str]:
+        """Without delta: the ids of every draft, at most MAX_PAGES requests.
 
         A tracked draft beyond the last page is not lost: it is looked up by its key.
         """
         params = {"$select": "id", "$top": str(PAGE)}
         pages = self.client.pages(FOLDERS["drafts"], params, (IMMUTABLE,))
-        return _ids(itertools.islice(pages, MAX_PAGES))
+        return frozenset(_ids(itertools.islice(pages, MAX_PAGES)))
 
     def _whereabouts(self, departed: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """Where drafts that left Drafts went: sent, being sent, or discarded."""
         items: list[BatchItem] = []
         slots: list[tuple[str, str]] = []
         for key, ref in departed.items():
-            # Drafts by key too: a draft whose marker a client dropped, or one past the
-            # end of a cut-short listing, is still open.
+            # Drafts by key too: a draft the delta has not reported yet, or one past
+            # the end of a cut-short listing, is still open.
             asks = [("drafts", "drafts", key_filter(key)), ("sent", "sent", key_filter(key)),
                     ("deleted", "deleted", key_filter(key)), ("outbox", "outbox", key_filter(key))]
             if ref.thread_id:
@@ -227,6 +284,14 @@ class OutlookDrafts(DraftMailbox):
         return result
 
 
+def _resync(err: Exception) -> bool:
+    """Graph forgot the delta state: 410 Gone, or a 4xx saying so by its code."""
+    if isinstance(err, SyncTokenExpired):
+        return True
+    return isinstance(err, GraphError) and 400 <= err.status < 500 and \
+        err.code.lower() in RESYNC_CODES
+
+
 def _ids(pages: Iterable[Any]) -> set[str]:
     return {str(item["id"]) for page in pages if isinstance(page, dict)
             for item in page.get("value", []) if isinstance(item, dict) and item.get("id")}
@@ -268,8 +333,7 @@ def draft_payload(key: str, message: EmailMessage,
         "subject": str(message.get("Subject", "")),
         "body": body,
         "toRecipients": recipients,
-        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key},
-                                          {"id": MARKER_ID, "value": MARKER_VALUE}],
+        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key}],
         "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
     }
     due = flag_due.astimezone(UTC) if flag_due is not None else None

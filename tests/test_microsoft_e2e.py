@@ -113,12 +113,13 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     keys = {d["recipient"]: d["key"] for d in status(config, env)["drafts"]}
     assert prop(jane, PROPERTY_ID) == keys["jane@acme.com"]
 
-    # Idle: one delta request and one Drafts listing, nothing drafted twice.
+    # Idle: one calendar delta request and one Drafts delta request (a new process reads
+    # the few ids in Drafts in one page), nothing drafted twice.
     graph.reset_counters()
     idle = cli(config, env, "run", "--once")
     assert idle.returncode == 0 and "0 draft(s) written" in idle.stdout
     assert [e["path"] for e in graph.log] == ["/me/calendarView/delta",
-                                              "/me/mailFolders('drafts')/messages"]
+                                              "/me/mailFolders('drafts')/messages/delta"]
 
     # Jane's note is sent, Raj's deleted.
     graph.user_sends(ME, jane["id"])
@@ -172,7 +173,7 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     assert work["needs_reauth"] is False
 
 
-def test_a_server_that_refuses_the_drafts_filter_still_tracks_each_cycle(
+def test_a_server_without_message_delta_still_tracks_each_cycle(
         setup: tuple[Path, dict[str, str]], authority: FakeAuthority, graph: FakeGraph) -> None:
     config, env = setup
     now = datetime.now(UTC)
@@ -183,8 +184,8 @@ def test_a_server_that_refuses_the_drafts_filter_still_tracks_each_cycle(
     assert "2 draft(s) written" in cli(config, env, "run", "--once").stdout
     drafts = {d["toRecipients"][0]["emailAddress"]["address"]: d
               for d in graph.messages(ME, "drafts")}
-    # From now on the marker filter always fails with a server error.
-    graph.fail("GET", "mailFolders('drafts')", 500, times=10_000, query="AfterwordTag")
+    # From now on Graph has no message delta (as in its China cloud).
+    graph.fail("GET", "/messages/delta", 400, times=10_000)
     graph.user_sends(ME, drafts["jane@acme.com"]["id"])
     graph.reset_counters()
 
@@ -192,9 +193,9 @@ def test_a_server_that_refuses_the_drafts_filter_still_tracks_each_cycle(
 
     assert tracked.returncode == 0, tracked.stderr
     assert "1 draft(s) closed" in tracked.stdout
-    refusals = [line for line in tracked.stderr.splitlines() if "refused the Drafts filter" in line]
-    assert len(refusals) == 1 and "500" in refusals[0]
-    filtered = [e for e in graph.log if "AfterwordTag" in e["query"].get("$filter", "")]
-    assert len(filtered) == 1  # refused once, not retried in a loop
+    refusals = [line for line in tracked.stderr.splitlines() if "no delta for Drafts" in line]
+    assert len(refusals) == 1 and "400" in refusals[0]
+    asked = [e for e in graph.log if e["path"].endswith("/messages/delta")]
+    assert len(asked) == 1  # refused once, not retried in a loop
     states = {d["recipient"]: d["state"] for d in status(config, env)["drafts"]}
     assert states == {"jane@acme.com": "sent", "raj@acme.com": "drafted"}

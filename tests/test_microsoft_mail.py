@@ -9,7 +9,7 @@ import pytest
 from afterword.daemon.errors import ProviderError, TransientError
 from afterword.providers.base import DraftRef, MailboxState
 from afterword.providers.microsoft import MicrosoftProvider
-from afterword.providers.microsoft_mail import MARKER_ID, PROPERTY_ID
+from afterword.providers.microsoft_mail import PROPERTY_ID
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import (  # noqa: F401 (fixtures)
@@ -38,7 +38,7 @@ def test_draft_is_created_tagged_and_found_again(provider: MicrosoftProvider,
     assert draft["subject"] == "Thank you for today"
     assert draft["body"]["contentType"] == "HTML" and "<p>Dear Jane,</p>" in \
         draft["body"]["content"]
-    assert prop(draft, PROPERTY_ID) == "k1" and prop(draft, MARKER_ID) == "afterword-draft"
+    assert prop(draft, PROPERTY_ID) == "k1" and len(draft["_props"]) == 1
     assert draft["internetMessageHeaders"] == [{"name": "x-afterword-key", "value": "k1"}]
     assert draft["flag"] == {"flagStatus": "notFlagged"}
     assert mailbox.find_draft("k1") == ref
@@ -82,7 +82,7 @@ def test_tracking_costs_one_request_and_tells_sent_from_discarded(
     assert states["b"].ref.provider_id == sent["id"] != refs["b"].provider_id
     assert states["c"].state is MailboxState.DISCARDED
     assert states["d"].state is MailboxState.DISCARDED
-    assert graph.requests == 2  # the listing, then one $batch for the three that left
+    assert graph.requests == 2  # the delta, then one $batch for the three that left
 
 
 def test_a_sent_copy_without_our_property_is_found_by_internet_message_id(
@@ -100,14 +100,11 @@ def test_tracking_copes_with_a_server_that_cannot_run_every_query(
     mailbox = provider.mailbox()
     refs = {k: mailbox.create_draft(k, note(k)) for k in ("e", "f")}
     graph.user_deletes(ME, refs["f"].provider_id, hard=True)
-    graph.fail("GET", "mailFolders('drafts')", 400)  # no filter on property presence
     graph.fail("GET", "outbox", 400, in_batch=True)
     graph.fail("GET", "internetMessageId", 400, in_batch=True)
-    graph.reset_counters()
     states = mailbox.draft_states(refs)
     assert states["e"].state is MailboxState.OPEN
     assert states["f"].state is MailboxState.DISCARDED
-    assert "$filter" not in graph.log[1]["query"]  # the fallback listing
 
     ref = mailbox.create_draft("g", note("g"))
     graph.user_sends(ME, ref.provider_id)
@@ -179,22 +176,28 @@ def test_a_lookup_the_batch_cannot_run_is_asked_directly(provider: MicrosoftProv
     assert mailbox.draft_states({"h": ref})["h"].state is MailboxState.SENT
 
 
-# -- tracking with the documented filter only ------------------------------------------
+# -- tracking with the documented message delta query ----------------------------------
 
 
-def test_tracking_asks_drafts_with_the_documented_eq_filter_on_our_marker(
+def test_tracking_follows_drafts_with_the_documented_delta_query(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     mailbox = provider.mailbox()
     refs = {k: mailbox.create_draft(k, note(k)) for k in ("m1", "m2")}
     graph.reset_counters()
     states = mailbox.draft_states(refs)
     assert {k: s.state for k, s in states.items()} == dict.fromkeys(refs, MailboxState.OPEN)
-    [listing] = graph.log
-    flt = listing["query"]["$filter"]
-    assert f"ep/id eq '{MARKER_ID}' and ep/value eq 'afterword-draft'" in flt
-    assert "null" not in flt
-    assert listing["query"]["$select"] == "id"
-    assert 'IdType="ImmutableId"' in listing["prefer"]
+    [first] = graph.log
+    assert first["path"] == "/me/mailFolders('drafts')/messages/delta"
+    assert first["query"] == {"$select": "id"}
+    assert 'IdType="ImmutableId"' in first["prefer"] and "odata.maxpagesize=" in first["prefer"]
+
+    graph.reset_counters()
+    mailbox.draft_states(refs)
+    [later] = graph.log
+    # The deltaLink exactly as Graph wrote it: another spelling of the folder, a token.
+    assert later["path"].startswith("/me/mailfolders('AQMk") and later["path"] != first["path"]
+    assert list(later["query"]) == ["$deltatoken"]
+    assert 'IdType="ImmutableId"' in later["prefer"]
 
 
 def test_the_fake_refuses_a_null_comparison_as_exchange_does(
@@ -202,22 +205,11 @@ def test_the_fake_refuses_a_null_comparison_as_exchange_does(
     provider.mailbox().create_draft("n1", note("n1"))
     flt = f"singleValueExtendedProperties/Any(ep: ep/id eq '{PROPERTY_ID}' and ep/value ne null)"
     with pytest.raises(TransientError, match="500"):
-        provider.client.get("/me/mailFolders('drafts')/messages", {"$filter": flt},
-                            no_retry={500})
+        provider.client.get("/me/mailFolders('drafts')/messages", {"$filter": flt})
 
 
-def test_tracking_pages_through_many_open_drafts(provider: MicrosoftProvider,
-                                                 graph: FakeGraph) -> None:
-    mailbox = provider.mailbox()
-    refs = {f"p{i}": mailbox.create_draft(f"p{i}", note(f"p{i}")) for i in range(103)}
-    graph.reset_counters()
-    states = mailbox.draft_states(refs)
-    assert all(s.state is MailboxState.OPEN for s in states.values()) and len(states) == 103
-    assert graph.requests == 2  # 100 per page, no $batch: nothing left Drafts
-
-
-@pytest.mark.parametrize("status", [400, 500, 501])
-def test_a_refused_marker_filter_falls_back_to_listing_ids_once_per_cycle(
+@pytest.mark.parametrize("status", [400, 404, 501])
+def test_an_endpoint_without_message_delta_lists_the_draft_ids_instead(
         authority: FakeAuthority, graph: FakeGraph, status: int,
         caplog: pytest.LogCaptureFixture) -> None:
     sleeps: list[float] = []
@@ -226,55 +218,61 @@ def test_a_refused_marker_filter_falls_back_to_listing_ids_once_per_cycle(
     mailbox = provider.mailbox()
     refs = {k: mailbox.create_draft(k, note(k)) for k in ("r1", "r2")}
     graph.user_deletes(ME, refs["r2"].provider_id, hard=True)
-    # A server that never runs the marker filter.
-    graph.fail("GET", "mailFolders('drafts')", status, times=1000, query="AfterwordTag")
+    # A Graph without message delta (the one in China has none).
+    graph.fail("GET", "/messages/delta", status, times=1000)
     graph.reset_counters()
 
     states = mailbox.draft_states(refs)
     assert states["r1"].state is MailboxState.OPEN
     assert states["r2"].state is MailboxState.DISCARDED
     assert sleeps == []  # a refusal is not retried with backoff
-    filtered = [e for e in graph.log if "AfterwordTag" in e["query"].get("$filter", "")]
-    assert len(filtered) == 1 and filtered[0]["status"] == status
-    assert [e["query"] for e in graph.log if e["path"].endswith("/messages")][1] == \
-        {"$select": "id", "$top": "100"}
-    [warning] = [r for r in caplog.records if "refused the Drafts filter" in r.getMessage()]
+    deltas = [e for e in graph.log if e["path"].endswith("/delta")]
+    assert len(deltas) == 1 and deltas[0]["status"] == status
+    listing = next(e for e in graph.log if e["path"].endswith("/messages"))
+    assert listing["query"] == {"$select": "id", "$top": "100"}
+    [warning] = [r for r in caplog.records if "no delta for Drafts" in r.getMessage()]
     assert "\n" not in warning.getMessage() and str(status) in warning.getMessage()
 
-    # Later cycles go straight to the listing: one request, the filter is not asked again.
+    # Later cycles go straight to the listing: one request, delta is not asked again.
     graph.reset_counters()
     assert mailbox.draft_states({"r1": refs["r1"]})["r1"].state is MailboxState.OPEN
-    assert graph.requests == 1 and "$filter" not in graph.log[0]["query"]
+    assert graph.requests == 1 and graph.log[0]["path"] == "/me/mailFolders('drafts')/messages"
 
 
-def test_throttling_on_the_tracking_filter_is_waited_out_not_taken_for_a_refusal(
+def test_throttling_on_the_delta_is_waited_out_not_taken_for_a_refusal(
         authority: FakeAuthority, graph: FakeGraph) -> None:
     sleeps: list[float] = []
     provider = make_provider(authority, graph, sleeps=sleeps)
     sign_in(provider, authority)
     mailbox = provider.mailbox()
     ref = mailbox.create_draft("t1", note("t1"))
-    graph.fail("GET", "mailFolders('drafts')", 429, retry_after=5, query="AfterwordTag")
+    graph.fail("GET", "/messages/delta", 429, retry_after=5)
     assert mailbox.draft_states({"t1": ref})["t1"].state is MailboxState.OPEN
     assert sleeps == [5]
-    graph.fail("GET", "mailFolders('drafts')", 503, times=10, query="AfterwordTag")
+    graph.fail("GET", "/messages/delta", 503, times=10)
     graph.reset_counters()
     with pytest.raises(TransientError):  # busy: this cycle gives up, the next asks again
         mailbox.draft_states({"t1": ref})
-    assert all("AfterwordTag" in e["query"].get("$filter", "") for e in graph.log)
+    assert all(e["path"].endswith("/messages/delta") for e in graph.log)
+    graph.faults.clear()
+    graph.reset_counters()
+    assert mailbox.draft_states({"t1": ref})["t1"].state is MailboxState.OPEN
+    assert graph.requests == 1  # the same deltaLink, asked again
 
 
-def test_a_draft_that_lost_its_marker_is_still_open_not_discarded(
+def test_a_draft_that_lost_our_property_is_still_open_not_discarded(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     mailbox = provider.mailbox()
     ref = mailbox.create_draft("s1", note("s1"))
-    graph.drop_property(ME, ref.provider_id, MARKER_ID)
+    assert mailbox.draft_states({"s1": ref})["s1"].state is MailboxState.OPEN
+    graph.drop_property(ME, ref.provider_id, PROPERTY_ID)
+    graph.reset_counters()
     states = mailbox.draft_states({"s1": ref})
     assert states["s1"].state is MailboxState.OPEN
-    assert states["s1"].ref is not None and states["s1"].ref.provider_id == ref.provider_id
+    assert graph.requests == 1  # reported as updated, still in Drafts: no $batch
 
 
-def test_a_permanent_refusal_of_both_listings_ends_the_call_with_one_clear_error(
+def test_a_delta_that_keeps_failing_ends_the_call_with_one_clear_error(
         authority: FakeAuthority, graph: FakeGraph) -> None:
     sleeps: list[float] = []
     provider = make_provider(authority, graph, sleeps=sleeps)
@@ -286,13 +284,14 @@ def test_a_permanent_refusal_of_both_listings_ends_the_call_with_one_clear_error
     with pytest.raises(TransientError) as caught:
         mailbox.draft_states({"u1": ref})
     assert "\n" not in str(caught.value) and "500" in str(caught.value)
-    assert graph.requests <= 5  # one refused filter, then the listing's bounded retries
+    assert graph.requests <= 4  # the client's bounded retries, no listing behind them
 
 
 def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     mailbox = provider.mailbox()
     refs = {k: mailbox.create_draft(k, note(k)) for k in ("i1", "i2")}
+    assert len(mailbox.draft_states(refs)) == 2
     graph.user_deletes(ME, refs["i1"].provider_id)  # its regular id changes on the move
     sent = graph.user_sends(ME, refs["i2"].provider_id)
     states = mailbox.draft_states(refs)
@@ -300,6 +299,7 @@ def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
     assert states["i2"].ref is not None and states["i2"].ref.provider_id == sent["id"]
     assert mailbox.find_draft("i2") == DraftRef(sent["id"], sent["internetMessageId"])
     assert graph.batch_log
+    assert any("$deltatoken" in e["query"] for e in graph.log)
     for entry in [*graph.log, *graph.batch_log]:
         if entry["path"] not in ("/$batch", "/me"):
             assert 'IdType="ImmutableId"' in entry["prefer"], entry["path"]
@@ -308,7 +308,7 @@ def test_every_mail_request_and_batch_item_asks_for_immutable_ids(
 def test_access_denied_on_tracking_names_the_permissions_instead_of_listing_everything(
         provider: MicrosoftProvider, graph: FakeGraph) -> None:
     ref = provider.mailbox().create_draft("d1", note("d1"))
-    graph.fail("GET", "mailFolders('drafts')", 403, query="AfterwordTag")
+    graph.fail("GET", "/messages/delta", 403)
     graph.reset_counters()
     with pytest.raises(ProviderError, match=r"Mail\.ReadWrite"):
         provider.mailbox().draft_states({"d1": ref})

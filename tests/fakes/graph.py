@@ -12,7 +12,8 @@
 - `/me/events/{id}` with `$select`; `$batch` (≤ 20, answers in another order, per-item
   faults); `/me/messages` drafts with extended properties, internet headers (x- only)
   and immutable ids on request; `mailFolders('drafts'|'sentitems'|'deleteditems'|
-  'outbox')/messages` with the extended-property and internetMessageId `$filter`s.
+  'outbox')/messages` with the extended-property and internetMessageId `$filter`s;
+  `mailFolders/{id}/messages/delta` rounds (see `graph_mail_delta`).
 - The user edits, sends (the Sent Items copy gets a new id and keeps the properties and
   internetMessageId) and deletes (moves to Deleted Items) drafts.
 - Injected faults (status + Retry-After, a dropped connection before or after the change
@@ -41,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph_handler import GraphReply, handler
+from tests.fakes.graph_mail_delta import MessageDelta, folder_id
 
 WINDOWS_ZONES = {"Pacific Standard Time": "America/Los_Angeles",
                  "W. Europe Standard Time": "Europe/Berlin", "UTC": "UTC"}
@@ -76,6 +78,7 @@ class Fault:
     drop: bool = False  # close the connection before doing anything (a reset)
     malformed: bool = False  # do the work, answer 2xx with a truncated JSON body
     user_deletes_after_apply: bool = False  # do the work, the user deletes it, no answer
+    code: str = ""  # the error code of the answer (else one that fits the status)
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Mailbox:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: list[tuple[int, str]] = field(default_factory=list)  # (seq, event id)
     deleted: set[str] = field(default_factory=set)
+    message_changes: list[tuple[int, str]] = field(default_factory=list)  # (seq, message id)
 
 
 class FakeGraph:
@@ -105,6 +109,7 @@ class FakeGraph:
         self.delta_states: dict[str, dict[str, Any]] = {}
         self.primary_address: dict[str, str] = {}  # sign-in name → mail, when they differ
         self.sync_epoch = 0  # delta state older than this answers 410
+        self.message_delta = MessageDelta(self)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -198,18 +203,28 @@ class FakeGraph:
         with self.lock:
             return [m for m in self.mailbox(email).messages.values() if m["_folder"] == folder]
 
+    def _touch_message(self, box: Mailbox, message_id: str) -> None:
+        # Every change to a message, in any folder: what message delta rounds report.
+        self.seq += 1
+        box.message_changes.append((self.seq, message_id))
+        if message_id in box.messages:
+            box.messages[message_id]["_version"] = self.seq
+
     def _move(self, box: Mailbox, message: dict[str, Any], folder: str) -> dict[str, Any]:
         # The immutable id (the key here) stays; the regular id changes with every move.
         message["_gen"] = message.get("_gen", 0) + 1
         message["_folder"] = folder
+        self._touch_message(box, str(message["id"]))
         return message
 
     def user_edits(self, email: str, message_id: str, text: str) -> None:
         """The user rewrites the draft's body in Outlook (the id stays)."""
         with self.lock:
-            message = self.mailbox(email).messages[message_id]
+            box = self.mailbox(email)
+            message = box.messages[message_id]
             message["body"] = {"contentType": "text", "content": text}
             message["lastModifiedDateTime"] = _stamp(datetime.now(UTC))
+            self._touch_message(box, message_id)
 
     def user_sends(self, email: str, message_id: str,
                    keep_properties: bool = True) -> dict[str, Any]:
@@ -227,6 +242,8 @@ class FakeGraph:
             if not keep_properties:
                 sent["_props"] = {}
             box.messages[sent["id"]] = sent
+            self._touch_message(box, message_id)
+            self._touch_message(box, sent["id"])
             return sent
 
     def user_deletes(self, email: str, message_id: str, hard: bool = False) -> None:
@@ -235,13 +252,16 @@ class FakeGraph:
             box = self.mailbox(email)
             if hard:
                 del box.messages[message_id]
+                self._touch_message(box, message_id)
             else:
                 self._move(box, box.messages[message_id], "deleteditems")
 
     def drop_property(self, email: str, message_id: str, property_id: str) -> None:
         """A client rewrites the draft without one of its extended properties."""
         with self.lock:
-            self.mailbox(email).messages[message_id]["_props"].pop(_prop_key(property_id), None)
+            box = self.mailbox(email)
+            box.messages[message_id]["_props"].pop(_prop_key(property_id), None)
+            self._touch_message(box, message_id)
 
     # -- test controls: faults and counters ----------------------------------------------
 
@@ -310,9 +330,13 @@ class FakeGraph:
                 return 200, _select(_render(event, prefer, full=True), query)
             if method == "POST" and path == "/me/messages":
                 return 201, self._create(box, body, prefer)
-            match = re.fullmatch(r"/me/mailFolders\('(\w+)'\)/messages", path)
+            match = re.fullmatch(r"/me/mailFolders\('([^'/]+)'\)/messages(/delta)?", path,
+                                 re.IGNORECASE)
             if method == "GET" and match:
-                return 200, self._list(box, match.group(1).lower(), path, query, prefer)
+                folder = _folder(match.group(1))
+                if match.group(2):
+                    return 200, self.message_delta.answer(box, folder, query, prefer)
+                return 200, self._list(box, folder, path, query, prefer)
             match = re.fullmatch(r"/me/messages/([^/]+)", path)
             if method == "GET" and match:
                 message = _by_id(box.messages, match.group(1))
@@ -438,6 +462,7 @@ class FakeGraph:
             "_folder": "drafts", "_immutable": 'idtype="immutableid"' in prefer.lower(),
         }
         box.messages[message["id"]] = message
+        self._touch_message(box, message["id"])
         return _public(message, prefer)
 
     def _list(self, box: Mailbox, folder: str, path: str,
@@ -477,6 +502,14 @@ class FakeGraph:
                     p for k, p in message["_props"].items() if k == expand]
             rows.append(row)
         return _paged(self.base + path, rows, query)
+
+
+def _folder(name_or_id: str) -> str:
+    """A folder's well-known name from that name (any case) or from its opaque id."""
+    for folder in FOLDERS:
+        if name_or_id.lower() == folder or name_or_id == folder_id(folder):
+            return folder
+    raise GraphReply(404, "ErrorInvalidIdMalformed", f"Unknown folder {name_or_id}.")
 
 
 def prop(message: dict[str, Any], property_id: str) -> Any:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 _CODES = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout",
           500: "InternalServerError", 502: "BadGateway", 404: "ErrorItemNotFound",
-          403: "ErrorAccessDenied"}
+          403: "ErrorAccessDenied", 410: "syncStateNotFound"}
 
 class GraphReply(Exception):
     """An error answer."""
@@ -86,7 +86,7 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             if fault and fault.status:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} \
                     if fault.retry_after is not None else {}
-                self._reply(fault.status, {"error": {"code": _CODES.get(
+                self._reply(fault.status, {"error": {"code": fault.code or _CODES.get(
                     fault.status, "BadRequest"), "message": "injected fault"}}, headers)
                 return
             try:
@@ -134,7 +134,8 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                                         query=unquote(split.query))
                 try:
                     if fault and fault.status:
-                        raise GraphReply(fault.status, _CODES.get(fault.status, "BadRequest"),
+                        raise GraphReply(fault.status, fault.code or _CODES.get(
+                                             fault.status, "BadRequest"),
                                          "injected item fault",
                                          {"Retry-After": f"{fault.retry_after:g}"}
                                          if fault.retry_after is not None else {})

@@ -3,14 +3,16 @@ historyId stands still, a full drafts.list once it moves (or an hour has passed)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from afterword.daemon.errors import ProviderError
-from afterword.providers.base import DraftRef, MailboxState
+from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
 from afterword.providers.google_mail import RELIST_EVERY
 from tests.fakes.google import FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, METADATA, google, make_provider
@@ -52,7 +54,7 @@ def open_drafts(fake: FakeGoogle, count: int) -> dict[str, DraftRef]:
 
 
 def mailbox(fake: FakeGoogle, *, track_sent: bool = False, seconds: Seconds | None = None,
-            seed: bool = True):  # type: ignore[no-untyped-def]
+            seed: bool = True) -> DraftMailbox:
     """A fresh GmailDrafts (a new process, as far as it knows)."""
     provider = make_provider(fake, scopes=TRACKING if track_sent else DEFAULT_SCOPES,
                              track_sent=track_sent, seed=seed,
@@ -70,7 +72,7 @@ def wire_bytes(fake: FakeGoogle) -> int:
                for r in fake.requests)
 
 
-def states(statuses: dict) -> dict[str, MailboxState]:  # type: ignore[type-arg]
+def states(statuses: Mapping[str, DraftStatus]) -> dict[str, MailboxState]:
     return {key: status.state for key, status in statuses.items()}
 
 
@@ -216,7 +218,7 @@ def test_a_failed_profile_request_is_reported(google):
 
 # -- the fake keeps Gmail's historyId ---------------------------------------------------
 
-def profile(fake: FakeGoogle, fields: str | None = None) -> dict:  # type: ignore[type-arg]
+def profile(fake: FakeGoogle, fields: str | None = None) -> dict[str, Any]:
     api = make_provider(fake, seed=False).api
     return api.call(api.gmail.users().getProfile(userId="me", fields=fields),
                     "users.getProfile")

@@ -75,6 +75,9 @@ class GmailDrafts(DraftMailbox):
         if message.get(KEY_HEADER) != key:
             raise ProviderError(f"draft {key}: the message does not carry its key header")
         raw = base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+        # The historyId moves with a new draft anyway; forgetting the listing as soon as
+        # one may be stored does not depend on Gmail showing that at once.
+        self._listing = None
         request = self.api.drafts.create(
             userId="me", body={"message": {"raw": raw}}, fields="id,message(id,threadId)")
         try:
@@ -87,9 +90,6 @@ class GmailDrafts(DraftMailbox):
                          key)
                 return found
             raise
-        # The historyId moves with this draft anyway; forgetting the listing does not
-        # depend on Gmail showing that at once.
-        self._listing = None
         draft_id = created.get("id")
         if not isinstance(draft_id, str) or not draft_id:
             raise ProviderError("drafts.create: the answer has no draft id")

@@ -5,7 +5,8 @@ Least privilege: calendar.events.readonly + gmail.compose (+ gmail.metadata only
 `endpoint` is the root under which calendar/v3/ and gmail/v1/ are served.
 
 Test seams (ProviderContext.extra): "google_timeout" (seconds, overrides `timeout`),
-"google_page_size" (events per page), "google_sleep" (the backoff sleeper).
+"google_page_size" (events per page), "google_sleep" (the backoff sleeper),
+"google_monotonic" (the clock behind Gmail's hourly relisting).
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ class GoogleProvider(Provider):
     def mailbox(self) -> DraftMailbox:
         """The account's Gmail drafts."""
         if self._mailbox is None:
+            monotonic: Any = self.context.extra.get("google_monotonic", time.monotonic)
             self._mailbox = GmailDrafts(self.api, account=self.account.name,
-                                        track_sent=self.account.track_sent)
+                                        track_sent=self.account.track_sent,
+                                        monotonic=monotonic)
         return self._mailbox
 
     def address(self) -> str | None:

@@ -9,18 +9,26 @@
   header (`format=metadata`, allowed with gmail.compose; drafts.get has no
   metadataHeaders filter, `fields` keeps the answer to the headers), newest first, stopping at the
   first match and remembering what it read. It only runs after a failed attempt.
-- `draft_states` is one `drafts.list` (paged, 500 per page) per cycle: a tracked draft
-  no longer listed was sent or deleted. With `track_sent` (gmail.metadata) the draft's
-  thread tells which: a SENT message there means sent, and when; failing that, a SENT
-  message carrying our key in the history since tracking began in this process (the
-  draft may have changed threads before it was sent).
+- `draft_states` costs one `users.getProfile` (`fields=historyId`, 1 quota unit, allowed
+  with gmail.compose) per cycle, whatever the number of drafts. Every mailbox change
+  Gmail records in its history (mail in or out, labels, a draft created, saved, sent or
+  deleted) moves the mailbox historyId forward, so while it equals the one read just
+  before this process's last full listing, the drafts are as that listing said. When it
+  moved (or an hour has passed on the monotonic clock, in case it ever sticks) the
+  drafts are listed again (`drafts.list`, paged, 500 per page): a tracked draft no longer
+  listed was sent or deleted. The historyId is an opaque uint64 string: only equality is
+  used. With `track_sent` (gmail.metadata) the draft's thread tells which: a SENT message
+  there means sent, and when; failing that, a SENT message carrying our key in the
+  history since tracking began in this process (the same getProfile answer gives that
+  start; the draft may have changed threads before it was sent).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -35,15 +43,24 @@ log = logging.getLogger(__name__)
 
 _LIST_FIELDS = "nextPageToken,drafts(id,message(id,threadId))"
 _PAGE = 500
+# Relist at least this often (seconds) even when the historyId says nothing changed.
+RELIST_EVERY = 3600.0
 
 
 class GmailDrafts(DraftMailbox):
     """The Drafts of one Gmail account."""
 
-    def __init__(self, api: GoogleApi, *, account: str, track_sent: bool) -> None:
+    def __init__(self, api: GoogleApi, *, account: str, track_sent: bool,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.api = api
         self.account = account
         self.track_sent = track_sent
+        self._monotonic = monotonic
+        # The last full listing in this process (draft id → thread id), the mailbox
+        # historyId read just before it, and when it was taken (monotonic seconds).
+        self._listing: dict[str, str] | None = None
+        self._listing_history: str | None = None
+        self._listed_at = 0.0
         # draft id → (message id, key header or "") already read by find_draft.
         self._seen: dict[str, tuple[str, str]] = {}
         self._warned_scope = False
@@ -58,6 +75,9 @@ class GmailDrafts(DraftMailbox):
         if message.get(KEY_HEADER) != key:
             raise ProviderError(f"draft {key}: the message does not carry its key header")
         raw = base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+        # The historyId moves with a new draft anyway; forgetting the listing as soon as
+        # one may be stored does not depend on Gmail showing that at once.
+        self._listing = None
         request = self.api.drafts.create(
             userId="me", body={"message": {"raw": raw}}, fields="id,message(id,threadId)")
         try:
@@ -118,14 +138,14 @@ class GmailDrafts(DraftMailbox):
                 return
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
-        """One drafts.list for all tracked drafts; threads.get only for those that left."""
-        listed = {draft_id: thread for draft_id, _msg, thread in self._list()}
+        """getProfile, then drafts.list only if the mailbox changed; threads.get only for
+        drafts that left."""
+        history = self._mailbox_history_id()
+        listed = self._listed(history)
         states: dict[str, DraftStatus] = {}
         can_tell = self.track_sent and self._can_read_metadata()
         if can_tell and self._history_start is None:
-            profile = self.api.call(self.api.gmail.users().getProfile(
-                userId="me", fields="historyId"), "users.getProfile")
-            self._history_start = str(profile.get("historyId") or "") or None
+            self._history_start = history
         for key, ref in drafts.items():
             if ref.provider_id in listed:
                 thread = listed[ref.provider_id]
@@ -138,6 +158,27 @@ class GmailDrafts(DraftMailbox):
             else:
                 states[key] = DraftStatus(MailboxState.GONE)
         return states
+
+    def _mailbox_history_id(self) -> str | None:
+        """The mailbox's current historyId (an opaque uint64 string), None if not given."""
+        profile = self.api.call(self.api.gmail.users().getProfile(
+            userId="me", fields="historyId"), "users.getProfile")
+        value = profile.get("historyId")
+        return str(value) if isinstance(value, (str, int)) and str(value) else None
+
+    def _listed(self, history: str | None) -> dict[str, str]:
+        """Draft id → thread id: the last listing while the mailbox has not changed since,
+        else a new one. `history` was read before listing, so a change made while the
+        pages are read leaves the remembered id behind and the next cycle lists again."""
+        now = self._monotonic()
+        if history is not None and self._listing is not None \
+                and history == self._listing_history \
+                and now - self._listed_at < RELIST_EVERY:
+            return self._listing
+        self._listing = None  # a listing that fails halfway is not remembered
+        listing = {draft_id: thread for draft_id, _msg, thread in self._list()}
+        self._listing, self._listing_history, self._listed_at = listing, history, now
+        return listing
 
     def _can_read_metadata(self) -> bool:
         if not missing_scopes(self.api.creds.granted_scopes(), [

@@ -44,8 +44,8 @@ class Clock:
 
 
 def make_provider(fake: FakeGoogle, *, name: str = "personal", scopes: list[str] | None = None,
-                  clock: Clock | None = None, seed: bool = True, **account: Any
-                  ) -> GoogleProvider:
+                  clock: Clock | None = None, seed: bool = True,
+                  extra: dict[str, Any] | None = None, **account: Any) -> GoogleProvider:
     """A GoogleProvider for `fake`, its credentials seeded in the (in-memory) keyring."""
     secrets = KeyringSecrets()
     if seed:
@@ -56,7 +56,7 @@ def make_provider(fake: FakeGoogle, *, name: str = "personal", scopes: list[str]
         timezone=ZONE, my_emails=("alex@example.com",), secrets=secrets,
         clock=clock or Clock(),
         extra={"google_timeout": 2.0, "google_page_size": 2,
-               "google_sleep": sleeps.append})
+               "google_sleep": sleeps.append, **(extra or {})})
     provider = GoogleProvider(config, context)
     provider.sleeps = sleeps  # type: ignore[attr-defined]
     return provider

@@ -41,7 +41,7 @@ def test_create_draft_stores_the_raw_message_as_json(google):
     assert call.bytes_in > len(base64.urlsafe_b64encode(note("k1").as_bytes()))
 
 
-def test_one_drafts_list_tracks_every_draft(google):
+def test_one_profile_and_one_drafts_list_track_every_draft(google):
     box = make_provider(google).mailbox()
     refs = {f"k{i}": box.create_draft(f"k{i}", note(f"k{i}", f"p{i}@acme.com"))
             for i in range(3)}
@@ -54,8 +54,12 @@ def test_one_drafts_list_tracks_every_draft(google):
     states = box.draft_states(refs)
     assert {k: s.state for k, s in states.items()} == {
         "k0": MailboxState.OPEN, "k1": MailboxState.GONE, "k2": MailboxState.GONE}
-    assert [c.path for c in google.requests] == ["/gmail/v1/users/me/drafts"] * 2
-    assert google.requests[0].query["maxResults"] == ["500"]
+    # The mailbox changed since this process last listed (never): the historyId, then
+    # every page of drafts.
+    assert [c.path for c in google.requests] == [
+        "/gmail/v1/users/me/profile", "/gmail/v1/users/me/drafts", "/gmail/v1/users/me/drafts"]
+    assert google.requests[0].query["fields"] == ["historyId"]
+    assert google.requests[1].query["maxResults"] == ["500"]
 
 
 def test_a_draft_moved_to_another_thread_is_followed(google):
@@ -84,6 +88,7 @@ def test_track_sent_tells_sent_from_discarded(google):
     assert states["gone"].state is MailboxState.DISCARDED
     assert states["kept"].state is MailboxState.OPEN
     assert len(google.calls(path="/drafts$")) == 1
+    assert len(google.calls(path="/profile$")) == 1  # also where history.list would start
     assert len(google.calls(path="/threads/")) == 3  # only for the drafts that left
     assert all(c.query["format"] == ["metadata"] for c in google.calls(path="/threads/"))
 

@@ -1,15 +1,23 @@
-"""End to end: `afterword run --once` against the fake Google, as a user would run it."""
+"""End to end: `afterword run --once` against the fake Google, as a user would run it, and
+the daemon's cycles (one process, several cycles) for what an idle daemon costs."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
+from afterword.daemon.config import load
+from afterword.daemon.cycle import Cycle
+from afterword.daemon.model import DraftKey, DraftState
 from afterword.daemon.secrets import FileSecrets
+from afterword.daemon.store import Store
+from afterword.providers.google_mail import RELIST_EVERY
 from tests.conftest import calendar, run_cli, vevent
 from tests.fakes.google import FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, METADATA, google, interview
@@ -98,14 +106,16 @@ def test_one_draft_per_interviewer_then_send_and_delete(google, tmp_path, xdg):
     assert google.drafts() == {}
 
 
-def test_an_idle_cycle_costs_one_request_per_calendar_and_mailbox(google, tmp_path, xdg):
+def test_a_new_process_lists_the_drafts_once(google, tmp_path, xdg):
     config = setup(tmp_path, xdg, google)
     panel(google)
     assert run(config).returncode == 0
     google.reset_log()
     assert run(config).returncode == 0
-    paths = sorted(c.path for c in google.requests)  # the saved access token is reused
-    assert paths == ["/calendar/v3/calendars/primary/events", "/gmail/v1/users/me/drafts"]
+    paths = [c.path for c in google.requests]  # the saved access token is reused
+    # `run --once` is a new process: it has no listing of its own to trust yet.
+    assert paths == ["/calendar/v3/calendars/primary/events", "/gmail/v1/users/me/profile",
+                     "/gmail/v1/users/me/drafts"]
     states = {d["state"] for d in status(config)["drafts"]}
     assert states == {"drafted"}
 
@@ -184,3 +194,64 @@ def test_answers_slower_than_the_timeout(google, tmp_path, xdg, path):
     recipients = sorted(m["To"].addresses[0].addr_spec for m in google.drafts().values())
     assert recipients == ["bob@acme.com", "jane@acme.com"]
     assert len(google.calls("POST", "/drafts$")) == 2
+
+
+def earlier_notes(fake: FakeGoogle, store: Store, count: int) -> None:
+    """`count` notes from earlier interviews, open in Drafts and `drafted` in the state."""
+    now = datetime.now(UTC)
+    with fake.lock, store.transaction():
+        for i in range(count):
+            key = DraftKey("personal", f"old-{i}", f"r{i}@acme.com")
+            msg = EmailMessage()
+            msg["To"], msg["Subject"], msg[KEY] = f"R {i} <r{i}@acme.com>", "Thank you", key.id
+            msg.set_content(f"Dear R {i},\n\nThank you for your time.\n")
+            draft_id, stored = fake.mailbox.create_draft(msg.as_bytes())
+            store.plan_draft(key, f"R {i}", now)
+            store.record_drafted(key.id, draft_id, stored.thread_id, now)
+
+
+def test_a_running_daemon_idles_on_two_small_requests_with_500_open_drafts(
+        google, tmp_path, xdg):
+    config = load(setup(tmp_path, xdg, google, track_sent=True))
+    store = Store(tmp_path / "state.db")
+    seconds = [0.0]
+    cycle = Cycle(config, store, FileSecrets(xdg["state"] / "afterword" / "credentials.json"),
+                  lambda: datetime.now(UTC),
+                  provider_extra={"google_monotonic": lambda: seconds[0]})
+    earlier_notes(google, store, 500)
+    panel(google)
+
+    def idle_cycle() -> None:
+        google.reset_log()
+        assert cycle.run().ok
+        assert [c.path for c in google.requests] == [
+            "/calendar/v3/calendars/primary/events", "/gmail/v1/users/me/profile"]
+        assert sum(r.bytes_in + r.bytes_out + len(r.path) + len(urlencode(r.query, doseq=True))
+                   for r in google.requests) <= 10_000
+
+    def states() -> dict[str, DraftState]:
+        return {d.recipient: d.state for d in store.drafts("personal")}
+
+    first = cycle.run()
+    assert first.ok and len(first.accounts[0].drafted) == 2
+    for _ in range(3):
+        idle_cycle()
+    assert set(states().values()) == {DraftState.DRAFTED}
+
+    jane = next(d for d, m in google.drafts().items()
+                if m["To"].addresses[0].addr_spec == "jane@acme.com")
+    google.user_send_draft(jane)
+    google.reset_log()
+    assert cycle.run().ok
+    assert len(google.calls("GET", "/drafts$")) == 2  # 501 drafts: two pages
+    after = states()
+    assert after.pop("jane@acme.com") is DraftState.SENT
+    assert set(after.values()) == {DraftState.DRAFTED}
+    idle_cycle()
+
+    seconds[0] += RELIST_EVERY  # an hour without a change: listed again all the same
+    google.reset_log()
+    assert cycle.run().ok
+    assert len(google.calls("GET", "/drafts$")) == 2
+    idle_cycle()
+    store.close()

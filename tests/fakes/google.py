@@ -6,8 +6,10 @@ scopes are enforced (gmail.compose cannot read threads; gmail.metadata refuses `
 full formats), events.list pages and hands out `nextSyncToken` on the last page only,
 sync tokens refuse window parameters (400) and expire (410 fullSyncRequired), the
 incremental results carry cancelled tombstones and are not limited to the first window,
-`fields` masks trim answers. The user can edit, send (web UI) and delete drafts. Faults
-come on demand. Every request is recorded (method, path, query, status, bytes).
+`fields` masks trim answers. The user can edit, send (web UI) and delete drafts, receive
+mail and relabel it; each change moves the mailbox historyId (users.getProfile) forward,
+as Gmail's history does. Faults come on demand. Every request is recorded (method, path,
+query, status, bytes).
 
 Recurring series are seeded as their instances (what `singleEvents=true` returns, ids
 `<base>_<YYYYMMDDTHHMMSSZ>` with `recurringEventId`); the fake does not expand RRULEs.
@@ -276,6 +278,20 @@ class FakeGoogle:
         with self.lock:
             message_id = self.mailbox.drafts.pop(draft_id)
             self.mailbox.remove_message(message_id)
+
+    def deliver(self, sender: str = "recruiter@acme.com", subject: str = "Next steps",
+                thread_id: str | None = None) -> str:
+        """Mail arrives in the inbox (a new thread unless `thread_id`): its message id."""
+        raw = (f"From: {sender}\r\nTo: {self.address}\r\nSubject: {subject}\r\n\r\n"
+               "Hello\r\n").encode()
+        with self.lock:
+            return self.mailbox.add_message(raw, ["INBOX", "UNREAD"], thread_id).id
+
+    def user_label(self, message_id: str, add: tuple[str, ...] = (),
+                   remove: tuple[str, ...] = ()) -> None:
+        """The user reads, stars, archives… a message: labels change."""
+        with self.lock:
+            self.mailbox.relabel(message_id, add, remove)
 
     def fault(self, kind: str, *, path: str | None = None, method: str | None = None,
               count: int = 1, status: int = 503, reason: str = "backendError",

@@ -380,6 +380,10 @@ def _drafts_page(fake: FakeGoogle, query: dict[str, list[str]]) -> dict[str, Any
     return out
 
 
+_HISTORY_TYPES = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted",
+                  "labelAdded": "labelsAdded", "labelRemoved": "labelsRemoved"}
+
+
 def _history(fake: FakeGoogle, query: dict[str, list[str]]) -> dict[str, Any]:
     box = fake.mailbox
     try:
@@ -387,16 +391,20 @@ def _history(fake: FakeGoogle, query: dict[str, list[str]]) -> dict[str, Any]:
     except ValueError:
         raise ApiError(400, "invalidArgument", "startHistoryId is required") from None
     label = _one(query, "labelId")
-    types = set(query.get("historyTypes") or ["messageAdded"])
+    types = set(query.get("historyTypes") or _HISTORY_TYPES)  # none given: every type
     records = []
-    for history_id, message_id, thread_id, labels in box.history:
-        if history_id <= start or "messageAdded" not in types:
+    for change in box.history:
+        if change.id <= start or change.kind not in types:
             continue
-        if label and label not in labels:
+        if label and label not in change.labels:
             continue
-        ref = {"id": message_id, "threadId": thread_id, "labelIds": list(labels)}
-        records.append({"id": str(history_id), "messages": [ref],
-                        "messagesAdded": [{"message": ref}]})
+        ref = {"id": change.message_id, "threadId": change.thread_id,
+               "labelIds": list(change.labels)}
+        entry: dict[str, Any] = {"message": ref}
+        if change.label_ids:
+            entry["labelIds"] = list(change.label_ids)
+        records.append({"id": str(change.id), "messages": [ref],
+                        _HISTORY_TYPES[change.kind]: [entry]})
     out: dict[str, Any] = {"historyId": str(box.history_id)}
     if records:
         out["history"] = records

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -188,39 +187,74 @@ class Message:
         return out
 
 
+@dataclass(frozen=True)
+class Change:
+    """One history record: what happened to which message (labels as of the change)."""
+
+    id: int
+    kind: str  # messageAdded | messageDeleted | labelAdded | labelRemoved (historyTypes)
+    message_id: str
+    thread_id: str
+    labels: tuple[str, ...]
+    label_ids: tuple[str, ...] = ()  # the labels added or removed
+
+
+def _first_history_id() -> int:
+    # Gmail's historyId is a uint64: start past 2**53 so that a client reading it as a
+    # float (JSON numbers in many languages) cannot tell neighbouring ids apart.
+    return 2**53 + secrets.randbelow(10**6)
+
+
 @dataclass
 class Mailbox:
-    """A Gmail mailbox: drafts, messages, threads and a history log."""
+    """A Gmail mailbox: drafts, messages, threads and a history log.
+
+    Every change Gmail records in history (a message added or deleted, which covers
+    drafts created, saved, sent and discarded; labels added or removed) moves
+    `history_id` forward, by uneven steps: Gmail's ids increase but are not contiguous.
+    """
 
     address: str
     drafts: dict[str, str] = field(default_factory=dict)  # draft id → message id
     messages: dict[str, Message] = field(default_factory=dict)
     threads: dict[str, list[str]] = field(default_factory=dict)
-    history: list[tuple[int, str, str, tuple[str, ...]]] = field(default_factory=list)
-    _history_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
-    history_id: int = 999
+    history: list[Change] = field(default_factory=list)
+    history_id: int = field(default_factory=_first_history_id)
 
-    def _stamp(self) -> int:
-        self.history_id = next(self._history_ids)
+    def _record(self, kind: str, msg: Message, label_ids: tuple[str, ...] = ()) -> int:
+        self.history_id += 1 + secrets.randbelow(3)
+        self.history.append(Change(self.history_id, kind, msg.id, msg.thread_id,
+                                   tuple(msg.labels), label_ids))
         return self.history_id
 
     def add_message(self, raw: bytes, labels: list[str], thread_id: str | None) -> Message:
         """Store a message (new thread unless `thread_id`) and log it in history."""
         thread = thread_id if thread_id in self.threads else new_id("t")
-        msg = Message(new_id("m"), thread, raw, labels, int(time.time() * 1000), self._stamp())
+        msg = Message(new_id("m"), thread, raw, labels, int(time.time() * 1000), 0)
+        msg.history_id = self._record("messageAdded", msg)
         self.messages[msg.id] = msg
         self.threads.setdefault(thread, []).append(msg.id)
-        self.history.append((msg.history_id, msg.id, thread, tuple(labels)))
         return msg
 
     def remove_message(self, message_id: str) -> None:
-        """Delete a message; an emptied thread disappears."""
+        """Delete a message for good (logged); an emptied thread disappears."""
         msg = self.messages.pop(message_id)
         ids = self.threads[msg.thread_id]
         ids.remove(message_id)
         if not ids:
             del self.threads[msg.thread_id]
-        self._stamp()
+        self._record("messageDeleted", msg)
+
+    def relabel(self, message_id: str, add: tuple[str, ...] = (),
+                remove: tuple[str, ...] = ()) -> None:
+        """Add and remove labels on a message (each actual change is logged)."""
+        msg = self.messages[message_id]
+        added = tuple(label for label in add if label not in msg.labels)
+        removed = tuple(label for label in remove if label in msg.labels)
+        msg.labels = [label for label in msg.labels if label not in removed] + list(added)
+        for kind, ids in (("labelAdded", added), ("labelRemoved", removed)):
+            if ids:
+                msg.history_id = self._record(kind, msg, ids)
 
     def create_draft(self, raw: bytes, thread_id: str | None = None) -> tuple[str, Message]:
         """drafts.create: a new draft id and its DRAFT message."""

@@ -29,6 +29,7 @@ from afterword.providers.base import (
     DraftMailbox,
     DraftRef,
     DraftStatus,
+    Lookup,
     MailboxState,
     Provider,
     Window,
@@ -130,7 +131,12 @@ class IcsCalendar(CalendarSource):
                          removed=tuple(read.cancelled), warnings=tuple(read.warnings))
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
-        """The event with this id, searched around its encoded date (or a wide window)."""
+        """The event with this id within 400 days of today; None if absent or cancelled."""
+        found = self.lookup(event_id)
+        return found.event if found is not None and not found.cancelled else None
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """The event with this id, STATUS:CANCELLED ones included (they stay in the file)."""
         now = datetime.now(UTC)
         window = Window(now - timedelta(days=400), now + timedelta(days=400))
         for path in self._files():
@@ -141,7 +147,10 @@ class IcsCalendar(CalendarSource):
                 continue
             for event in read.events:
                 if event.id == event_id:
-                    return event
+                    return Lookup(event_id, event)
+            for event in read.cancelled_events:
+                if event.id == event_id:
+                    return Lookup(event_id, event, cancelled=True)
         return None
 
     def _read(self, path: Path, window: Window, read: _Read) -> None:
@@ -186,6 +195,7 @@ class IcsCalendar(CalendarSource):
                 continue
             if event.status is EventStatus.CANCELLED:
                 read.cancelled.append(event.id)
+                read.cancelled_events.append(event)
             elif window.overlaps(event.start, event.end):
                 read.events.append(event)
 
@@ -349,6 +359,7 @@ class _Read:
 
     events: list[CalendarEvent] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`
     warnings: list[str] = field(default_factory=list)
 
 

@@ -28,7 +28,8 @@ __all__ = ["Extraction", "Verdict", "build_interview", "extract", "interviewer_f
 
 
 # Drop reasons that follow an address wherever it appears in the invite.
-_STICKY = ("you", "a room or resource", "declined")
+_GROUP = "a group of people (CUTYPE=GROUP, e.g. a mailing list), not one person"
+_STICKY = ("you", "a room or resource", _GROUP, "declined")
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ def drop_reason(attendee: Attendee, rules: RecipientsConfig,
         return "you"
     if addresses.is_room(attendee):
         return "a room or resource"
+    if attendee.is_group:
+        return _GROUP
     if not email:
         return "no email address"
     if not addresses.valid(email):

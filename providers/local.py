@@ -13,7 +13,7 @@ import mailbox
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -239,8 +239,7 @@ class IcsCalendar(CalendarSource):
         organizer = self._organizer(ev)
         if organizer is not None:
             attendees = tuple(
-                Attendee(a.email, a.name, a.response, a.is_self, True, a.is_resource, a.optional)
-                if a.email and a.email == organizer.email else a
+                replace(a, is_organizer=True) if a.email and a.email == organizer.email else a
                 for a in attendees
             )
         mine = [a for a in attendees if a.is_self]
@@ -295,6 +294,8 @@ class IcsCalendar(CalendarSource):
             response=_PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(), Response.UNKNOWN),
             is_self=bool(email and email in self.my_emails),
             is_resource=cutype in ("ROOM", "RESOURCE"),
+            # RFC 5545: "a group of individuals" (a mailing list), never one person to thank.
+            is_group=cutype == "GROUP",
             optional=str(params.get("ROLE", "")).upper() in ("OPT-PARTICIPANT", "NON-PARTICIPANT"),
         )
 

@@ -76,8 +76,13 @@ def _tidy(text: str) -> str:
     return text if len(text) <= _MAX else ""
 
 
-def from_domains(addresses: Iterable[str], generic_domains: Iterable[str]) -> str:
-    """The company of a shared domain: every address at acme.com → "Acme"; else ""."""
+def from_domains(addresses: Iterable[str], generic_domains: Iterable[str],
+                 texts: Iterable[str] = ()) -> str:
+    """The company of a shared domain: every address at acme.com → "Acme"; else "".
+
+    When one of `texts` (the title, then the description) writes the domain's name out,
+    that spelling wins: piedpiper.com and "Pied Piper" → "Pied Piper", not "Piedpiper".
+    """
     generic = {d.lower() for d in generic_domains}
     domains = set()
     for address in addresses:
@@ -89,7 +94,55 @@ def from_domains(addresses: Iterable[str], generic_domains: Iterable[str]) -> st
         domains.add(registrable_label(domain))
     if len(domains) != 1:
         return ""
-    return company_name(domains.pop())
+    label = domains.pop()
+    for text in texts:
+        written = spelled_in(label, text)
+        if written:
+            return written
+    return company_name(label)
+
+
+# Punctuation around a word that is not part of a name: "(Pied", "Piper!", "Piper's".
+_EDGES = "\"'“”‘’()[]{}<>,.;:!?*_|/–—-"
+_MAX_WORDS = 5
+
+
+def spelled_in(label: str, text: str) -> str:
+    """The words of `text` that spell the domain label, ignoring case, spaces and
+    punctuation ("piedpiper" in "Interview at Pied Piper!" → "Pied Piper"); else "".
+
+    A lower-case-only spelling is no better than the label itself and is not taken.
+    """
+    key = _letters(label)
+    if not key or not text:
+        return ""
+    words = [_word(w) for w in text[:5000].split()]
+    for i, first in enumerate(words):
+        # Cheap rejection: the run must start with the label's first character.
+        if not first or _letters(first)[:1] != key[0]:
+            continue
+        joined = ""
+        for j in range(i, min(i + _MAX_WORDS, len(words))):
+            joined += _letters(words[j])
+            if not key.startswith(joined):
+                break
+            if joined == key:
+                name = _tidy(" ".join(words[i:j + 1]))
+                if name and any(c.isupper() for c in name):
+                    return name
+                break
+    return ""
+
+
+def _word(word: str) -> str:
+    word = word.strip(_EDGES)
+    for possessive in ("'s", "’s"):
+        word = word.removesuffix(possessive)
+    return word
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def registrable_label(domain: str) -> str:

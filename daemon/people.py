@@ -153,7 +153,8 @@ def extract(
     found_company, found_role = company.from_title(event.title, title_patterns)
     if not found_company:
         found_company = company.from_domains(
-            [p.email for p in people if p.email] or shared_domains, rules.generic_domains)
+            [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
+            texts=(event.title, description.html_to_text(event.description or "")))
     return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role,
                       info.notes, why)
 

@@ -181,6 +181,23 @@ def test_company_from_the_shared_domain() -> None:
         assert company.from_domains([f"jane@{free}"], generic) == ""
 
 
+@pytest.mark.parametrize(("domain", "texts", "want"), [
+    ("piedpiper.com", ["Phone screen", "Thanks for your interest in Pied Piper!"],
+     "Pied Piper"),
+    ("piedpiper.com", ["Pied Piper's technical interview"], "Pied Piper"),
+    ("piedpiper.com", ["Phone screen", "see piedpiper.com/careers"], "Piedpiper"),
+    ("piedpiper.com", ["Phone screen", "we are piedpiper"], "Piedpiper"),  # no capitals
+    ("att.com", ["AT&T – phone screen"], "AT&T"),
+    ("acme-robotics.co.uk", ["", "Welcome to ACME Robotics, Ltd."], "ACME Robotics"),
+    ("acme.com", ["Acme Corp phone screen"], "Acme"),
+    ("acme.com", ["Phone screen with Jane"], "Acme"),
+])
+def test_a_domain_company_takes_the_spelling_the_invite_uses(
+        domain: str, texts: list[str], want: str) -> None:
+    generic = RecipientsConfig().generic_domains
+    assert company.from_domains([f"jane@{domain}"], generic, texts) == want
+
+
 def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
     invite = event(Attendee("alex@example.com", is_self=True), Attendee("recruiting@acme.com"),
                    description="Interview with Alex Rivera and Jane Doe.")

@@ -150,7 +150,11 @@ def extract(
                                 "added by hand (afterword add-interviewer)"))
 
     status, why = _status(event, people, rules)
-    found_company, found_role = company.from_title(event.title, title_patterns)
+    # Schedulers write the candidate's and interviewers' names into titles ("Acme - Alex
+    # Rivera - Technical Interview"): a person is never the company or the role.
+    in_invite = [my_name, *(a.name or "" for a in everyone if addresses.is_me(a, mine)),
+                 *(p.name for p in people)]
+    found_company, found_role = company.from_title(event.title, title_patterns, in_invite)
     if not found_company:
         found_company = company.from_domains(
             [p.email for p in people if p.email] or shared_domains, rules.generic_domains,

@@ -10,7 +10,7 @@ import pytest
 from afterword.daemon import addresses, detect, people
 from afterword.daemon.compose import salutation
 from afterword.daemon.config import DetectConfig, RecipientsConfig
-from tests.event_fixtures import EVENTS, MY_EMAILS, load_all
+from tests.event_fixtures import EVENTS, MY_EMAILS, MY_NAME, load_all
 
 EXPECTED = tomllib.loads((EVENTS / "expected.toml").read_text())
 LOADED = load_all()
@@ -38,7 +38,7 @@ def test_event(key: str) -> None:
                                                       want["rule"]), decision.reason
     if not decision.is_interview:
         return
-    found = people.extract(event, RECIPIENTS, MY_EMAILS)
+    found = people.extract(event, RECIPIENTS, MY_EMAILS, my_name=MY_NAME)
     reachable = [p for p in found.interviewers if p.email]
     assert found.status.value == want["status"], found.why
     assert [p.email for p in reachable] == want["recipients"]

@@ -165,6 +165,32 @@ def test_company_and_role_from_the_title(title: str, want: tuple[str, str]) -> N
     assert company.from_title(title) == want
 
 
+@pytest.mark.parametrize(("title", "want"), [
+    ("Acme Corp - Alex Rivera - Technical Interview", ("Acme Corp", "")),
+    ("Acme Corp - Technical Interview", ("Acme Corp", "")),
+    ("Acme - Behavioral Interview", ("Acme", "")),
+    ("Alex Rivera - Acme - Onsite Interview", ("Acme", "")),
+    ("Rivera, Alex - Acme - Onsite", ("Acme", "")),
+    ("Acme | Alex Rivera | Final Round", ("Acme", "")),
+    ("Acme: Alex Rivera - Phone Screen", ("Acme", "")),
+    ("Alex Rivera <> Acme: Phone Screen", ("Acme", "")),
+    ("Acme x Alex Rivera - Intro Call", ("Acme", "")),
+    ("Acme Interview: Alex Rivera - Hiring Manager", ("Acme", "")),
+    ("Acme - Senior Engineer Interview (Alex Rivera)", ("Acme", "Senior Engineer")),
+    ("Interview with Alex Rivera for Senior Engineer role at Acme", ("Acme", "Senior Engineer")),
+    ("Interview with Sam Lee for the Staff Engineer position at Acme (Zoom)",
+     ("Acme", "Staff Engineer")),
+    ("Interview for Senior Engineer at Acme", ("Acme", "Senior Engineer")),
+    ("Acme - Jane Doe - Technical Interview", ("Acme", "")),  # an interviewer's name
+    ("Alex Rivera - Software Engineer Interview", ("", "")),
+    ("Technical Recruiter interview at Acme", ("Acme", "Technical Recruiter")),
+    ("Acme – Staff Engineer – Onsite", ("Acme", "Staff Engineer")),
+])
+def test_people_in_the_title_are_never_the_company_or_role(title: str,
+                                                            want: tuple[str, str]) -> None:
+    assert company.from_title(title, people=["Alex Rivera", "Jane Doe"]) == want
+
+
 def test_user_title_patterns_come_first() -> None:
     pattern = r"^(?P<role>.+) loop \((?P<company>[^)]+)\)$"
     assert company.from_title("SRE loop (Contoso)", (pattern,)) == ("Contoso", "SRE")

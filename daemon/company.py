@@ -21,6 +21,13 @@ _STAGE = (_KIND + r"(?:interviews?|on-?sites?|phone\s+screen|technical\s+screen|
           r"hiring\s+manager(?:\s+(?:interview|call|chat))?|panel|coding\s+interview|"
           r"intro(?:ductory)?\s+call|chat)")
 _DASH = r"\s+[-–—|]\s+"
+# Words that end a job title and never a company's name.
+_JOB_NOUNS = {"engineer", "engineers", "manager", "designer", "developer", "scientist",
+              "analyst", "architect", "director", "intern", "internship", "recruiter",
+              "consultant", "specialist", "coordinator", "officer", "administrator",
+              "technician", "programmer", "researcher", "associate", "assistant", "sre",
+              "pm", "vp", "ceo", "cto", "cfo", "lead", "head", "owner", "writer", "editor"}
+_JOB = "|".join(sorted(_JOB_NOUNS))
 # Built-in title shapes, most specific first.
 DEFAULT_TITLE_PATTERNS: tuple[str, ...] = (
     # "[Acme] Backend Engineer interview"
@@ -44,6 +51,12 @@ DEFAULT_TITLE_PATTERNS: tuple[str, ...] = (
     rf"^\s*{_STAGE}\s+(?:at|@)\s+(?P<company>[^()\[\]|–—:]+?)(?:{_DASH}(?P<role>.+?))?\s*$",
     # "Acme: Senior Engineer interview", "Acme - phone screen"
     rf"^\s*(?P<company>[^:–—|]+?)\s*(?:[:–—|]|\s-)\s*(?:(?P<role>.+?)\s+)??{_STAGE}\s*$",
+    # Without a company, only a job title is taken as the role: "Interview: for Senior
+    # Engineer" (GoodTime's "Interview: Alex Rivera for Senior Engineer" without the
+    # candidate), "Product Manager Interview".
+    rf"^\s*(?:.*?\b)?{_STAGE}(?:\s+with\s+.+?)?\s*[:–—|-]?\s*for\s+(?:the\s+|an?\s+)?"
+    rf"(?P<role>.+?\b(?:{_JOB}))(?:\s+(?:role|position|opening))?\s*(?:\(.*\))?\s*$",
+    rf"^\s*(?P<role>[^:–—|]+?\b(?:{_JOB}))\s+{_STAGE}\s*(?:\(.*\))?\s*$",
 )
 _IS_STAGE = re.compile(_STAGE, re.IGNORECASE)
 _TRAILING_STAGE = re.compile(rf"(?<=\w)\s+{_STAGE}$", re.IGNORECASE)
@@ -87,6 +100,8 @@ def from_title(title: str, patterns: tuple[str, ...] = (),
             continue  # "INTERVIEW" is the kind of meeting, not the company or the role
         if names and any(_fold(part) in names for part in (company, role) if part):
             continue
+        if company and not role and _is_job_title(company):
+            company, role = "", company  # "Senior Engineer - Phone Screen"
         if company or role:
             return company, role
     return "", ""
@@ -96,6 +111,11 @@ def from_title(title: str, patterns: tuple[str, ...] = (),
 _ROLE_WORD = re.compile(r"\s+(?:role|position|opening)$", re.IGNORECASE)
 _JOIN = r"(?:<>|/|&|\+|\bx\b|\band\b)"
 _SEPARATORS = re.compile(r"\s*([-–—|:])(?:\s*[-–—|:])+\s*")
+
+
+def _is_job_title(text: str) -> bool:
+    words = text.casefold().split()
+    return bool(words) and words[-1].strip(".,()") in _JOB_NOUNS
 
 
 def _fold(text: str) -> str:
@@ -134,6 +154,8 @@ def _without(title: str, names: frozenset[str]) -> str:
 
 def _tidy(text: str) -> str:
     text = " ".join(text.split()).strip(" -–—:|,.[]")
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1].strip()  # "(Senior Engineer)" left by a name taken out
     return text if len(text) <= _MAX else ""
 
 

@@ -182,7 +182,13 @@ def test_company_and_role_from_the_title(title: str, want: tuple[str, str]) -> N
      ("Acme", "Staff Engineer")),
     ("Interview for Senior Engineer at Acme", ("Acme", "Senior Engineer")),
     ("Acme - Jane Doe - Technical Interview", ("Acme", "")),  # an interviewer's name
-    ("Alex Rivera - Software Engineer Interview", ("", "")),
+    ("Alex Rivera - Software Engineer Interview", ("", "Software Engineer")),
+    ("Alex Rivera | Senior Engineer | Onsite Interview", ("", "Senior Engineer")),
+    ("Senior Engineer - Phone Screen", ("", "Senior Engineer")),  # a job title, no company
+    ("Interview: Alex Rivera for Senior Engineer", ("", "Senior Engineer")),
+    ("Alex Rivera (Senior Engineer) - Technical Interview", ("", "Senior Engineer")),
+    ("Interview for Acme", ("", "")),  # "for" a company, not a role
+    ("Hiring Manager Interview", ("", "")),
     ("Technical Recruiter interview at Acme", ("Acme", "Technical Recruiter")),
     ("Acme – Staff Engineer – Onsite", ("Acme", "Staff Engineer")),
 ])

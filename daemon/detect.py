@@ -138,8 +138,8 @@ def _with_people(event: CalendarEvent, mine: frozenset[str], groups: tuple[str, 
                  decision: Decision) -> Decision:
     """An interview needs someone else: a guest, a hidden guest list, or a named panel.
 
-    A shared recruiting mailbox counts (someone is behind it: names needed); rooms,
-    groups and robots do not.
+    A shared recruiting mailbox or a CUTYPE=GROUP list counts (people are behind it: names
+    needed); rooms, group addresses and robots do not.
     """
     if event.attendees_hidden:
         return decision

@@ -46,6 +46,7 @@ class Attendee:
     is_organizer: bool = False
     is_resource: bool = False  # rooms and equipment (Google resource, Graph resource, CUTYPE)
     optional: bool = False
+    is_group: bool = False  # a group of people such as a mailing list (.ics CUTYPE=GROUP)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ __all__ = ["Extraction", "Verdict", "build_interview", "extract", "interviewer_f
 
 
 # Drop reasons that follow an address wherever it appears in the invite.
-_STICKY = ("you", "a room or resource", "declined")
+_GROUP = "a group of people (CUTYPE=GROUP, e.g. a mailing list), not one person"
+_STICKY = ("you", "a room or resource", _GROUP, "declined")
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,15 @@ def extract(
                                 "added by hand (afterword add-interviewer)"))
 
     status, why = _status(event, people, rules)
-    found_company, found_role = company.from_title(event.title, title_patterns)
+    # Schedulers write the candidate's and interviewers' names into titles ("Acme - Alex
+    # Rivera - Technical Interview"): a person is never the company or the role.
+    in_invite = [my_name, *(a.name or "" for a in everyone if addresses.is_me(a, mine)),
+                 *(p.name for p in people)]
+    found_company, found_role = company.from_title(event.title, title_patterns, in_invite)
     if not found_company:
         found_company = company.from_domains(
-            [p.email for p in people if p.email] or shared_domains, rules.generic_domains)
+            [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
+            texts=(event.title, description.html_to_text(event.description or "")))
     return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role,
                       info.notes, why)
 
@@ -179,6 +185,8 @@ def drop_reason(attendee: Attendee, rules: RecipientsConfig,
         return "you"
     if addresses.is_room(attendee):
         return "a room or resource"
+    if attendee.is_group:
+        return _GROUP
     if not email:
         return "no email address"
     if not addresses.valid(email):

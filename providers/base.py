@@ -50,6 +50,19 @@ class ChangeSet:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What a calendar says about one event id, cancelled events included (for `explain`).
+
+    `event` is None when the calendar keeps only a tombstone of a cancelled event (Google
+    guarantees nothing but the id of a deleted one).
+    """
+
+    event_id: str
+    event: CalendarEvent | None
+    cancelled: bool = False
+
+
 class CalendarSource(ABC):
     """A calendar (or several) of one account, read incrementally."""
 
@@ -65,6 +78,15 @@ class CalendarSource(ABC):
     @abstractmethod
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event as it is now, or None if it was deleted or cancelled."""
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """The event as it is now, or what is left of it if cancelled; None if unknown.
+
+        Providers that can see cancelled events override this; the default knows only
+        live ones.
+        """
+        event = self.get_event(event_id)
+        return Lookup(event_id, event) if event is not None else None
 
 
 class MailboxState(StrEnum):

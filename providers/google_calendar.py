@@ -21,7 +21,7 @@ from typing import Any
 
 from afterword.daemon.errors import InputError, ProviderError
 from afterword.daemon.model import CalendarEvent
-from afterword.providers.base import CalendarSource, ChangeSet, Window
+from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
 from afterword.providers.google_events import event_from_google
 from afterword.providers.google_http import Gone, GoogleApi, NotFound
 
@@ -177,6 +177,27 @@ class GoogleCalendar(CalendarSource):
             except NotFound:
                 continue
             return self._event(cal, item)
+        return None
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """events.get, which returns cancelled (deleted) events too: a tombstone may carry
+        nothing but the id and status, so its details are kept only when readable."""
+        for cal in self.calendars:
+            try:
+                item = self.api.call(self.api.events.get(
+                    calendarId=cal, eventId=event_id, fields=ITEM_FIELDS), "events.get")
+            except NotFound:
+                continue
+            if item.get("status") != "cancelled":
+                event = self._event(cal, item)
+                return Lookup(event_id, event) if event is not None else None
+            try:
+                details: CalendarEvent | None = event_from_google(
+                    item, account=self.account, calendar=cal, my_emails=self.my_emails,
+                    zone=self.timezone)
+            except InputError:
+                details = None
+            return Lookup(event_id, details, cancelled=True)
         return None
 
     def ids(self) -> Iterator[str]:

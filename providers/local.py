@@ -13,7 +13,7 @@ import mailbox
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -29,6 +29,7 @@ from afterword.providers.base import (
     DraftMailbox,
     DraftRef,
     DraftStatus,
+    Lookup,
     MailboxState,
     Provider,
     Window,
@@ -132,7 +133,12 @@ class IcsCalendar(CalendarSource):
                          removed=tuple(read.cancelled), warnings=tuple(read.warnings))
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
-        """The event with this id, searched around its encoded date (or a wide window)."""
+        """The event with this id within 400 days of today; None if absent or cancelled."""
+        found = self.lookup(event_id)
+        return found.event if found is not None and not found.cancelled else None
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """The event with this id, STATUS:CANCELLED ones included (they stay in the file)."""
         now = datetime.now(UTC)
         window = Window(now - timedelta(days=400), now + timedelta(days=400))
         for path in self._files():
@@ -143,7 +149,10 @@ class IcsCalendar(CalendarSource):
                 continue
             for event in read.events:
                 if event.id == event_id:
-                    return event
+                    return Lookup(event_id, event)
+            for event in read.cancelled_events:
+                if event.id == event_id:
+                    return Lookup(event_id, event, cancelled=True)
         return None
 
     def _read(self, path: Path, window: Window, read: _Read) -> None:
@@ -205,6 +214,7 @@ class IcsCalendar(CalendarSource):
             return
         if event.status is EventStatus.CANCELLED:
             read.cancelled.append(event.id)
+            read.cancelled_events.append(event)
         elif window.overlaps(event.start, event.end):
             read.events.append(event)
 
@@ -248,8 +258,7 @@ class IcsCalendar(CalendarSource):
         organizer = self._organizer(ev)
         if organizer is not None:
             attendees = tuple(
-                Attendee(a.email, a.name, a.response, a.is_self, True, a.is_resource, a.optional)
-                if a.email and a.email == organizer.email else a
+                replace(a, is_organizer=True) if a.email and a.email == organizer.email else a
                 for a in attendees
             )
         mine = [a for a in attendees if a.is_self]
@@ -304,6 +313,8 @@ class IcsCalendar(CalendarSource):
             response=_PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(), Response.UNKNOWN),
             is_self=bool(email and email in self.my_emails),
             is_resource=cutype in ("ROOM", "RESOURCE"),
+            # RFC 5545: "a group of individuals" (a mailing list), never one person to thank.
+            is_group=cutype == "GROUP",
             optional=str(params.get("ROLE", "")).upper() in ("OPT-PARTICIPANT", "NON-PARTICIPANT"),
         )
 
@@ -368,6 +379,7 @@ class _Read:
 
     events: list[CalendarEvent] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`
     warnings: list[str] = field(default_factory=list)
 
 

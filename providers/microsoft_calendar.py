@@ -32,7 +32,7 @@ from afterword.daemon.errors import (
     TransientError,
 )
 from afterword.daemon.model import CalendarEvent, EventStatus
-from afterword.providers.base import CalendarSource, ChangeSet, Window
+from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
 from afterword.providers.graph_http import BatchItem, GraphClient, GraphError, NotFound
 from afterword.providers.microsoft_events import event_from_graph
 
@@ -241,13 +241,19 @@ class GraphCalendar(CalendarSource):
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event as it is now, or None if it was deleted or cancelled."""
+        found = self.lookup(event_id)
+        return found.event if found is not None and not found.cancelled else None
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """The event, cancelled ones included: an attendee's copy of a meeting the
+        organizer cancelled stays in the calendar with isCancelled until removed."""
         try:
             data = self.client.get(f"/me/events/{quote(event_id, safe='')}",
                                    {"$select": EVENT_FIELDS}, PREFER_EVENTS)
         except NotFound:
             return None
         event = _to_event(data, self.account, "default", self.timezone, self.my_emails)
-        return None if event.status is EventStatus.CANCELLED else event
+        return Lookup(event_id, event, cancelled=event.status is EventStatus.CANCELLED)
 
 
 def _parse_cursor(cursor: str | None) -> dict[str, Any] | None:

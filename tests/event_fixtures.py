@@ -16,6 +16,7 @@ from afterword.providers.microsoft_events import event_from_graph
 EVENTS = Path(__file__).parent / "data" / "events"
 # The user of every fixture: Alex Rivera, with a work address and a Gmail account.
 MY_EMAILS = ("alex@example.com", "alex.rivera@gmail.com")
+MY_NAME = "Alex Rivera"  # me.name
 ZONE = ZoneInfo("America/New_York")
 WINDOW = Window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC))
 

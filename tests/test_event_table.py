@@ -7,10 +7,10 @@ import tomllib
 
 import pytest
 
-from afterword.daemon import detect, people
+from afterword.daemon import addresses, detect, people
 from afterword.daemon.compose import salutation
 from afterword.daemon.config import DetectConfig, RecipientsConfig
-from tests.event_fixtures import EVENTS, MY_EMAILS, load_all
+from tests.event_fixtures import EVENTS, MY_EMAILS, MY_NAME, load_all
 
 EXPECTED = tomllib.loads((EVENTS / "expected.toml").read_text())
 LOADED = load_all()
@@ -38,7 +38,7 @@ def test_event(key: str) -> None:
                                                       want["rule"]), decision.reason
     if not decision.is_interview:
         return
-    found = people.extract(event, RECIPIENTS, MY_EMAILS)
+    found = people.extract(event, RECIPIENTS, MY_EMAILS, my_name=MY_NAME)
     reachable = [p for p in found.interviewers if p.email]
     assert found.status.value == want["status"], found.why
     assert [p.email for p in reachable] == want["recipients"]
@@ -46,3 +46,8 @@ def test_event(key: str) -> None:
     assert [p.name for p in found.interviewers if not p.email] == want["address_needed"]
     assert [p.email for p in reachable if p.needs_check] == want["needs_check"]
     assert (found.company, found.role) == (want["company"], want["role"])
+    if "dropped" in want:
+        assert [[v.attendee.email, v.reason] for v in found.verdicts
+                if not v.recipient and v.attendee.email
+                and not addresses.is_me(v.attendee, addresses.my_addresses(MY_EMAILS))
+                ] == want["dropped"]

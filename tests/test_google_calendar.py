@@ -160,6 +160,22 @@ def test_get_event(google):
     google.delete_event(made[1]["id"])
     assert cal.get_event(made[1]["id"]) is None
     assert cal.get_event("no-such-event") is None
+    # `explain` still learns of it: events.get returns cancelled events, here as the
+    # tombstone the docs promise (only the id), so no details are left.
+    found = cal.lookup(made[1]["id"])
+    assert found is not None and found.cancelled and found.event is None
+    assert cal.lookup("no-such-event") is None
+    live = cal.lookup(made[0]["id"])
+    assert live is not None and not live.cancelled and live.event == event
+
+
+def test_lookup_keeps_the_details_of_a_cancelled_event_when_google_gives_them(google):
+    """An attendee's copy of a cancelled meeting may still carry its fields."""
+    (made,) = seed(google, 1)
+    google.put_event({**made, "status": "cancelled"})
+    found = make_provider(google).calendar().lookup(made["id"])
+    assert found is not None and found.cancelled
+    assert found.event is not None and found.event.title == "Interview 0 with Acme"
 
 
 def test_fields_masks_trim_like_google():

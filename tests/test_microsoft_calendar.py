@@ -200,8 +200,13 @@ def test_graph_event_translation(provider: MicrosoftProvider, graph: FakeGraph) 
 
     graph.update_event(ME, event_id, isCancelled=True)
     assert provider.calendar().get_event(event_id) is None
+    # `explain` still finds it: an attendee's copy stays with isCancelled until removed.
+    found = provider.calendar().lookup(event_id)
+    assert found is not None and found.cancelled
+    assert found.event is not None and found.event.title == "Interview: Staff Engineer at Acme"
     graph.delete_event(ME, event_id)
     assert provider.calendar().get_event(event_id) is None
+    assert provider.calendar().lookup(event_id) is None
 
 
 def test_times_in_a_windows_zone_are_understood() -> None:

@@ -165,6 +165,38 @@ def test_company_and_role_from_the_title(title: str, want: tuple[str, str]) -> N
     assert company.from_title(title) == want
 
 
+@pytest.mark.parametrize(("title", "want"), [
+    ("Acme Corp - Alex Rivera - Technical Interview", ("Acme Corp", "")),
+    ("Acme Corp - Technical Interview", ("Acme Corp", "")),
+    ("Acme - Behavioral Interview", ("Acme", "")),
+    ("Alex Rivera - Acme - Onsite Interview", ("Acme", "")),
+    ("Rivera, Alex - Acme - Onsite", ("Acme", "")),
+    ("Acme | Alex Rivera | Final Round", ("Acme", "")),
+    ("Acme: Alex Rivera - Phone Screen", ("Acme", "")),
+    ("Alex Rivera <> Acme: Phone Screen", ("Acme", "")),
+    ("Acme x Alex Rivera - Intro Call", ("Acme", "")),
+    ("Acme Interview: Alex Rivera - Hiring Manager", ("Acme", "")),
+    ("Acme - Senior Engineer Interview (Alex Rivera)", ("Acme", "Senior Engineer")),
+    ("Interview with Alex Rivera for Senior Engineer role at Acme", ("Acme", "Senior Engineer")),
+    ("Interview with Sam Lee for the Staff Engineer position at Acme (Zoom)",
+     ("Acme", "Staff Engineer")),
+    ("Interview for Senior Engineer at Acme", ("Acme", "Senior Engineer")),
+    ("Acme - Jane Doe - Technical Interview", ("Acme", "")),  # an interviewer's name
+    ("Alex Rivera - Software Engineer Interview", ("", "Software Engineer")),
+    ("Alex Rivera | Senior Engineer | Onsite Interview", ("", "Senior Engineer")),
+    ("Senior Engineer - Phone Screen", ("", "Senior Engineer")),  # a job title, no company
+    ("Interview: Alex Rivera for Senior Engineer", ("", "Senior Engineer")),
+    ("Alex Rivera (Senior Engineer) - Technical Interview", ("", "Senior Engineer")),
+    ("Interview for Acme", ("", "")),  # "for" a company, not a role
+    ("Hiring Manager Interview", ("", "")),
+    ("Technical Recruiter interview at Acme", ("Acme", "Technical Recruiter")),
+    ("Acme – Staff Engineer – Onsite", ("Acme", "Staff Engineer")),
+])
+def test_people_in_the_title_are_never_the_company_or_role(title: str,
+                                                            want: tuple[str, str]) -> None:
+    assert company.from_title(title, people=["Alex Rivera", "Jane Doe"]) == want
+
+
 def test_user_title_patterns_come_first() -> None:
     pattern = r"^(?P<role>.+) loop \((?P<company>[^)]+)\)$"
     assert company.from_title("SRE loop (Contoso)", (pattern,)) == ("Contoso", "SRE")
@@ -179,6 +211,23 @@ def test_company_from_the_shared_domain() -> None:
     for free in ("gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com",
                  "proton.me"):
         assert company.from_domains([f"jane@{free}"], generic) == ""
+
+
+@pytest.mark.parametrize(("domain", "texts", "want"), [
+    ("piedpiper.com", ["Phone screen", "Thanks for your interest in Pied Piper!"],
+     "Pied Piper"),
+    ("piedpiper.com", ["Pied Piper's technical interview"], "Pied Piper"),
+    ("piedpiper.com", ["Phone screen", "see piedpiper.com/careers"], "Piedpiper"),
+    ("piedpiper.com", ["Phone screen", "we are piedpiper"], "Piedpiper"),  # no capitals
+    ("att.com", ["AT&T – phone screen"], "AT&T"),
+    ("acme-robotics.co.uk", ["", "Welcome to ACME Robotics, Ltd."], "ACME Robotics"),
+    ("acme.com", ["Acme Corp phone screen"], "Acme"),
+    ("acme.com", ["Phone screen with Jane"], "Acme"),
+])
+def test_a_domain_company_takes_the_spelling_the_invite_uses(
+        domain: str, texts: list[str], want: str) -> None:
+    generic = RecipientsConfig().generic_domains
+    assert company.from_domains([f"jane@{domain}"], generic, texts) == want
 
 
 def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:

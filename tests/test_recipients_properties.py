@@ -45,6 +45,7 @@ attendee = st.builds(
     is_organizer=st.booleans(),
     is_resource=st.booleans(),
     optional=st.booleans(),
+    is_group=st.booleans(),
 )
 description_text = st.one_of(
     st.text(max_size=300),
@@ -90,14 +91,14 @@ def events(draw: st.DrawFn) -> CalendarEvent:
 
 
 def _forbidden(event: CalendarEvent) -> set[str]:
-    """Addresses that must never get a note: rooms, the user, declined guests."""
+    """Addresses that must never get a note: rooms, groups, the user, declined guests."""
     bad = {normalise_address(m) for m in MINE}
     guests = [*event.attendees, *((event.organizer,) if event.organizer else ())]
     for guest in guests:
         if not guest.email:
             continue
         room = guest.is_resource or "resource.calendar.google.com" in guest.email.lower()
-        if room or guest.is_self or guest.response is Response.DECLINED:
+        if room or guest.is_group or guest.is_self or guest.response is Response.DECLINED:
             bad.add(normalise_address(guest.email))
     return bad
 

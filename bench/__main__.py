@@ -1,7 +1,8 @@
 """`make bench`: every scenario in its own process; a markdown table and JSON in bench/results/.
 
 Set BENCH_EVENTS / BENCH_DRAFTS (comma-separated) to run a subset, e.g. BENCH_EVENTS=100,
-and BENCH_PROVIDERS (e.g. google,microsoft) to pick providers.
+and BENCH_PROVIDERS (e.g. google,microsoft) to pick providers. A full run (none of them
+set) also replaces the results in README.md, between its bench-results markers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 from bench.report import report
 
 RESULTS = Path(__file__).resolve().parent / "results"
+README = RESULTS.parent.parent / "README.md"
+SUBSET_VARIABLES = ("BENCH_EVENTS", "BENCH_DRAFTS", "BENCH_PROVIDERS")
+START, END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
 EVENTS = [int(x) for x in os.environ.get("BENCH_EVENTS", "100,1000,10000,50000").split(",")]
 DRAFTS = [int(x) for x in os.environ.get("BENCH_DRAFTS", "0,10,500").split(",")]
 PROVIDERS = os.environ.get(
@@ -87,8 +91,23 @@ def main() -> int:
     (RESULTS / "latest.json").write_text(json.dumps(
         {"measured": stamp, "machine": machine(), "results": rows}, indent=1) + "\n")
     (RESULTS / "latest.md").write_text(text)
+    if not any(name in os.environ for name in SUBSET_VARIABLES):
+        update_readme(text)
     print(text)
     return 0
+
+
+def update_readme(text: str) -> None:
+    """The README's results section becomes this run's (its headings one level down)."""
+    readme = README.read_text()
+    if START not in readme or END not in readme:
+        print(f"README.md has no {START} … {END} section: not updated", file=sys.stderr)
+        return
+    body = "\n".join("#" + line if line.startswith("### ") else line
+                     for line in text.strip().splitlines())
+    before, rest = readme.split(START, 1)
+    after = rest.split(END, 1)[1]
+    README.write_text(f"{before}{START}\n{body}\n{END}{after}")
 
 
 if __name__ == "__main__":

@@ -41,3 +41,15 @@ def test_the_local_scenario_drafts_and_idles():
     figures = bench("local")
     assert figures["drafts_written"] == 5
     assert figures["idle_requests"] is None  # no network
+
+
+def test_a_full_run_replaces_the_readme_results_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.__main__ as harness
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Intro\n\n{harness.START}\nold table\n{harness.END}\n\n## Next\n")
+    monkeypatch.setattr(harness, "README", readme)
+    harness.update_readme("Measured now.\n\n### Table\n| a |\n")
+    assert readme.read_text() == (f"# Intro\n\n{harness.START}\nMeasured now.\n\n#### Table\n"
+                                  f"| a |\n{harness.END}\n\n## Next\n")

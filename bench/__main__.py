@@ -69,7 +69,8 @@ def plan() -> list[tuple[str, int, int]]:
     runs = []
     for provider in PROVIDERS:
         if provider == "daemon":
-            runs += [("daemon-local", DAEMON_EVENTS, 0), ("daemon-google", DAEMON_EVENTS, 0)]
+            runs += [(f"daemon-{name}", DAEMON_EVENTS, 0)
+                     for name in ("local", "google", "microsoft")]
             continue
         for events in EVENTS:
             if provider.endswith("-naive") and events > NAIVE_MAX_EVENTS:

@@ -4,8 +4,8 @@
   VmRSS (and VmHWM) is read from /proc, and its CPU over the idle stretch from
   /proc/PID/stat; then SIGTERM.
 - latency: poll_interval "5m", an interview whose end + drafts.delay is a few seconds
-  after start; the time from end + delay to the draft existing (Maildir file or fake
-  Gmail draft), polled every 20 ms.
+  after start; the time from end + delay to the draft existing (Maildir file, fake
+  Gmail or Graph draft), polled every 20 ms.
 """
 
 from __future__ import annotations
@@ -87,13 +87,32 @@ def _cpu_seconds(pid: int) -> float:
     return (int(after[11]) + int(after[12])) / TICKS  # utime, stime
 
 
-def _seed_google_credentials(folder: Path, host: FakeHost) -> None:
-    state = folder / "xdg-state" / "afterword"
-    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _remote_account(provider: str, folder: Path, host: FakeHost) -> dict[str, Any]:
+    """The account's config keys; its credentials stored where the daemon will look."""
     from afterword.daemon.secrets import FileSecrets
 
-    FileSecrets(state / "credentials.json").set(ACCOUNT,
-                                                json.dumps(host.info["credentials"]))
+    state = folder / "xdg-state" / "afterword"
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secrets = FileSecrets(state / "credentials.json")
+    if provider == "google":
+        secrets.set(ACCOUNT, json.dumps(host.info["credentials"]))
+        return {"provider": "google", "endpoint": host.info["url"]}
+    from afterword.daemon.config import parse
+    from afterword.providers.base import AuthOptions, ProviderContext
+    from afterword.providers.microsoft import MicrosoftProvider
+
+    # The daemon (and msal here) trusts the fake authority's certificate.
+    os.environ["REQUESTS_CA_BUNDLE"] = host.info["ca"]
+    account = {"provider": "microsoft", "client_id": host.info["client_id"],
+               "authority": host.info["authority"], "graph_endpoint": host.info["graph"]}
+    config = parse({"me": {"name": "Alex Rivera", "emails": [synthetic.ME], "timezone": "UTC"},
+                    "accounts": [{"name": ACCOUNT, "address": synthetic.ME, **account}]},
+                   base_dir=folder)
+    context = ProviderContext(timezone=UTC, my_emails=(synthetic.ME,), secrets=secrets,
+                              clock=lambda: datetime.now(UTC))
+    MicrosoftProvider(config.accounts[0], context).authorize(
+        AuthOptions(open_browser=False, say=lambda _message: host.call("approve")))
+    return account
 
 
 def _local_account(folder: Path, ics: str) -> dict[str, Any]:
@@ -110,8 +129,7 @@ def idle(provider: str, n_events: int, folder: Path) -> dict[str, object]:
         if provider == "local":
             account = _local_account(folder, synthetic.ics_calendar(n_events, now))
         else:
-            _seed_google_credentials(folder, host)
-            account = {"provider": "google", "endpoint": host.info["url"]}
+            account = _remote_account(provider, folder, host)
         proc = _start(_write_config(folder, account, "1s", "30m"), folder)
         try:
             time.sleep(IDLE_WAIT / 2)  # start-up and the first (full) cycle
@@ -146,10 +164,9 @@ def latency(provider: str, folder: Path, lead: float = 6.0) -> dict[str, object]
                 return sum(len(list((drafts / sub).iterdir())) for sub in ("new", "cur")
                            if (drafts / sub).is_dir())
         else:
-            _seed_google_credentials(folder, host)
+            account = _remote_account(provider, folder, host)
             host.call("reset")
-            host_events(host, spec)
-            account = {"provider": "google", "endpoint": host.info["url"]}
+            host_events(host, provider, spec)
 
             def count() -> int:
                 return int(host.call("drafts"))
@@ -169,9 +186,9 @@ def latency(provider: str, folder: Path, lead: float = 6.0) -> dict[str, object]
     return {"draft_latency_s": round(seen - due, 2)}
 
 
-def host_events(host: FakeHost, spec: synthetic.Spec) -> None:
-    """Put one event into the fake Google calendar."""
-    host.call(("event", synthetic.google_event(spec)))
+def host_events(host: FakeHost, provider: str, spec: synthetic.Spec) -> None:
+    """Put one event into the fake Google or Graph calendar."""
+    host.call(("event", synthetic.google_event(spec) if provider == "google" else spec))
 
 
 def _single_ics(spec: synthetic.Spec) -> str:

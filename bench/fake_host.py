@@ -58,12 +58,16 @@ def _microsoft(conn: Connection, n_events: int, n_drafts: int, now: datetime) ->
 
     with FakeAuthority() as authority, FakeGraph(authority) as graph:
         authority.add_user(synthetic.ME, "Alex Rivera")
-        for spec in synthetic.specs(n_events, now):
+
+        def put_event(spec: synthetic.Spec) -> None:
             name, address = spec.guest
             graph.add_event(synthetic.ME, spec.title, spec.start,
                             int((spec.end - spec.start).total_seconds() // 60),
                             attendees=synthetic.graph_attendees(spec),
                             organizer=(name, address), zone="UTC")
+
+        for spec in synthetic.specs(n_events, now):
+            put_event(spec)
         refs = []
         box = graph.mailbox(synthetic.ME)
         with graph.lock:
@@ -85,7 +89,7 @@ def _microsoft(conn: Connection, n_events: int, n_drafts: int, now: datetime) ->
             return len(graph.messages(synthetic.ME, "drafts"))
 
         _serve(conn, info, {"counters": counters, "reset": graph.reset_counters,
-                            "approve": approve, "drafts": drafts})
+                            "approve": approve, "drafts": drafts, "event": put_event})
 
 
 def _serve(conn: Connection, info: dict[str, Any], commands: dict[str, Any]) -> None:

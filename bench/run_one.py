@@ -82,6 +82,7 @@ SCENARIOS: dict[str, Callable[[int, int, Path], dict[str, object]]] = {
     "microsoft-naive": _remote("microsoft", True),
     "daemon-local": _daemon("local"),
     "daemon-google": _daemon("google"),
+    "daemon-microsoft": _daemon("microsoft"),
 }
 
 

@@ -229,3 +229,18 @@ def test_generated_calendars_read_the_same_both_ways(
     path = tmp_path / "fuzz.ics"
     path.write_bytes(text.encode())
     assert_same(path)
+
+
+def test_times_in_daylight_saving_gaps_and_folds_read_the_same_both_ways(
+        tmp_path: Path) -> None:
+    wide = Window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    moments = [("America/New_York", "20261101T013000"),  # happens twice (fold)
+               ("America/New_York", "20260308T023000"),  # never happens (gap)
+               ("Europe/Berlin", "20260329T023000"), ("Europe/Berlin", "20261025T023000")]
+    for index, (zone, moment) in enumerate(moments):
+        path = tmp_path / f"dst-{index}.ics"
+        path.write_text(calendar("\r\n".join([
+            "BEGIN:VEVENT", f"UID:dst-{index}", f"DTSTART;TZID={zone}:{moment}",
+            "DURATION:PT1H", "SUMMARY:Interview", "END:VEVENT"])), newline="")
+        assert_same(path, wide)
+        assert read(path, wide, fast=True).events

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,6 +207,9 @@ def fold(line: str, width: int) -> str:
     return line[:width] + "\r\n " + fold(line[width:], width)
 
 
+# icalendar warns that it guesses "/mozilla/Europe/Berlin" means Europe/Berlin: that
+# vendor-prefixed TZID is generated on purpose (it must go the slow way).
+@pytest.mark.filterwarnings("ignore:Timezone '/mozilla/")
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(uids=st.lists(st.sampled_from(["u1", "u2", "u3", "u4", "u\\,5"]), min_size=1,

@@ -169,15 +169,10 @@ class GoogleCalendar(CalendarSource):
             return None
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
-        """The event as it is now (events.get), from the first calendar that has it."""
-        for cal in self.calendars:
-            try:
-                item = self.api.call(self.api.events.get(
-                    calendarId=cal, eventId=event_id, fields=ITEM_FIELDS), "events.get")
-            except NotFound:
-                continue
-            return self._event(cal, item)
-        return None
+        """The event as it is now (events.get), from the first calendar that has it; None
+        if it is unknown or cancelled."""
+        found = self.lookup(event_id)
+        return found.event if found is not None and not found.cancelled else None
 
     def lookup(self, event_id: str) -> Lookup | None:
         """events.get, which returns cancelled (deleted) events too: a tombstone may carry

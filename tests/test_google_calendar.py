@@ -173,9 +173,12 @@ def test_lookup_keeps_the_details_of_a_cancelled_event_when_google_gives_them(go
     """An attendee's copy of a cancelled meeting may still carry its fields."""
     (made,) = seed(google, 1)
     google.put_event({**made, "status": "cancelled"})
-    found = make_provider(google).calendar().lookup(made["id"])
+    calendar = make_provider(google).calendar()
+    found = calendar.lookup(made["id"])
     assert found is not None and found.cancelled
     assert found.event is not None and found.event.title == "Interview 0 with Acme"
+    # …while get_event, as for every provider, knows only live events.
+    assert calendar.get_event(made["id"]) is None
 
 
 def test_fields_masks_trim_like_google():

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SOURCES := pyproject.toml $(wildcard daemon/*.py providers/*.py templates/*)
+SOURCES := pyproject.toml $(shell find daemon providers templates -type f -not -name '*.pyc')
 DEBIAN_PACKAGES := dbus systemd python3-venv
 
 .PHONY: demo test lint bench system-deps clean

@@ -89,7 +89,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def _remote_account(provider: str, folder: Path, host: FakeHost) -> dict[str, Any]:
     """The account's config keys; its credentials stored where the daemon will look."""
-    from afterword.daemon.secrets import FileSecrets
+    from afterword.daemon.runtime.secrets import FileSecrets
 
     state = folder / "xdg-state" / "afterword"
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -99,7 +99,7 @@ def _remote_account(provider: str, folder: Path, host: FakeHost) -> dict[str, An
         return {"provider": "google", "endpoint": host.info["url"]}
     from afterword.daemon.config import parse
     from afterword.providers.base import AuthOptions, ProviderContext
-    from afterword.providers.microsoft import MicrosoftProvider
+    from afterword.providers.microsoft.provider import MicrosoftProvider
 
     # The daemon (and msal here) trusts the fake authority's certificate.
     os.environ["REQUESTS_CA_BUNDLE"] = host.info["ca"]

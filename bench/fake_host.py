@@ -52,7 +52,7 @@ def _google(conn: Connection, n_events: int, n_drafts: int, now: datetime) -> No
 
 
 def _microsoft(conn: Connection, n_events: int, n_drafts: int, now: datetime) -> None:
-    from afterword.providers.microsoft_mail import IMMUTABLE, draft_payload
+    from afterword.providers.microsoft.mail import IMMUTABLE, draft_payload
     from tests.fakes.authority import FakeAuthority
     from tests.fakes.graph import FakeGraph
 

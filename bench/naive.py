@@ -39,8 +39,8 @@ class NaiveGoogleCalendar(CalendarSource):
 
     def changes(self, window: Window, cursor: str | None) -> ChangeSet:
         """The whole window, each time."""
-        from afterword.providers.google_calendar import LIST_FIELDS
-        from afterword.providers.google_events import event_from_google
+        from afterword.providers.google.calendar import LIST_FIELDS
+        from afterword.providers.google.events import event_from_google
 
         api = self.provider.api
         events: list[CalendarEvent] = []
@@ -87,7 +87,7 @@ class NaiveGmail(DraftMailbox):
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """One drafts.get per draft."""
-        from afterword.providers.google_http import NotFound
+        from afterword.providers.google.http import NotFound
 
         api = self.provider.api
         states = {}
@@ -111,8 +111,12 @@ class NaiveGraphCalendar(CalendarSource):
 
     def changes(self, window: Window, cursor: str | None) -> ChangeSet:
         """The whole window, each time."""
-        from afterword.providers.microsoft_calendar import EVENT_FIELDS, PAGE_SIZE, PREFER_EVENTS
-        from afterword.providers.microsoft_events import event_from_graph
+        from afterword.providers.microsoft.calendar import (
+            EVENT_FIELDS,
+            PAGE_SIZE,
+            PREFER_EVENTS,
+        )
+        from afterword.providers.microsoft.events import event_from_graph
 
         params = {"startDateTime": _rfc3339(window.start), "endDateTime": _rfc3339(window.end),
                   "$select": EVENT_FIELDS, "$top": str(PAGE_SIZE)}
@@ -150,7 +154,7 @@ class NaiveOutlook(DraftMailbox):
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """One GET per draft."""
-        from afterword.providers.graph_http import NotFound
+        from afterword.providers.microsoft.http import NotFound
 
         states = {}
         for key, ref in drafts.items():

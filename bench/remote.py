@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from afterword.daemon.app import App
 from afterword.daemon.config import Config, parse
-from afterword.daemon.secrets import FileSecrets
+from afterword.daemon.runtime.app import App
+from afterword.daemon.runtime.secrets import FileSecrets
 from afterword.providers.base import AuthOptions, ProviderContext
 from bench import naive, synthetic
 from bench.fake_host import ACCOUNT, FakeHost
@@ -41,7 +41,7 @@ def _google_app(host: FakeHost, folder: Path) -> App:
 
 
 def _microsoft_app(host: FakeHost, folder: Path) -> App:
-    from afterword.providers.microsoft import MicrosoftProvider
+    from afterword.providers.microsoft.provider import MicrosoftProvider
 
     # The daemon trusts the fake authority's certificate the way a user's requests would.
     os.environ["REQUESTS_CA_BUNDLE"] = host.info["ca"]

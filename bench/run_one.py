@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from afterword.daemon.app import App
 from afterword.daemon.config import parse
+from afterword.daemon.runtime.app import App
 from bench import synthetic
 
 IDLE_CYCLES = 20

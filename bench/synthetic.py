@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from afterword.daemon.model import DraftKey
-from afterword.daemon.store import Store
+from afterword.daemon.runtime.store import Store
 
 ME = "alex@example.com"
 PAST_INTERVIEWS = 5

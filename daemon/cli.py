@@ -27,7 +27,7 @@ def _load(args: argparse.Namespace) -> config_module.Config:
 
 
 def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from afterword.daemon.app import App
+    from afterword.daemon.runtime.app import App
 
     return App(_load(args))
 
@@ -35,8 +35,8 @@ def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_run(args: argparse.Namespace) -> int:
     """`afterword run`: the daemon; `--once`: exactly one cycle."""
     if not args.once:
-        from afterword.daemon import journal
-        from afterword.daemon.service import Service
+        from afterword.daemon.runtime import journal
+        from afterword.daemon.runtime.service import Service
 
         path = Path(args.config) if args.config else config_module.default_path()
         config = config_module.load(path)
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """`afterword status [--json]`."""
-    from afterword.daemon.status import render_table, status_data
+    from afterword.daemon.commands.status import render_table, status_data
 
     app = _app(args)
     try:
@@ -73,14 +73,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """`afterword demo`: a throwaway calendar and Maildir, one real cycle, show the drafts."""
-    from afterword.daemon.demo import run_demo
+    from afterword.daemon.commands.demo import run_demo
 
     return run_demo(Path(args.dir) if args.dir else None)
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
     """`afterword auth ACCOUNT`: sign in (or import credentials) for one account."""
-    from afterword.daemon.app import App
+    from afterword.daemon.runtime.app import App
     from afterword.providers.base import AuthOptions
 
     app = App(_load(args))
@@ -97,23 +97,23 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """`afterword preview [EVENT_ID]`: what would be drafted; writes nothing."""
-    from afterword.daemon.app import utc_now
-    from afterword.daemon.preview import run_preview
+    from afterword.daemon.commands.preview import run_preview
+    from afterword.daemon.runtime.app import utc_now
 
     return run_preview(_load(args), args.event_id, sys.stdout, utc_now, raw=args.raw)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """`afterword check`: config, templates, credentials."""
-    from afterword.daemon.app import utc_now
-    from afterword.daemon.check import run_check
+    from afterword.daemon.commands.check import run_check
+    from afterword.daemon.runtime.app import utc_now
 
     return run_check(_load(args), sys.stdout, utc_now)
 
 
 def cmd_done(args: argparse.Namespace) -> int:
     """`afterword done KEY`: no more reminders about this draft (or names-needed interview)."""
-    from afterword.daemon.actions import done
+    from afterword.daemon.commands.done_snooze import done
 
     app = _app(args)
     try:
@@ -125,7 +125,7 @@ def cmd_done(args: argparse.Namespace) -> int:
 
 def cmd_snooze(args: argparse.Namespace) -> int:
     """`afterword snooze KEY DURATION`: no reminder about it before DURATION from now."""
-    from afterword.daemon.actions import snooze
+    from afterword.daemon.commands.done_snooze import snooze
 
     app = _app(args)
     try:
@@ -137,14 +137,14 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 def cmd_service(args: argparse.Namespace) -> int:
     """`afterword service install`: write the systemd user unit, print the systemctl lines."""
-    from afterword.daemon import unit
+    from afterword.daemon.commands import service_install
 
     config_path = Path(args.config) if args.config else None
     maildirs = []
     if (config_path or config_module.default_path()).exists():
         config = _load(args)
         maildirs = [a.maildir for a in config.accounts if a.maildir is not None]
-    target = unit.install(config_path, maildirs)
+    target = service_install.install(config_path, maildirs)
     print(f"wrote {target}")
     print("start it now and at every login with:")
     print("  systemctl --user daemon-reload")
@@ -155,7 +155,7 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee."""
-    from afterword.daemon.explain import explain, find_event
+    from afterword.daemon.commands.explain import explain, find_event
 
     app = _app(args)
     try:
@@ -169,7 +169,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_add_interviewer(args: argparse.Namespace) -> int:
     """`afterword add-interviewer EVENT_ID "Name <address>"`."""
-    from afterword.daemon.manual import add_interviewer
+    from afterword.daemon.commands.add_interviewer import add_interviewer
 
     app = _app(args)
     try:

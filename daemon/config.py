@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from afterword.daemon import paths
 from afterword.daemon.durations import parse_duration
 from afterword.daemon.errors import ConfigError
+from afterword.daemon.runtime import paths
 
 T = TypeVar("T")
 

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from afterword.providers.base import Provider, ProviderContext
 
 REGISTRY: dict[str, str] = {
-    "local": "afterword.providers.local:LocalProvider",
-    "google": "afterword.providers.google:GoogleProvider",
-    "microsoft": "afterword.providers.microsoft:MicrosoftProvider",
+    "local": "afterword.providers.local.provider:LocalProvider",
+    "google": "afterword.providers.google.provider:GoogleProvider",
+    "microsoft": "afterword.providers.microsoft.provider:MicrosoftProvider",
 }
 
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from afterword.daemon.model import CalendarEvent
 from afterword.providers.base import Window
-from afterword.providers.google_events import event_from_google
-from afterword.providers.local import IcsCalendar
-from afterword.providers.microsoft_events import event_from_graph
+from afterword.providers.google.events import event_from_google
+from afterword.providers.local.provider import IcsCalendar
+from afterword.providers.microsoft.events import event_from_graph
 
 EVENTS = Path(__file__).parent / "data" / "events"
 # The user of every fixture: Alex Rivera, with a work address and a Gmail account.

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from afterword.daemon.config import AccountConfig
-from afterword.daemon.secrets import KeyringSecrets
+from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.providers.base import ProviderContext
-from afterword.providers.google import GoogleProvider
+from afterword.providers.google.provider import GoogleProvider
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE, METADATA, FakeGoogle
 
 DEFAULT_SCOPES = [CAL_EVENTS_RO, COMPOSE]

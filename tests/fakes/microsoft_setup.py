@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from afterword.daemon.config import AccountConfig
-from afterword.daemon.secrets import KeyringSecrets
+from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.providers.base import AuthOptions, ProviderContext, Window
-from afterword.providers.microsoft import MicrosoftProvider
+from afterword.providers.microsoft.provider import MicrosoftProvider
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
 

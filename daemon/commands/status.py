@@ -1,0 +1,211 @@
+"""What `afterword status` shows: interviews, drafts and accounts, as data or as a table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from afterword.daemon.config import Config
+from afterword.daemon.durations import format_duration
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.reminders.policy import cap_advice
+from afterword.daemon.runtime.store import Store
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+    """Everything `status --json` prints (stable keys; times in ISO 8601 UTC)."""
+    configured = {a.name for a in config.accounts}
+    accounts = []
+    for name in sorted(configured | {a.name for a in store.accounts()}):
+        state = store.account(name)
+        accounts.append({
+            "name": name,
+            "configured": name in configured,
+            "synced_at": _iso(state.synced_at),
+            "needs_reauth": state.needs_reauth,
+            "last_error": state.last_error or None,
+            "reauth_command": f"afterword auth {name}" if state.needs_reauth else None,
+        })
+    stored = store.interviews()
+    titles = {(i.account, i.event_id): i.title for i in stored}
+    interviews = [_interview(i, config) for i in stored
+                  if i.status is not InterviewStatus.CANCELLED]
+    drafts = [_draft(d) for d in store.drafts()]
+    for item in (*interviews, *drafts):
+        # An account removed from the config is no longer watched: shown apart.
+        item["configured"] = item["account"] in configured
+    for d in drafts:
+        d["interview_title"] = titles.get((d["account"], d["event_id"]))
+    _add_reminders(config, store, now, drafts, interviews)
+    return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
+            "drafts": drafts}
+
+
+def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dict[str, Any]],
+                   interviews: list[dict[str, Any]]) -> None:
+    """Each waiting draft's age and next reminder; each names-needed interview's too."""
+    from afterword.daemon.reminders import policy, sending
+
+    zone, quiet = config.me.timezone, config.reminders.quiet_hours
+    upcoming = {s.ref: policy.upcoming(s, now, quiet, zone)
+                for s in sending.subjects(config, store)} if config.reminders.channels else {}
+    for d in drafts:
+        created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
+        d["age_seconds"] = (max(0, int((now - created).total_seconds()))
+                            if created and d["state"] == DraftState.DRAFTED.value else None)
+        d["next_reminder_at"] = _iso(upcoming.get(d["key"]))
+    for i in interviews:
+        i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
+
+
+def _interview(interview: Interview, config: Config) -> dict[str, Any]:
+    return {
+        "account": interview.account,
+        "event_id": interview.event_id,
+        "title": interview.title,
+        "company": interview.company or None,
+        "role": interview.role or None,
+        "start": _iso(interview.start),
+        "end": _iso(interview.end),
+        "status": interview.status.value,
+        "recipients": sum(1 for p in interview.interviewers if p.email),
+        "drafts_due_at": _iso(interview.end + config.drafts.delay),
+        "interviewers": [
+            {"name": p.name, "email": p.email, "needs_check": p.needs_check,
+             "address_needed": p.email is None, "source": p.source}
+            for p in interview.interviewers
+        ],
+    }
+
+
+def _draft(d: DraftRecord) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "account": d.account,
+        "event_id": d.event_id,
+        "recipient": d.recipient,
+        "recipient_name": d.recipient_name,
+        "state": d.state.value,
+        "provider_id": d.provider_id,
+        "created_at": _iso(d.created_at),
+        "sent_at": _iso(d.sent_at),
+        "closed_at": _iso(d.closed_at),
+        "last_error": d.last_error or None,
+    }
+
+
+def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
+    """A readable plain-text report of `status_data`."""
+    zone = config.me.timezone
+    cap = config.recipients.max_per_interview
+    out: list[str] = []
+
+    def when(iso: str | None) -> str:
+        if not iso:
+            return "-"
+        moment = datetime.fromisoformat(iso)
+        return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+
+    problems = [a for a in data["accounts"] if a["configured"]
+                and (a["needs_reauth"] or a["last_error"])]
+    for account in problems:
+        if account["needs_reauth"]:
+            out.append(f"! account {account['name']} needs to sign in again: "
+                       f"run `{account['reauth_command']}`")
+        else:
+            out.append(f"! account {account['name']}: {account['last_error']}")
+    if problems:
+        out.append("")
+
+    watched = [i for i in data["interviews"] if i.get("configured", True)]
+    upcoming = [i for i in watched if i["status"] == "ready"
+                and datetime.fromisoformat(i["drafts_due_at"]) > now]
+    needed = [i for i in watched if i["status"] in ("names_needed", "too_many")]
+    out.append("Upcoming interviews")
+    for i in upcoming:
+        names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
+        out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
+                   f"  to {names}")
+    if not upcoming:
+        out.append("  none")
+    if needed:
+        out.append("")
+        out.append("Interviews that need you")
+        for i in needed:
+            what = ("names needed: ask the receptionist or HR for their names, then "
+                    f"`afterword add-interviewer {i['event_id']} \"Name <address>\"`"
+                    if i["status"] == "names_needed" else
+                    cap_advice(i.get("recipients", 0), cap, i["event_id"]))
+            out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
+            out.append(f"      {what}")
+            if i.get("next_reminder_at"):
+                out.append(f"      next reminder {when(i['next_reminder_at'])}")
+
+    groups = {
+        "Drafts waiting for you to send": [DraftState.DRAFTED.value],
+        "Drafts not written yet": [DraftState.PLANNED.value, DraftState.FAILED.value],
+        "Done": [DraftState.SENT.value, DraftState.DISCARDED.value, DraftState.GONE.value,
+                 DraftState.DISMISSED.value],
+    }
+    channels = bool(config.reminders.channels)
+    drafts = [d for d in data["drafts"] if d.get("configured", True)]
+    for title, states in groups.items():
+        rows = [d for d in drafts if d["state"] in states]
+        if not rows:
+            continue
+        out.append("")
+        out.append(title)
+        if states == [DraftState.DRAFTED.value]:
+            out.append(f"  {'KEY':<16}  {'INTERVIEW':<{_TITLE}}  {'TO':<36}  {'AGE':<8}  "
+                       "NEXT REMINDER")
+            for d in rows:
+                who = f"{d['recipient_name']} <{d['recipient']}>"
+                age = format_duration(timedelta(seconds=d["age_seconds"] or 0))
+                nxt = (when(d["next_reminder_at"]) if d["next_reminder_at"]
+                       else "none" if channels else "no channel")
+                out.append(f"  {d['key']:<16}  {_short(d.get('interview_title'), _TITLE)}  "
+                           f"{_short(who, 36)}  {age:<8}  {nxt}")
+            if not channels:
+                out.append("  no channel: reminders are off (`channels = []`); add a "
+                           "[[reminders.channels]] entry, e.g. type = \"desktop\"")
+            continue
+        for d in rows:
+            who = f"{d['recipient_name']} <{d['recipient']}>"
+            detail = {
+                "failed": f"failed: {d['last_error']}",
+                "planned": "in progress",
+                "sent": f"sent {when(d['sent_at'] or d['closed_at'])}",
+                "discarded": f"discarded {when(d['closed_at'])}",
+                "dismissed": f"done (no reminders) {when(d['closed_at'])}",
+            }.get(d["state"], d["state"])
+            out.append(f"  {d['key']}  {d['state']:<9}  {who[:50]:<50}  {detail}")
+    out += _removed(data)
+    return "\n".join(out) + "\n"
+
+
+_TITLE = 30  # width of the interview column
+
+
+def _short(text: str | None, width: int) -> str:
+    """`text` in exactly `width` columns, cut with an ellipsis when longer."""
+    text = " ".join((text or "-").split())
+    return (text if len(text) <= width else text[:width - 1] + "…").ljust(width)
+
+
+def _removed(data: dict[str, Any]) -> list[str]:
+    """One line per account that is in the state but not in the config any more."""
+    gone = sorted({a["name"] for a in data["accounts"] if not a["configured"]})
+    lines = []
+    for name in gone:
+        drafts = [d for d in data["drafts"] if d["account"] == name]
+        waiting = sum(1 for d in drafts if d["state"] == DraftState.DRAFTED.value)
+        interviews = sum(1 for i in data["interviews"] if i["account"] == name)
+        lines.append(f"  {name}: {interviews} interview(s), {len(drafts)} draft(s)"
+                     f" ({waiting} still in its Drafts folder); not watched, no reminders")
+    if lines:
+        return ["", "Not in the config any more", *lines]
+    return []

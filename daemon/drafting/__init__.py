@@ -1,0 +1,1 @@
+"""Turning an interview into finished draft messages: templates, composition, MIME."""

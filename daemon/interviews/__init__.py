@@ -1,0 +1,1 @@
+"""Reading an invite: is it an interview, who interviewed me, for what job."""

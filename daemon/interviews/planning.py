@@ -1,0 +1,61 @@
+"""One event → the verdict and the interview to store: detection and extraction together.
+
+The cycle (new and unchanged events), `add-interviewer` and `explain` all plan the same
+way, so what `explain` prints is what the cycle does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from afterword.daemon.config import Config
+from afterword.daemon.interviews import detect, people
+from afterword.daemon.interviews.notes import apply_notes
+from afterword.daemon.model import CalendarEvent, Interview
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Whether the event is an interview, who gets a note, and the record to store."""
+
+    decision: detect.Decision
+    extraction: people.Extraction
+    interview: Interview | None  # None: not an interview
+
+
+def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
+         manual: list[tuple[str, str]] | None = None) -> Plan:
+    """Detect and extract one event with the whole config. Pure; never raises on odd input."""
+    mine = tuple(my_emails)
+    decision = detect.decide(event, config.detect, mine, config.recipients)
+    extraction = _extract(event, config, mine, manual)
+    interview = _interview(event, decision, extraction) if decision.is_interview else None
+    return Plan(decision, extraction, interview)
+
+
+def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
+                   manual: list[tuple[str, str]] | None = None) -> Interview | None:
+    """`plan(...).interview`, without extracting the people of events that are not
+    interviews (most of a busy calendar: extraction is the costly part)."""
+    mine = tuple(my_emails)
+    decision = detect.decide(event, config.detect, mine, config.recipients)
+    if not decision.is_interview:
+        return None
+    return _interview(event, decision, _extract(event, config, mine, manual))
+
+
+def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
+             manual: list[tuple[str, str]] | None) -> people.Extraction:
+    return people.extract(event, config.recipients, mine, manual=manual,
+                          title_patterns=config.detect.title_patterns,
+                          my_name=config.me.name)
+
+
+def _interview(event: CalendarEvent, decision: detect.Decision,
+               extraction: people.Extraction) -> Interview:
+    interview = people.build_interview(event, extraction, decision.reason)
+    # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
+    # interview (notes.py owns the split; the extraction only keeps them apart from the
+    # listed names).
+    return apply_notes(replace(interview, notes=""), event.description)

@@ -1,0 +1,1 @@
+"""Reminders: when to remind (policy), the I/O around it (sending), the channels."""

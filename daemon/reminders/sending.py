@@ -1,0 +1,131 @@
+"""The reminder shell: read subjects from the state, ask the policy, send, record.
+
+The policy (`reminders`) is pure; this module is the I/O around it. Subjects other than
+drafts (names needed, accounts needing re-auth) keep their history in the
+`reminder_subjects` table; drafts keep theirs in their own row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from afterword.daemon.config import Config
+from afterword.daemon.model import DraftState, InterviewStatus
+from afterword.daemon.reminders import channels, policy
+from afterword.daemon.reminders.policy import History, Kind, Subject
+from afterword.daemon.runtime.store import Store, _dt, _ts
+
+log = logging.getLogger(__name__)
+
+
+def subject_history(store: Store, subject: str) -> History:
+    """The stored reminder history of a non-draft subject."""
+    row = store.db.execute("SELECT * FROM reminder_subjects WHERE subject = ?",
+                           (subject,)).fetchone()
+    if row is None:
+        return History()
+    return History(_dt(row["last_reminded_at"]), row["reminders_sent"],
+                   _dt(row["snoozed_until"]), bool(row["dismissed"]))
+
+
+def _upsert(store: Store, subject: str, column_sql: str, args: tuple[object, ...]) -> None:
+    store.db.execute("INSERT OR IGNORE INTO reminder_subjects (subject) VALUES (?)", (subject,))
+    store.db.execute(f"UPDATE reminder_subjects SET {column_sql} WHERE subject = ?",
+                     (*args, subject))
+
+
+def snooze_subject(store: Store, subject: str, until: datetime) -> None:
+    """No reminder about this subject before `until`."""
+    _upsert(store, subject, "snoozed_until = ?", (_ts(until),))
+
+
+def dismiss_subject(store: Store, subject: str) -> None:
+    """No more reminders about this subject (`afterword done`)."""
+    _upsert(store, subject, "dismissed = 1", ())
+
+
+def subjects(config: Config, store: Store) -> list[Subject]:
+    """Everything that may deserve a reminder, as the state stands."""
+    zone, rem = config.me.timezone, config.reminders
+    found: list[Subject] = []
+    # An account removed from the config is not watched any more: no reminders about it.
+    configured = {a.name for a in config.accounts}
+    interviews = {(i.account, i.event_id): i for i in store.interviews()
+                  if i.account in configured}
+    for draft in store.drafts(states=[DraftState.DRAFTED]):
+        if draft.account not in configured:
+            continue
+        subject = policy.draft_subject(
+            draft, interviews.get((draft.account, draft.event_id)), rem, zone)
+        if subject is not None:
+            found.append(subject)
+    for interview in interviews.values():
+        if interview.status is InterviewStatus.NAMES_NEEDED:
+            history = subject_history(store, f"names:{interview.account}:{interview.event_id}")
+            names = policy.names_subject(interview, history, config.drafts, rem, zone)
+            if names is not None:
+                found.append(names)
+        elif interview.status is InterviewStatus.TOO_MANY:
+            history = subject_history(store, f"cap:{interview.account}:{interview.event_id}")
+            capped = policy.cap_subject(interview, history, config.drafts, rem,
+                                           config.recipients.max_per_interview, zone)
+            if capped is not None:
+                found.append(capped)
+    for account in store.accounts():
+        if account.needs_reauth and account.name in configured:
+            since = account.last_error_at or account.synced_at
+            if since is not None:
+                found.append(policy.reauth_subject(
+                    account.name, since, subject_history(store, f"auth:{account.name}"), rem))
+    return found
+
+
+def send_due(config: Config, store: Store, now: datetime,
+             refresh: Callable[[set[str]], object] | None = None) -> int:
+    """Send one digest of everything due now; returns how many subjects it covered.
+
+    `refresh(accounts)` checks those accounts' mailboxes first (the daemon passes the
+    cycle's tracking): a draft sent since the last poll is then not reminded about.
+    """
+    if not config.reminders.channels:
+        return 0  # reminders turned off (`channels = []`)
+    zone, quiet = config.me.timezone, config.reminders.quiet_hours
+    for account in store.accounts():
+        if not account.needs_reauth:
+            # Signed in again: a later expiry starts a fresh series of reminders.
+            store.db.execute("DELETE FROM reminder_subjects WHERE subject = ?",
+                             (f"auth:{account.name}",))
+    window = policy.group_window(config.reminders)
+    due = policy.due(subjects(config, store), now, quiet, zone, window)
+    if due and refresh is not None:
+        owner = {d.key: d.account for d in store.drafts(states=[DraftState.DRAFTED])}
+        accounts = {owner[s.ref] for s in due if s.kind is Kind.DRAFT and s.ref in owner}
+        if accounts:
+            refresh(accounts)
+            due = policy.due(subjects(config, store), now, quiet, zone, window)
+    if not due:
+        return 0
+    notice = policy.digest(due, zone)
+    delivered = channels.deliver(config.reminders.channels, notice)
+    # Recorded even when a channel failed: the failure is retried at the next reminder,
+    # not every minute.
+    with store.transaction():
+        store.record_reminded([s.key for s in due if s.kind is Kind.DRAFT], now)
+        for s in due:
+            if s.kind is not Kind.DRAFT:
+                _upsert(store, s.ref, "last_reminded_at = ?,"
+                        " reminders_sent = reminders_sent + 1", (_ts(now),))
+    log.info("reminder sent about %d thing(s) (%s) on %d of %d channel(s)", len(due),
+             ", ".join(sorted({s.kind.value for s in due})), delivered,
+             len(config.reminders.channels))
+    return len(due)
+
+
+def next_due(config: Config, store: Store, now: datetime) -> datetime | None:
+    """When the next reminder falls due, for the scheduler (None: nothing to send)."""
+    if not config.reminders.channels:
+        return None
+    return policy.earliest(subjects(config, store), now, config.reminders.quiet_hours,
+                              config.me.timezone)

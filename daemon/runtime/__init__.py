@@ -1,0 +1,1 @@
+"""Running the application: the cycle, the service, the state, secrets, logging, paths."""

@@ -1,0 +1,49 @@
+"""Wiring shared by the CLI commands: config + state + secrets + clock → a Cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from afterword.daemon.config import Config
+from afterword.daemon.runtime import paths
+from afterword.daemon.runtime.cycle import Cycle
+from afterword.daemon.runtime.secrets import FileSecrets, KeyringSecrets, open_secrets
+from afterword.daemon.runtime.store import Store
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class App:
+    """One configured Afterword: its state database, credentials and cycle."""
+
+    def __init__(self, config: Config, state_dir: Path | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.config = config
+        self.state_dir = state_dir or paths.state_dir()
+        self.clock = clock
+
+    @cached_property
+    def store(self) -> Store:
+        """The state database (opened on first use)."""
+        return Store(self.state_dir / "state.db")
+
+    @cached_property
+    def secrets(self) -> KeyringSecrets | FileSecrets:
+        """The credential store chosen by [secrets]."""
+        return open_secrets(self.config.secrets.backend, self.state_dir)
+
+    @cached_property
+    def cycle(self) -> Cycle:
+        """The cycle runner (keeps provider objects between cycles)."""
+        return Cycle(self.config, self.store, self.secrets, self.clock)
+
+    def close(self) -> None:
+        """Close the state database if it was opened."""
+        if "store" in self.__dict__:
+            self.store.close()

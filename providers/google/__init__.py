@@ -1,0 +1,1 @@
+"""provider = "google": Google Calendar in, Gmail drafts out."""

@@ -1,0 +1,1 @@
+"""provider = "local": a calendar from .ics files, drafts into a Maildir."""

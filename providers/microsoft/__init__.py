@@ -1,0 +1,1 @@
+"""provider = "microsoft": Microsoft 365 and Outlook.com through Microsoft Graph."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from afterword.daemon.model import CalendarEvent
 from afterword.providers.base import Window
 from afterword.providers.google.events import event_from_google
-from afterword.providers.local.provider import IcsCalendar
+from afterword.providers.local.calendar import IcsCalendar
 from afterword.providers.microsoft.events import event_from_graph
 
 EVENTS = Path(__file__).parent / "data" / "events"

@@ -38,7 +38,7 @@ from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import CalendarEvent
 from afterword.providers.base import Window
 from afterword.providers.google.events import event_from_google
-from afterword.providers.local.provider import IcsCalendar
+from afterword.providers.local.calendar import IcsCalendar
 from afterword.providers.microsoft.events import event_from_graph
 
 ZONE = ZoneInfo("Europe/Berlin")

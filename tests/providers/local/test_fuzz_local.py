@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from afterword.daemon.config import parse
 from afterword.daemon.errors import ConfigError, InputError
 from afterword.providers.base import Window
-from afterword.providers.local.provider import IcsCalendar
+from afterword.providers.local.calendar import IcsCalendar
 
 KEYS = ["me", "accounts", "detect", "recipients", "drafts", "reminders", "daemon", "secrets",
         "name", "provider", "emails", "timezone", "calendar", "maildir", "delay", "max_age",

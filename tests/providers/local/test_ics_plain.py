@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from afterword.providers.base import ChangeSet, Window
 from afterword.providers.local import ics_plain
-from afterword.providers.local.provider import IcsCalendar
+from afterword.providers.local.calendar import IcsCalendar
 from tests.conftest import calendar, vevent
 
 DATA = Path(__file__).parents[3] / "tests" / "data" / "events"

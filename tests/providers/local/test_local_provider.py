@@ -15,7 +15,8 @@ import pytest
 from afterword.daemon.errors import InputError, ProviderError
 from afterword.daemon.model import EventStatus, Response
 from afterword.providers.base import DraftRef, MailboxState, Window
-from afterword.providers.local.provider import IcsCalendar, MaildirDrafts
+from afterword.providers.local.calendar import IcsCalendar
+from afterword.providers.local.maildir import MaildirDrafts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WINDOW = Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC))

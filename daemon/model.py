@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 # Stamped into every draft so it is found again after a crash (see DESIGN.md).
 KEY_HEADER = "X-Afterword-Key"
+
+
+# The span of dates an event may have: far enough inside datetime's range that adding a
+# deadline, a delay or a reminder interval can never overflow (an event ending in year
+# 9999 made `status` and every daemon pass fail with OverflowError).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class Response(StrEnum):
@@ -74,6 +81,18 @@ class CalendarEvent:
     attendees_hidden: bool = False  # the provider cut or hid the guest list
     series_id: str = ""
     ical_uid: str = ""
+
+    def date_problem(self) -> str | None:
+        """Why its times cannot be planned with (None if they can): any provider's event
+        must pass this before it is planned or stored."""
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            return "its times have no time zone"
+        if not (self.start >= EARLIEST and self.end < LATEST):
+            return (f"its dates are out of range ({self.start:%Y-%m-%d} to "
+                    f"{self.end:%Y-%m-%d})")
+        if self.end < self.start:
+            return f"it ends before it starts ({self.end.isoformat()} < {self.start.isoformat()})"
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict that `from_json` reads back."""

@@ -12,6 +12,11 @@ from afterword.daemon.model import CalendarEvent
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """A stranger's text made safe for one log line: control characters become spaces."""
+    return _CONTROLS.sub(" ", text)[:limit]
+
+
 def translate_or_input_error(kind: str, item: Mapping[str, Any],
                              translate: Callable[[], CalendarEvent]) -> CalendarEvent:
     """Run `translate`; any failure on the stranger's data becomes a one-line InputError.
@@ -24,8 +29,8 @@ def translate_or_input_error(kind: str, item: Mapping[str, Any],
     except InputError as err:
         # The message quotes the stranger's data (its id): one line, so a log line
         # cannot be forged with it.
-        raise InputError(_CONTROLS.sub(" ", str(err))[:300]) from None
+        raise InputError(one_line(str(err))) from None
     except (AttributeError, TypeError, ValueError, KeyError) as err:
         ident = item.get("id") if isinstance(item, Mapping) else None
-        raise InputError(f"{kind} event {_CONTROLS.sub(' ', str(ident))[:80]!r}: "
+        raise InputError(f"{kind} event {one_line(str(ident), 80)!r}: "
                          f"unexpected data ({type(err).__name__})") from None

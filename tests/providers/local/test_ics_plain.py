@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from afterword.providers.base import ChangeSet, Window
-from afterword.providers.local import ics_plain
+from afterword.providers.local import ics_plain, ics_text
 from afterword.providers.local.calendar import IcsCalendar
 from tests.conftest import calendar, vevent
 
@@ -64,16 +64,17 @@ def test_plain_events_skip_icalendar_and_series_do_not(tmp_path: Path) -> None:
     plain = vevent("plain-1", "Interview at Acme", start,
                    attendees=['CN="Rivera, Jane";PARTSTAT=ACCEPTED:mailto:jane@acme.example'])
     series = vevent("weekly-1", "Weekly sync", start, extra=["RRULE:FREQ=WEEKLY;COUNT=3"])
-    data = calendar(plain, series).encode()
-    parts = ics_plain.split(data, WINDOW)
-    assert parts is not None
-    assert [str(e["UID"]) for e in parts.events] == ["plain-1"]
-    assert parts.events[0]["ATTENDEE"].params["CN"] == "Rivera, Jane"
-    assert parts.rest is not None and "weekly-1" in parts.rest and "plain-1" not in parts.rest
-    only_plain = ics_plain.split(calendar(plain).encode(), WINDOW)
-    assert only_plain is not None and only_plain.rest is None
-    # A truncated file is left to icalendar whole.
-    assert ics_plain.split(calendar(plain).encode()[:-20], WINDOW) is None
+    found = ics_text.structure(calendar(plain, series).encode())
+    read = [ics_plain.plain(block.lines, None) for block in found.events]
+    assert read[0] is not None and str(read[0]["UID"]) == "plain-1"
+    assert read[0]["ATTENDEE"].params["CN"] == "Rivera, Jane"
+    assert ics_plain.in_window(read[0], WINDOW)
+    assert read[1] is None  # a series: icalendar's
+    # A truncated file loses only the event cut short, with a warning naming it.
+    cut = ics_text.structure(calendar(series, plain).encode()[:-40])
+    assert [b.uid for b in cut.events] == ["weekly-1"]
+    assert cut.problems == ["line 12: skipped event plain-1: not closed: the file ends "
+                            "before END:VEVENT"]
 
 
 def test_a_mixed_file_reads_the_same_both_ways(tmp_path: Path) -> None:

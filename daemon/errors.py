@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """A stranger's text made safe for one log line: control characters become spaces."""
+    return _CONTROLS.sub(" ", text)[:limit]
 
 
 class AfterwordError(Exception):

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from afterword.daemon.errors import InputError
+from afterword.daemon.errors import InputError, one_line
 from afterword.daemon.model import CalendarEvent
-
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A stranger's text made safe for one log line: control characters become spaces."""
-    return _CONTROLS.sub(" ", text)[:limit]
 
 
 def translate_or_input_error(kind: str, item: Mapping[str, Any],

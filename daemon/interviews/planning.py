@@ -38,6 +38,8 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
                    manual: list[tuple[str, str]] | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
+    if event.date_problem() is not None:
+        return None  # nothing is planned at a time no deadline can be computed from
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
     if not decision.is_interview:

@@ -16,7 +16,13 @@ from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
-from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.errors import (
+    AfterwordError,
+    AuthExpired,
+    TemplateError,
+    TransientError,
+    one_line,
+)
 from afterword.daemon.interviews.planning import plan_interview
 from afterword.daemon.model import (
     CalendarEvent,
@@ -139,8 +145,7 @@ class Cycle:
             self._fail(report, account, AfterwordError(
                 f"internal error ({type(err).__name__}): please report it with the log"))
         if report.warnings and not report.errors:
-            self.store.set_account_error(account.name, "; ".join(report.warnings)[:1000],
-                                         self.clock())
+            self.store.set_account_error(account.name, _joined(report.warnings), self.clock())
         elif not report.errors:
             self.store.clear_account_error(account.name)
         return report
@@ -186,24 +191,39 @@ class Cycle:
         """Read the calendar's changes and update the interviews they concern."""
         now = self.clock()
         window = self.window(now)
-        cursor = self.store.account(account.name).cursor
+        state = self.store.account(account.name)
         with _collector_paused():
-            self._sync_changes(account, provider, window, cursor, now, report)
+            self._sync_changes(account, provider, window, state.cursor, now, report,
+                               said=state.last_error)
 
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
-                      cursor: str | None, now: datetime, report: AccountReport | None) -> None:
+                      cursor: str | None, now: datetime, report: AccountReport | None,
+                      said: str = "") -> None:
         changes = provider.calendar().changes(window, cursor)
-        for warning in changes.warnings:
-            log.warning("account %s: %s", account.name, warning)
-            if report is not None:
-                report.warnings.append(warning)
+        warnings = list(changes.warnings)
+        events = []
+        for event in changes.events:
+            # Whatever the provider: an event at a time no deadline can be computed from
+            # (year 9999, an end before its start) is skipped, never an OverflowError.
+            problem = event.date_problem()
+            if problem is None:
+                events.append(event)
+            else:
+                warnings.append(one_line(f"skipped event {event.id}: {problem}"))
+        # The same warnings as last cycle (a calendar still damaged) stay in `status`
+        # but are logged once, not every few minutes.
+        if _joined(warnings) != said:
+            for warning in warnings:
+                log.warning("account %s: %s", account.name, warning)
+        if report is not None:
+            report.warnings.extend(warnings)
         with self.store.transaction():
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
             live = self.store.live_interview_ids(account.name)
-            for event in changes.events:
+            for event in events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
                                    event.id in live):
@@ -363,6 +383,11 @@ class Cycle:
 def names_needed(store: Store) -> list[Interview]:
     """Interviews waiting for the user to name their interviewers."""
     return [i for i in store.interviews() if i.status is InterviewStatus.NAMES_NEEDED]
+
+
+def _joined(warnings: list[str]) -> str:
+    """Warnings as the account's last error keeps them."""
+    return "; ".join(warnings)[:1000]
 
 
 @contextmanager

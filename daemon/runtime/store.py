@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from afterword.daemon.model import (
+    EARLIEST,
+    LATEST,
     CalendarEvent,
     DraftKey,
     DraftRecord,
@@ -141,6 +143,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        self._cancel_out_of_range()
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.exists():
@@ -182,6 +185,14 @@ class Store:
                 for statement in _statements(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def _cancel_out_of_range(self) -> None:
+        """Interviews stored before events out of range were refused (an end in year 9999
+        made every pass fail with OverflowError) are cancelled: none can be planned."""
+        self.db.execute(
+            "UPDATE interviews SET status = ? WHERE status != ? AND (start < ? OR end >= ?)",
+            (InterviewStatus.CANCELLED.value, InterviewStatus.CANCELLED.value,
+             _ts(EARLIEST), _ts(LATEST)))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from afterword.daemon.errors import InputError
+from afterword.daemon.errors import InputError, one_line
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import (
     CalendarSource,
@@ -18,7 +18,6 @@ from afterword.providers.base import (
     Lookup,
     Window,
 )
-from afterword.providers.event_errors import one_line
 
 log = logging.getLogger(__name__)
 

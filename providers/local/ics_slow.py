@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from afterword.daemon.model import EARLIEST, LATEST
 from afterword.providers.base import Window
 from afterword.providers.local.ics_plain import READ_PROPERTIES
 from afterword.providers.local.ics_text import Block, Source
@@ -139,6 +140,10 @@ def _damage(event: Any, block: Block | None) -> str | None:
         return "its start or end is not a date or time"
     if end is not None and _comparable(start, end) and end < start:
         return f"it ends before it starts ({end} < {start})"
+    series = "RRULE" in event or "RDATE" in event  # a series may begin in 1604 (birthdays)
+    if (end is not None and end.year >= LATEST.year) or start.year >= LATEST.year or \
+            (start.year < EARLIEST.year and not series):
+        return f"its dates are out of range ({start} to {end if end is not None else '?'})"
     return None
 
 

@@ -184,11 +184,6 @@ class IcsCalendar(CalendarSource):
             uid = str(component.get("UID", "?"))[:80]
             read.warnings.append(f"{where}: skipped event {uid}: {_first_line(err)}")
             return
-        problem = event.date_problem()
-        if problem:
-            read.warnings.append(f"{where}: skipped event {event.ical_uid[:80] or '?'}: "
-                                 f"{problem}")
-            return
         if event.status is EventStatus.CANCELLED:
             read.cancelled.append(event.id)
             read.cancelled_events.append(event)

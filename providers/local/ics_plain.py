@@ -25,6 +25,9 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from recurring_ical_events.util import time_span_contains_event
+
+from afterword.daemon.model import EARLIEST, LATEST
 from afterword.providers.base import Window
 
 # A content line whose name and parameters need none of icalendar's lenient repairs:
@@ -39,8 +42,9 @@ _DATE = re.compile(r"\d{8}")
 _DATE_TIME = re.compile(r"\d{8}T\d{6}Z?")
 _DURATION = re.compile(r"\+?P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
 # What makes an event part of a series: icalendar and recurring-ical-events read it.
-# Years whose times convert between zones without overflowing.
-_FIRST_YEAR, _LAST_YEAR = 2, 9998
+# Years of the times a plain event may have: the others are out of range (icalendar's
+# path names them; zone arithmetic near the ends of the calendar overflows).
+_FIRST_YEAR, _LAST_YEAR = EARLIEST.year, LATEST.year - 1
 _SERIES = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"})
 # Properties the translator reads as one value (icalendar gives a list when repeated).
 _SINGLE = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION",
@@ -103,8 +107,6 @@ def calendar_zone(head: list[str]) -> ZoneInfo | object | None:
 
 def in_window(event: PlainEvent, window: Window) -> bool:
     """Whether recurring-ical-events would put the event in `window`."""
-    from recurring_ical_events.util import time_span_contains_event
-
     return bool(time_span_contains_event(window.start, window.end, event["DTSTART"].dt,
                                          event["DTEND"].dt))
 

@@ -43,13 +43,15 @@ class Source:
     head: list[str] = field(default_factory=list)
     zones: list[Block] = field(default_factory=list)
 
+    _method: str | None = None
+
     @property
     def method(self) -> str:
         """The iTIP method (RFC 5546) of this calendar's components, upper case; "" if none."""
-        for line in self.head:
-            if line[:7].upper() in ("METHOD:", "METHOD;"):
-                return line.split(":", 1)[1].strip().upper()
-        return ""
+        if self._method is None:
+            self._method = next((line.split(":", 1)[1].strip().upper() for line in self.head
+                                 if line[:7].upper() in ("METHOD:", "METHOD;")), "")
+        return self._method
 
 
 @dataclass(eq=False)
@@ -81,11 +83,15 @@ class Block:
                 return line.split(":", 1)[1] if ":" in line else ""
         return None
 
+    _uid: str | None = None
+
     @property
     def uid(self) -> str:
         """The UID, unescaped the way icalendar unescapes text."""
-        raw = self.value("UID")
-        return "" if raw is None else _unescape(raw).strip()
+        if self._uid is None:
+            raw = self.value("UID")
+            self._uid = "" if raw is None else _unescape(raw).strip()
+        return self._uid
 
     def describe(self) -> str:
         """How a warning names it: its UID, else its line."""

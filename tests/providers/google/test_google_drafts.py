@@ -9,7 +9,7 @@ from email.policy import SMTP
 import pytest
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
-from afterword.providers.base import DraftRef, MailboxState
+from afterword.providers.base import MailboxState
 from tests.fakes.google import FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, METADATA, google, make_provider
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
 from afterword.daemon.errors import AfterwordError
+from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
 
@@ -143,7 +144,8 @@ def cmd_service(args: argparse.Namespace) -> int:
     maildirs = []
     if (config_path or config_module.default_path()).exists():
         config = _load(args)
-        maildirs = [a.maildir for a in config.accounts if a.maildir is not None]
+        maildirs = [path for a in config.accounts
+                    for path in provider_spec(a.provider).writes(a.options)]
     target = service_install.install(config_path, maildirs)
     print(f"wrote {target}")
     print("start it now and at every login with:")
@@ -178,6 +180,22 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
         app.close()
     print(f"added {args.interviewer.strip()} to {interview.title!r}: now {interview.status.value}"
           f"; the next cycle drafts a note to them once the interview is over")
+    return 0
+
+
+def cmd_redraft(args: argparse.Namespace) -> int:
+    """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
+    from afterword.daemon.commands.redraft import redraft
+
+    app = _app(args)
+    try:
+        outcomes = redraft(app.cycle, args.target)
+    finally:
+        app.close()
+    for outcome in outcomes:
+        print(outcome.line())
+    if not outcomes:
+        print("no drafts to rewrite")
     return 0
 
 
@@ -257,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
+
+    p = sub.add_parser("redraft", parents=[common],
+                       help="rewrite the drafts you have not edited, after a correction")
+    p.add_argument("target", metavar="KEY|EVENT_ID")
+    p.set_defaults(func=cmd_redraft)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

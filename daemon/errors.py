@@ -5,13 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A stranger's text made safe for one log line: control characters become spaces."""
-    return _CONTROLS.sub(" ", text)[:limit]
-
 
 class AfterwordError(Exception):
     """An error the user should see as one clear line, never a traceback."""
@@ -83,3 +76,14 @@ class TemplateError(AfterwordError):
 
 class InputError(AfterwordError):
     """Input from outside (an .ics file, an invite) could not be read."""
+
+
+# Line breaks of every kind (CR, LF, NEL, LINE/PARAGRAPH SEPARATOR) and the other C0/C1
+# controls: in a stranger's text they could forge a log line or a mail header.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """`text` as one printable line: controls become spaces, runs of space one, at most
+    `limit` characters."""
+    return " ".join(CONTROL_CHARS.sub(" ", str(text)).split())[:limit]

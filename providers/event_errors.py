@@ -21,8 +21,8 @@ def translate_or_input_error(kind: str, item: Mapping[str, Any],
     except InputError as err:
         # The message quotes the stranger's data (its id): one line, so a log line
         # cannot be forged with it.
-        raise InputError(one_line(str(err))) from None
+        raise InputError(one_line(err, 300)) from None
     except (AttributeError, TypeError, ValueError, KeyError) as err:
         ident = item.get("id") if isinstance(item, Mapping) else None
-        raise InputError(f"{kind} event {one_line(str(ident), 80)!r}: "
+        raise InputError(f"{kind} event {one_line(ident, 80)!r}: "
                          f"unexpected data ({type(err).__name__})") from None

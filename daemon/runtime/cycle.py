@@ -16,14 +16,8 @@ from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
-from afterword.daemon.errors import (
-    AfterwordError,
-    AuthExpired,
-    TemplateError,
-    TransientError,
-    one_line,
-)
-from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.interviews.planning import plan_interview, plannable
 from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
@@ -200,16 +194,8 @@ class Cycle:
                       cursor: str | None, now: datetime, report: AccountReport | None,
                       said: str = "") -> None:
         changes = provider.calendar().changes(window, cursor)
-        warnings = list(changes.warnings)
-        events = []
-        for event in changes.events:
-            # Whatever the provider: an event at a time no deadline can be computed from
-            # (year 9999, an end before its start) is skipped, never an OverflowError.
-            problem = event.date_problem()
-            if problem is None:
-                events.append(event)
-            else:
-                warnings.append(one_line(f"skipped event {event.id}: {problem}"))
+        events, skipped = plannable(changes.events)
+        warnings = [*changes.warnings, *skipped]
         # The same warnings as last cycle (a calendar still damaged) stay in `status`
         # but are logged once, not every few minutes.
         if _joined(warnings) != said:
@@ -330,7 +316,8 @@ class Cycle:
                 # An earlier attempt may have reached the mailbox: look before writing.
                 found = mailbox.find_draft(key.id)
                 if found is not None:
-                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now)
+                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now,
+                                              found.version)
                     log.info("account %s: found draft %s from an earlier attempt",
                              account.name, key.id)
                     continue
@@ -342,7 +329,8 @@ class Cycle:
             except AfterwordError as err:
                 self.store.record_failed(key.id, str(err))
                 raise
-            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock())
+            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
+                                      ref.version)
             report.drafted.append(key.id)
             log.info("account %s: drafted note %s for interview %s", account.name, key.id,
                      interview.event_id)

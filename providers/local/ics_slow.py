@@ -78,13 +78,16 @@ def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
         return icalendar.Calendar.from_ical("\r\n".join([*lines, "END:VCALENDAR", ""]))
     except Exception:  # icalendar raises ValueError, TypeError, … on damaged parts
         pass
-    # Part by part: the calendar's own properties, each zone, each event.
-    try:
-        calendar = icalendar.Calendar.from_ical(
-            "\r\n".join(["BEGIN:VCALENDAR", *source.head, "END:VCALENDAR", ""]))
-    except Exception as err:  # as above
-        warn(None, source, f"ignored the calendar's own properties: {first_line(err)}")
-        calendar = icalendar.Calendar()
+    # Part by part: the calendar's own properties (one that icalendar cannot read is
+    # none Afterword reads: left out), each zone, each event.
+    calendar = icalendar.Calendar()
+    for line in source.head:
+        try:
+            own = icalendar.Calendar.from_ical(f"BEGIN:VCALENDAR\r\n{line}\r\nEND:VCALENDAR")
+        except Exception:  # as above
+            continue
+        for name, value in own.property_items(recursive=False)[1:-1]:
+            calendar.add(name, value, encode=False)
     for block in [*source.zones, *group]:
         try:
             part = icalendar.Component.from_ical("\r\n".join([*block.lines, ""]))

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 # icalendar's unfolding and line split (parser/content_line.py).
 _UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
 _NEWLINE = re.compile(r"\r?\n")
-# A property line, as leniently as icalendar takes one: something, then a value.
-_CONTENT_LINE = re.compile(r"[^:]+:")
 # Components that only ever stand at the top of a calendar: one of these beginning
 # inside another means the other was never closed.
 _TOP_LEVEL = frozenset({"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE",
@@ -170,7 +168,7 @@ class _Reader:
                 self._end(index, line, line[4:].upper())
             elif self.stack:
                 self.block.append(line)
-            elif self.source is not None and _CONTENT_LINE.match(line):
+            elif self.source is not None and _is_content_line(line):
                 self.source.head.append(line)
             elif self.source is None and head == "X-COMM":
                 continue  # icalendar's own tolerance: a comment after the calendar
@@ -238,6 +236,17 @@ class _Reader:
         self.problems.append((self.start, f"skipped {kind} {uid[:80]}: {why}" if uid else
                               f"skipped {'an' if kind[:1] in 'aeiou' else 'a'} {kind}: {why}"))
         self.block, self.stack = [], []
+
+
+def _is_content_line(line: str) -> bool:
+    """Whether icalendar can split the line into a name, parameters and a value."""
+    from icalendar.parser import Contentline
+
+    try:
+        Contentline(line).parts()
+    except ValueError:
+        return False
+    return True
 
 
 def _physical_lines(raw: str) -> list[int]:

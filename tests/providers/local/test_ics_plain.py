@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from afterword.daemon.errors import InputError
 from afterword.providers.base import ChangeSet, Window
 from afterword.providers.local import ics_plain, ics_text
 from afterword.providers.local.calendar import IcsCalendar
@@ -249,3 +250,51 @@ def test_times_in_daylight_saving_gaps_and_folds_read_the_same_both_ways(
             "DURATION:PT1H", "SUMMARY:Interview", "END:VEVENT"])), newline="")
         assert_same(path, wide)
         assert read(path, wide, fast=True).events
+
+
+# -- damaged and concatenated files ----------------------------------------------------
+
+DAMAGE = st.sampled_from(["none", "stray", "drop-end", "cut", "concat", "garbage-line",
+                          "nested"])
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")) // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(uids=st.lists(st.sampled_from(["u1", "u2", "u3"]), min_size=1, max_size=4),
+       data=st.data(), damage=st.lists(DAMAGE, min_size=1, max_size=3),
+       where=st.integers(0, 40))
+def test_damaged_and_concatenated_calendars_read_the_same_both_ways(
+        tmp_path: Path, uids: list[str], data: st.DataObject, damage: list[str],
+        where: int) -> None:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
+    for uid in uids:
+        lines.extend("\r\n".join(data.draw(event(uid))).split("\r\n"))
+    lines.append("END:VCALENDAR")
+    for kind in damage:
+        at = 1 + where % max(1, len(lines) - 1)
+        if kind == "stray":
+            lines.insert(at, "X")
+        elif kind == "drop-end":
+            ends = [i for i, line in enumerate(lines) if line.startswith("END:")]
+            if ends:
+                del lines[ends[where % len(ends)]]
+        elif kind == "cut":
+            lines = lines[:at]
+        elif kind == "concat":
+            second = ["BEGIN:VCALENDAR", "VERSION:2.0", "METHOD:PUBLISH"]
+            second += "\r\n".join(data.draw(event("u9"))).split("\r\n")
+            lines += [*second, "END:VCALENDAR"]
+        elif kind == "garbage-line":
+            lines.insert(at, "DTSTART;TZID=\"unclosed:20261126T100000")
+        elif kind == "nested":
+            lines.insert(at, "BEGIN:VEVENT")
+    path = tmp_path / "damaged.ics"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert_same(path)
+    try:
+        changes = read(path, WINDOW, fast=True)
+    except InputError as err:
+        assert "\n" not in str(err) and str(err).startswith(f"{path}: ")
+        return
+    for warning in changes.warnings:
+        assert "\n" not in warning and warning.startswith(f"{path}: ")

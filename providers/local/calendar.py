@@ -162,7 +162,7 @@ class IcsCalendar(CalendarSource):
                 elif ics_plain.in_window(event, window):
                     self._add(event, set(), block.source.file.name, window, read)
 
-        def warn(block: ics_text.Block | None, source: ics_text.Source, text: str) -> None:
+        def warn(source: ics_text.Source, text: str) -> None:
             read.warnings.append(f"{source.file.name}: {text}")
 
         for found_ in ics_slow.expand(slow, window, warn):
@@ -172,6 +172,7 @@ class IcsCalendar(CalendarSource):
         # They quote the stranger's data (UIDs, lines): one line each, or a log line
         # could be forged with them.
         read.warnings = [one_line(w, 500) for w in read.warnings]
+        read.unreadable = [one_line(w, 500) for w in read.unreadable]
         return read
 
     def _add(self, component: Any, recurring: set[str], where: str, window: Window,

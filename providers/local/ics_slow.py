@@ -21,8 +21,8 @@ from afterword.providers.local.ics_plain import READ_PROPERTIES
 from afterword.providers.local.ics_text import Block, Source
 
 _NAME = re.compile(r"[A-Za-z0-9-]*")
-# Told of each skipped part: its block (None when not one), its calendar, and why.
-Warn = Callable[[Block | None, Source, str], None]
+# Told of each skipped part: the calendar it was in, and what was skipped and why.
+Warn = Callable[[Source, str], None]
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Occurrences:
 
 def expand(blocks: list[Block], window: Window, warn: Warn) -> Iterator[Occurrences]:
     """The occurrences in `window` of these events (the copies in force), a calendar's
-    worth at a time; `warn(block_or_None, source, text)` hears of what was skipped."""
+    worth at a time; `warn(source, text)` hears of what was skipped."""
     for source, group in _by_calendar(blocks):
         calendar = _parse(source, group, warn)
         found = Occurrences(where=source.file.name)
@@ -92,7 +92,7 @@ def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
         try:
             part = icalendar.Component.from_ical("\r\n".join([*block.lines, ""]))
         except Exception as err:  # as above
-            warn(block, source, f"skipped {block.describe()}: {first_line(err)}")
+            warn(source, f"skipped {block.describe()}: {first_line(err)}")
             continue
         calendar.add_component(part)
     return calendar
@@ -115,7 +115,7 @@ def _valid_events(calendar: Any, group: list[Block], source: Source,
         if problem:  # "" : a cancelled copy with nothing to cancel: nothing to say
             block = by_uid.get(uid)
             name = block.describe() if block is not None else f"event {uid[:80] or '?'}"
-            warn(block, source, f"skipped {name}: {problem}")
+            warn(source, f"skipped {name}: {problem}")
     return kept
 
 
@@ -205,7 +205,7 @@ def _occurrences(calendar: Any, window: Window, source: Source, warn: Warn) -> l
             occurrences.extend(
                 recurring_ical_events.of(single).between(window.start, window.end))
         except Exception as err:  # as above: anything the library raises on bad data
-            warn(None, source, f"skipped event {uid[:80] or '?'}: {first_line(err)}")
+            warn(source, f"skipped event {uid[:80] or '?'}: {first_line(err)}")
     return occurrences
 
 

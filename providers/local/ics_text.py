@@ -128,7 +128,7 @@ def structure(data: bytes) -> Structure:
     except UnicodeDecodeError:
         # icalendar reads such bytes too, replacing what is not UTF-8; the text fields
         # of the damaged event show the replacement character.
-        text = data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8-sig", errors="replace")
     found = Structure(text)
     if "\n " in text or "\n\t" in text:  # folded lines (most exports): unfold them
         text = _UNFOLD.sub("", text)

@@ -298,3 +298,13 @@ def test_damaged_and_concatenated_calendars_read_the_same_both_ways(
         return
     for warning in changes.warnings:
         assert "\n" not in warning and warning.startswith(f"{path}: ")
+
+
+def test_a_file_that_is_not_utf8_reads_the_same_both_ways(tmp_path: Path) -> None:
+    # Old Outlook and Lotus exports are Latin-1: icalendar replaces what is not UTF-8.
+    path = tmp_path / "latin1.ics"
+    path.write_bytes(calendar(vevent("l1", "Vorstellungsgespräch bei Müller",
+                                     NOW - timedelta(hours=2))).encode("latin-1"))
+    assert_same(path)
+    [event] = read(path, WINDOW, fast=True).events
+    assert event.title == "Vorstellungsgespr\ufffdch bei M\ufffdller"

@@ -111,3 +111,9 @@ def test_any_providers_event_out_of_range_is_skipped_not_an_overflow(
     table = run_cli("status", "--config", str(config))
     assert table.returncode == 0 and "OverflowError" not in table.stderr
     assert forever["id"] not in {i["event_id"] for i in status(config)["interviews"]}
+    explained = run_cli("explain", forever["id"], "--config", str(config))
+    assert explained.returncode == 0, explained.stderr
+    assert "decision: skipped: its dates are out of range" in explained.stdout
+    preview = run_cli("preview", "--config", str(config))
+    assert preview.returncode == 0, preview.stderr
+    assert "Traceback" not in preview.stderr + explained.stderr

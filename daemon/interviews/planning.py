@@ -30,6 +30,9 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     """Detect and extract one event with the whole config. Pure; never raises on odd input."""
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
+    problem = event.date_problem()
+    if problem is not None:  # as in plan_interview: never planned
+        decision = detect.Decision(False, f"skipped: {problem}", "dates")
     extraction = _extract(event, config, mine, manual)
     interview = _interview(event, decision, extraction) if decision.is_interview else None
     return Plan(decision, extraction, interview)

@@ -68,11 +68,14 @@ def _by_calendar(blocks: list[Block]) -> Iterator[tuple[Source, list[Block]]]:
 
 
 def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
-    """One icalendar Calendar of the source's properties, zones and these events."""
+    """One icalendar Calendar of the source's properties, zones and these events (with
+    the zones of the other files a copy among them came from)."""
     import icalendar
 
-    lines = ["BEGIN:VCALENDAR", *source.head, *(line for zone in source.zones
-                                                 for line in zone.lines)]
+    zones = list(source.zones)
+    for other in dict.fromkeys(block.source for block in group if block.source is not source):
+        zones += other.zones
+    lines = ["BEGIN:VCALENDAR", *source.head, *(line for zone in zones for line in zone.lines)]
     lines += [line for block in group for line in block.lines]
     try:
         return icalendar.Calendar.from_ical("\r\n".join([*lines, "END:VCALENDAR", ""]))
@@ -88,7 +91,7 @@ def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
             continue
         for name, value in own.property_items(recursive=False)[1:-1]:
             calendar.add(name, value, encode=False)
-    for block in [*source.zones, *group]:
+    for block in [*zones, *group]:
         try:
             part = icalendar.Component.from_ical("\r\n".join([*block.lines, ""]))
         except Exception as err:  # as above

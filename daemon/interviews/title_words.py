@@ -96,6 +96,7 @@ ingénieur ingenieur ingeniero ingegnere développeur developpeur desarrollador
 sviluppatore analista analyste responsable gestionnaire directeur directrice diseñador
 programador programmeur technicien técnico stagiaire becario stagista comptable contable
 consultor consultora consulente medewerker chef jefe jefa gerente product_owner
+werkstudent praktikant praktikantin praktikum ausbildung
 """)
 # First words of "Head of Design", "Director, Product", "VP Engineering".
 HEADS_OF = _set("head director vp svp evp chief manager lead principal directeur jefe "
@@ -173,11 +174,11 @@ engineer manager recruiter hiring technical panel virtual zoom teams chat call s
 """)
 
 # Acronyms kept in capitals when an ALL CAPS title is put in a natural case.
-ACRONYMS = frozenset("""
+ACRONYMS = frozenset(str.split("""
 AI ML SRE SWE SDE SDET AWS GCP QA UX UI II III IV VI VII VIII HR IT VP SVP EVP CEO CTO
 CFO COO CMO CIO CISO CPO PM TPM EM HM NLP LLM API SaaS SQL ETL BI ERP SAP CRM SEO R&D
 US USA UK EU EMEA APAC NYC SF LA DC HQ IBM AT&T BBC NASA GE HP KPMG EY PwC SAS
-""".split())
+"""))
 SPECIAL_CASE = {"ios": "iOS", "devops": "DevOps", "fullstack": "Fullstack",
                 "javascript": "JavaScript", "typescript": "TypeScript", "github": "GitHub",
                 "gitlab": "GitLab", "linkedin": "LinkedIn", "paypal": "PayPal",

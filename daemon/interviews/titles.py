@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from afterword.daemon.interviews import names
 from afterword.daemon.interviews import title_words as words
 
 _NB = "\u00a0"  # joins the words of a compound ("hiring manager") into one token
@@ -44,10 +45,11 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
     """
     text = _clean(title)
     mine = [n for n in me if n]
-    text = _without_people(text, _full_names(people), eat_title=True)
-    text = _without_people(text, _full_names(mine), eat_title=False)
-    first_names = _single_names([*people, *mine])
+    text = names.without_people(text, names.full_names(people), eat_title=True)
+    text = names.without_people(text, names.full_names(mine), eat_title=False)
+    first_names = names.single_names([*people, *mine]) - words.NOT_NAMES
     parts = _parts(_compounds(text))
+    lowercase = not any(c.isupper() for c in text)  # "initech recruiter phone screen"
     companies: list[tuple[str, int]] = []
     roles: list[tuple[str, int]] = []
     for i, part in enumerate(parts):
@@ -61,7 +63,7 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
         if score == 2 or (score == 1 and before_at and part.joint != "with"):
             roles.append((rest, 1 if part.joint == "aside" else 2))
             continue
-        if score == 1 or not _company_like(rest):
+        if score == 1 or not _company_like(rest, lowercase):
             continue
         strength = {"at": 3, "lead": 3, "with": 1, "for": 1, "aside": 1}.get(part.joint, 2)
         if strength == 1 and _has_company_suffix(rest):
@@ -96,7 +98,8 @@ _REQ = re.compile(
     re.IGNORECASE)
 _COUNTER = re.compile(
     r"\(\s*(?:\d+\s*(?:/|of)\s*\d+|part\s+\d+(?:\s+of\s+\d+)?|round\s+\d+|day\s+\d+)\s*\)|"
-    r"(?<![\w/])\d+\s*/\s*\d+(?![\w/])|\b(?:round|part|day|session)\s+\d+(?:\s+of\s+\d+)?\b",
+    r"(?<![\w/])\d+\s*/\s*\d+(?![\w/])|"
+    r"\b(?:round|part|day|session|block|stage|step|phase)\s+\d+(?:\s+of\s+\d+)?\b",
     re.IGNORECASE)
 _GENDER = re.compile(r"\(\s*[mwfdhx]\s*/\s*[mwfdhx](?:\s*/\s*[mwfdhx])?\s*\)", re.IGNORECASE)
 
@@ -142,56 +145,6 @@ def natural_case(text: str) -> str:
         return w[:1] + w[1:].lower()
 
     return re.sub(r"[^\W\d_]+(?:['’][^\W\d_]+)?", word, text)
-
-
-# -- people --------------------------------------------------------------------------
-
-_JOIN = r"(?:<>|/|&|\+|\bx\b|\band\b)"
-_SEPARATORS = re.compile(r"\s*([-–—|:])(?:\s*[-–—|:])+\s*")
-
-
-def _full_names(people: Iterable[str]) -> frozenset[str]:
-    """Full names (two words or more) as written and as "Last, First", case-folded."""
-    found: set[str] = set()
-    for name in people:
-        parts = (name or "").replace(",", " ").split()
-        if not 2 <= len(parts) <= 5 or len(name) > 80:
-            continue
-        found.add(_fold(name))
-        found.add(_fold(" ".join(parts)))
-        if "," not in name:
-            found.add(_fold(f"{parts[-1]}, {' '.join(parts[:-1])}"))
-    return frozenset(found)
-
-
-def _single_names(people: Iterable[str]) -> frozenset[str]:
-    """First and last names of the people (3 letters or more), case-folded."""
-    found = set()
-    for name in people:
-        parts = [p.strip(".,") for p in (name or "").replace(",", " ").split()]
-        if len(parts) >= 2:
-            found.update(p.casefold() for p in (parts[0], parts[-1]) if len(p) >= 3)
-    return frozenset(found - words.NOT_NAMES)
-
-
-def _without_people(title: str, names: frozenset[str], eat_title: bool) -> str:
-    """The title without those people, the words that only joined them ("with", "<>",
-    "x", "(...)") and, for interviewers, the job title written after them ("Grace Liu,
-    Design Director"): that is their job, not the one applied for."""
-    if not names:
-        return title
-    alternatives = "|".join(r"\s+".join(re.escape(w) for w in n.split())
-                            for n in sorted(names, key=len, reverse=True))
-    theirs = r"(?:\s*,\s*[^-–—|:()\[\]]+|\s*\([^()]*\))?" if eat_title else ""
-    person = re.compile(
-        rf"(?:\s*{_JOIN}\s*)?(?:\b(?:with|for|between)\s+)?\(?\s*(?<!\w)(?:{alternatives})"
-        rf"(?:['’]s)?(?!\w)\s*\)?{theirs}(?:\s*{_JOIN}(?=\s))?", re.IGNORECASE)
-    cleaned, count = person.subn(" ", title)
-    if not count:
-        return title
-    cleaned = _SEPARATORS.sub(lambda m: ": " if m.group(1) == ":" else f" {m.group(1)} ",
-                              cleaned)
-    return " ".join(cleaned.split()).strip(" -–—|:/<>&+,")
 
 
 # -- parts ---------------------------------------------------------------------------
@@ -324,19 +277,19 @@ def role_score(text: str) -> int:
     return 0
 
 
-def _company_like(text: str) -> bool:
-    """A name that could be a company: short, starts with a capital (or is not Latin),
-    no commas except before Inc./LLC, at most two small lower-case words."""
+def _company_like(text: str, lowercase: bool) -> bool:
+    """A name that could be a company: short, starts with a capital (or is not Latin, or
+    the whole title is in lower case), no commas except before Inc./LLC, no lower-case
+    words but small joining ones ("Bank of America")."""
     if len(text) > 40 or len(text.split()) > 6 or text.casefold() in words.NOT_COMPANIES:
         return False
     if "," in text and not re.search(r",\s*(?:inc|llc|ltd|gmbh|s\.?a\.?)\b", text, re.I):
         return False
     head = text[0]
     if head.isalpha() and head.lower() != head.upper() and not head.isupper():
-        return bool(re.fullmatch(r"[a-z0-9&.' -]+", text)) and len(text.split()) <= 2 \
-            and text == text.lower()  # an all lower-case title: "initech"
+        return lowercase and len(text.split()) <= 2
     lower = [w for w in text.split()[1:] if w[:1].islower() and w not in words.NAME_JOINS]
-    return len(lower) == 0
+    return lowercase or not lower
 
 
 def _has_company_suffix(text: str) -> bool:

@@ -25,6 +25,7 @@ from afterword.daemon.model import (
     Interview,
     Interviewer,
     InterviewStatus,
+    TitleFix,
 )
 
 # Each entry upgrades the schema by one version; never edit a released step, append one.
@@ -96,6 +97,18 @@ MIGRATIONS: list[str] = [
         reminders_sent INTEGER NOT NULL DEFAULT 0,
         snoozed_until TEXT,
         dismissed INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # The user's corrections of an interview's company and role (`afterword fix`);
+    # NULL keeps what the invite says.
+    """
+    CREATE TABLE title_fixes (
+        account TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        company TEXT,
+        role TEXT,
+        fixed_at TEXT NOT NULL,
+        PRIMARY KEY (account, event_id)
     );
     """,
 ]
@@ -393,6 +406,41 @@ class Store:
             "SELECT email, name FROM manual_interviewers WHERE account = ? AND event_id = ?"
             " ORDER BY added_at", (account, event_id))
         return [(r[0], r[1]) for r in rows]
+
+    # -- corrections ------------------------------------------------------------------
+
+    def title_fix(self, account: str, event_id: str) -> TitleFix | None:
+        """The user's correction of this interview's company and role, if any."""
+        row = self.db.execute(
+            "SELECT company, role FROM title_fixes WHERE account = ? AND event_id = ?",
+            (account, event_id)).fetchone()
+        return TitleFix(row[0], row[1]) if row else None
+
+    def title_fixes_of(self, account: str) -> dict[str, TitleFix]:
+        """`title_fix` of every event of an account, in one query."""
+        rows = self.db.execute(
+            "SELECT event_id, company, role FROM title_fixes WHERE account = ?", (account,))
+        return {r[0]: TitleFix(r[1], r[2]) for r in rows}
+
+    def set_title_fix(self, account: str, event_id: str, fix: TitleFix,
+                      now: datetime) -> TitleFix:
+        """Store a correction; a field left None keeps an earlier correction of it."""
+        self.db.execute(
+            "INSERT INTO title_fixes (account, event_id, company, role, fixed_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, event_id) DO UPDATE SET"
+            " company = COALESCE(excluded.company, title_fixes.company),"
+            " role = COALESCE(excluded.role, title_fixes.role),"
+            " fixed_at = excluded.fixed_at",
+            (account, event_id, fix.company, fix.role, _ts(now)))
+        stored = self.title_fix(account, event_id)
+        assert stored is not None
+        return stored
+
+    def clear_title_fix(self, account: str, event_id: str) -> bool:
+        """Forget the correction; True if there was one."""
+        cur = self.db.execute("DELETE FROM title_fixes WHERE account = ? AND event_id = ?",
+                              (account, event_id))
+        return cur.rowcount > 0
 
     # -- drafts -----------------------------------------------------------------------
 

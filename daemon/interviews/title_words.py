@@ -26,7 +26,7 @@ COMPOUNDS: tuple[str, ...] = (
     r"entretien d['’]embauche", r"entrevista de trabajo", r"colloquio di lavoro",
     r"job interview", r"full[ -]stack", r"front[ -]end", r"back[ -]end",
     r"machine learning", r"site reliability", r"talent acquisition", r"d['’]embauche",
-    r"assessment cent(?:re|er)",
+    r"assessment cent(?:re|er)", r"meet the team", r"face[ -]to[ -]face",
 )
 
 # Nouns that make a run of words a stage: "Onsite", "Phone Screen", "Final Round".
@@ -35,6 +35,7 @@ interview interviews interviewing screen screening screener prescreen pre-screen
 onsite onsites on-site loop round conversation session discussion assessment presentation
 review exercise challenge superday super_day meeting meet_&_greet meet_and_greet
 phone_screen job_interview debrief assessment_centre assessment_center
+meet_the_team
 vorstellungsgespräch bewerbungsgespräch gespräch kennenlerngespräch erstgespräch
 zweitgespräch fachgespräch telefoninterview videointerview interviewtermin
 entretien entretien_d'embauche entretien_d’embauche entrevue entrevista
@@ -50,7 +51,8 @@ remote panel live hiring_manager hm recruiter recruiting team peer peers executi
 leadership bar_raiser case case_study portfolio take-home take_home takehome whiteboard
 pair_programming pairing programming day half-day full-day virtual-onsite group
 one-on-one one_on_one q&a job screening d'embauche d’embauche hiring-manager
-case-study confirmation invitation invite request reminder scheduled
+case-study confirmation invitation invite request reminder scheduled personal
+persönliches f2f face-to-face face_to_face rh hr
 telefonisches persönliches erstes zweites technisches premier première deuxième
 telefónica técnica técnico primera segunda final telefonico tecnico primo secondo
 di de lavoro trabajo online fit
@@ -96,7 +98,7 @@ ingénieur ingenieur ingeniero ingegnere développeur developpeur desarrollador
 sviluppatore analista analyste responsable gestionnaire directeur directrice diseñador
 programador programmeur technicien técnico stagiaire becario stagista comptable contable
 consultor consultora consulente medewerker chef jefe jefa gerente product_owner
-werkstudent praktikant praktikantin praktikum ausbildung
+werkstudent praktikant praktikantin praktikum ausbildung trainee chargé chargée
 """)
 # First words of "Head of Design", "Director, Product", "VP Engineering".
 HEADS_OF = _set("head director vp svp evp chief manager lead principal directeur jefe "

@@ -58,6 +58,8 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
             continue
         if any(w.casefold() in first_names for w in _tokens(rest)):
             continue  # the candidate's or an interviewer's name, not a company or a role
+        if part.joint == "with" and role_score(rest):
+            continue  # "Final round with the CTO": the interviewer's job, not the candidate's
         score = role_score(rest)
         before_at = i + 1 < len(parts) and parts[i + 1].joint == "at"
         if score == 2 or (score == 1 and before_at and part.joint != "with"):
@@ -142,6 +144,8 @@ def natural_case(text: str) -> str:
             return words.SPECIAL_CASE.get(w.casefold(), w)
         if len(w) <= 3 and w.casefold() not in words.SMALL_WORDS:
             return w  # "IBM", "AWS": short words in capitals are most often acronyms
+        if w.casefold() in words.NAME_JOINS and match.start() > 0:
+            return w.lower()  # "MEET THE TEAM" → "Meet the Team"
         return w[:1] + w[1:].lower()
 
     return re.sub(r"[^\W\d_]+(?:['’][^\W\d_]+)?", word, text)
@@ -288,6 +292,8 @@ def _company_like(text: str, lowercase: bool) -> bool:
     head = text[0]
     if head.isalpha() and head.lower() != head.upper() and not head.isupper():
         return lowercase and len(text.split()) <= 2
+    if text.split()[-1].casefold() in words.NAME_JOINS:
+        return False  # "Meet the": a name never ends with a joining word
     lower = [w for w in text.split()[1:] if w[:1].islower() and w not in words.NAME_JOINS]
     return lowercase or not lower
 

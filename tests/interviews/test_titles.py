@@ -45,7 +45,7 @@ def test_the_data_covers_ten_schedulers_and_120_titles() -> None:
     assert {c["from"] for c in cases} <= set(sources)
 
 
-@pytest.mark.parametrize("batch", ["rules", "holdout"])
+@pytest.mark.parametrize("batch", ["rules", "holdout", "holdout2"])
 def test_no_wrong_company_or_role_and_most_of_the_rest_named(
         batch: str, capsys: pytest.CaptureFixture[str]) -> None:
     counts: dict[str, Counter[str]] = {"company": Counter(), "role": Counter()}

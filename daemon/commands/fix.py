@@ -8,16 +8,14 @@ Notes already drafted keep their words (Afterword never edits mail it handed ove
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from afterword.daemon.errors import UsageError
+from afterword.daemon.errors import CONTROL_CHARS, UsageError, one_line
 from afterword.daemon.interviews import people
 from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import DraftState, Interview, InterviewStatus, TitleFix
 from afterword.daemon.runtime.cycle import Cycle
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 _MAX = 80
 
 
@@ -25,7 +23,7 @@ def checked(value: str | None, what: str) -> str | None:
     """A company or role as typed: one plain line of at most 80 characters ("" = none)."""
     if value is None:
         return None
-    if _CONTROL.search(value):
+    if CONTROL_CHARS.search(value):
         raise UsageError(f"the {what} contains control characters or line breaks")
     value = " ".join(value.split())
     if len(value) > _MAX:
@@ -110,4 +108,4 @@ def _what(interview: Interview) -> str:
 
 
 def _quoted(title: str) -> str:
-    return repr(" ".join(title.split())[:80])
+    return repr(one_line(title, 80))

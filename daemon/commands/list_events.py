@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from afterword.daemon.config import AccountConfig, Config
-from afterword.daemon.errors import AfterwordError
+from afterword.daemon.errors import AfterwordError, one_line
 from afterword.daemon.interviews.planning import Plan, plan
 from afterword.daemon.model import CalendarEvent
 from afterword.daemon.runtime.cycle import Cycle
@@ -56,10 +56,10 @@ def list_lines(config: Config, listed: list[Listed], everything: bool) -> list[s
     lines: list[str] = []
     for item in shown:
         event = item.event
-        series = f", series {_one_line(event.series_id)}" if event.series_id else ""
+        series = f", series {one_line(event.series_id)}" if event.series_id else ""
         lines.append(f"{event.start.astimezone(zone):%a %d %b %Y %H:%M}  "
-                     f"{_one_line(event.title) or '(no title)'}")
-        lines.append(f"  id {_one_line(event.id)}  (account {item.account.name}{series})")
+                     f"{one_line(event.title) or '(no title)'}")
+        lines.append(f"  id {one_line(event.id)}  (account {item.account.name}{series})")
         lines.append(f"  {verdict(item.planned)}")
     hidden = len(listed) - len(shown)
     if not shown:
@@ -91,10 +91,6 @@ def series_lines(config: Config, listed: list[Listed], series: str) -> list[str]
                    and series in (item.event.series_id, item.event.ical_uid)]
     if not occurrences or any(item.event.id == series for item in listed):
         return []
-    return [f"series {_one_line(series)}: {len(occurrences)} occurrence(s) in the window "
+    return [f"series {one_line(series)}: {len(occurrences)} occurrence(s) in the window "
             "(`afterword explain ID` explains one)",
             *list_lines(config, occurrences, everything=True)]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]

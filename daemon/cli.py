@@ -164,7 +164,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     app = _app(args)
     try:
         series: list[str] = []
-        if not app.store.find_interviews(args.event_id):
+        # A stored interview's own id is explained at once; anything else may be a series
+        # (a unique prefix of an id still reaches find_event below).
+        if not any(app.store.interview(a.name, args.event_id) for a in app.config.accounts):
             problems: list[str] = []
             series = series_lines(app.config, window_events(
                 app.config, app.cycle, app.clock(), problems), args.event_id)

@@ -122,7 +122,8 @@ def test_explain_lists_the_occurrences_of_a_recurring_series(tmp_path: Path) -> 
     weekly = vevent("loop-7", "Interview loop", first, attendees=JANE,
                     extra=["RRULE:FREQ=DAILY;COUNT=3"])
     (tmp_path / "calendar.ics").write_text(calendar(weekly))
-    config = local_config(tmp_path)
+    config = local_config(tmp_path, extra='[drafts]\ndelay = "30d"\n')
+    cli(config, "run", "--once")  # the occurrences are stored interviews too
     lines = cli(config, "explain", "loop-7").splitlines()
     assert lines[0] == ("series loop-7: 3 occurrence(s) in the window (`afterword explain ID` "
                         "explains one)")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from afterword.daemon.interviews import company
 
@@ -67,3 +69,23 @@ def test_no_wrong_company_or_role_and_most_of_the_rest_named(
     assert wrong == []
     for field, c in counts.items():
         assert c["right"] >= 0.85 * c["knowable"], (field, c)
+
+
+_WORD = st.sampled_from([
+    "Interview", "FW:", "Onsite", "-", "–", "|", ":", "/", "@", "at", "for", "with", "Acme",
+    "Senior", "Engineer", "Alex", "Rivera", "(3/4)", "JR1004567", "Zoom", "HQ", "[Hold]",
+    "Vorstellungsgespräch", "面接", "and", "between", "Manager", "Hiring", "the", "II",
+    "Jane", "Doe", "(", ")", "[", "]", ",", "Inc", "Round", "Final", "PHONE", "SCREEN"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.lists(_WORD, max_size=14).map(" ".join), st.text(max_size=120)),
+       st.sampled_from(["", "acme"]))
+def test_a_title_is_never_a_crash_and_nothing_is_invented(title: str, hint: str) -> None:
+    found = company.from_title(title, people=["Jane Doe"], me=[ME], hint=hint)
+    letters = "".join(c for c in title.casefold() if c.isalnum())
+    for part in found:
+        assert len(part) <= 60 and "\n" not in part and part == part.strip()
+        for word in part.split():
+            # Every word comes from the title (its case may be restored).
+            assert "".join(c for c in word.casefold() if c.isalnum()) in letters

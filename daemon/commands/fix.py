@@ -3,7 +3,8 @@
 The correction is stored in the state database and wins over what the title and the
 interviewers' domain say, wherever an interview is planned: the cycle (so later notes
 use it), `preview`, `explain` and `status`. The stored interview is re-planned at once.
-Notes already drafted keep their words (Afterword never edits mail it handed over).
+Notes already drafted keep their words until `afterword redraft` rewrites the ones the
+user has not edited.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def fix(cycle: Cycle, event_id: str, company: str | None, role: str | None, clea
     head = (f"cleared the fix of {_quoted(interview.title)}: as the invite says, {said}"
             if clear else f"fixed {_quoted(interview.title)}: {said}")
     tail = ("; notes drafted from now on use it" if not drafted else
-            f"; notes drafted from now on use it ({len(drafted)} already drafted keep "
-            "their words: edit them in your Drafts folder)")
+            f"; notes drafted from now on use it ({len(drafted)} already drafted: "
+            f"`afterword redraft {interview.event_id}` rewrites those you have not edited)")
     return head + tail
 
 

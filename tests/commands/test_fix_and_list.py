@@ -131,3 +131,18 @@ def test_explain_lists_the_occurrences_of_a_recurring_series(tmp_path: Path) -> 
     assert ids == [f"loop-7_{(first + timedelta(days=d)):%Y%m%dT%H%M%SZ}" for d in range(3)]
     one = cli(config, "explain", ids[0]).splitlines()
     assert one[0] == "event: Interview loop"
+
+
+def test_a_fix_after_the_draft_says_so_and_redraft_rewrites_it(tmp_path: Path) -> None:
+    config = setup(tmp_path, "30m")
+    assert "1 draft(s) written" in cli(config, "run", "--once")
+    (draft,) = (tmp_path / "Mail" / ".Drafts" / "cur").iterdir()
+    assert "Subject: Thank you — Acme" in draft.read_text()
+    assert cli(config, "fix", "screen-1", "--role", "Data Engineer") == (
+        "fixed 'Phone screen': company Acme, role Data Engineer; notes drafted from now on "
+        "use it (1 already drafted: `afterword redraft screen-1` rewrites those you have "
+        "not edited)\n")
+    cli(config, "redraft", "screen-1")
+    (draft,) = (tmp_path / "Mail" / ".Drafts" / "cur").iterdir()
+    message = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Thank you — Data Engineer at Acme"

@@ -137,7 +137,8 @@ def test_a_fix_after_the_draft_says_so_and_redraft_rewrites_it(tmp_path: Path) -
     config = setup(tmp_path, "30m")
     assert "1 draft(s) written" in cli(config, "run", "--once")
     (draft,) = (tmp_path / "Mail" / ".Drafts" / "cur").iterdir()
-    assert "Subject: Thank you — Acme" in draft.read_text()
+    message = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Thank you — Acme"
     assert cli(config, "fix", "screen-1", "--role", "Data Engineer") == (
         "fixed 'Phone screen': company Acme, role Data Engineer; notes drafted from now on "
         "use it (1 already drafted: `afterword redraft screen-1` rewrites those you have "

@@ -18,8 +18,10 @@ from afterword.daemon.model import (
     Interview,
     Interviewer,
     InterviewStatus,
+    TitleFix,
 )
 from afterword.daemon.runtime.store import SCHEMA_VERSION, Store
+from afterword.daemon.runtime.store.schema import MIGRATIONS, statements
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -116,3 +118,28 @@ def test_an_interview_stored_with_an_end_in_year_9999_is_cancelled_on_open(
     store = Store(tmp_path / "state.db")
     statuses = {i.event_id: i.status for i in store.interviews()}
     assert statuses == {"fine": InterviewStatus.READY, "forever": InterviewStatus.CANCELLED}
+
+
+def test_a_schema_2_database_gains_title_fixes_and_keeps_what_it_had(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:  # as the release before `afterword fix` left it
+        for statement in statements(step):
+            db.execute(statement)
+    db.execute("INSERT INTO manual_interviewers VALUES ('a', 'ev1', 'jo@acme.example', 'Jo',"
+               " '2026-11-20T12:00:00+00:00')")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.manual_interviewers("a", "ev1") == [("jo@acme.example", "Jo")]
+    assert store.title_fix("a", "ev1") is None
+    assert store.set_title_fix("a", "ev1", TitleFix(company="Acme"), NOW) == TitleFix("Acme")
+    # A later fix of the role keeps the company; "" is a correction too (none, please).
+    assert store.set_title_fix("a", "ev1", TitleFix(role=""), NOW) == TitleFix("Acme", "")
+    assert store.title_fixes_of("a") == {"ev1": TitleFix("Acme", "")}
+    assert store.title_fixes_of("b") == {}
+    assert store.clear_title_fix("a", "ev1") is True
+    assert store.clear_title_fix("a", "ev1") is False
+    assert store.title_fix("a", "ev1") is None
+    store.close()

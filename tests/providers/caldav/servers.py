@@ -66,6 +66,7 @@ class Radicale:
 
     def __init__(self, root: Path, password: str = PASSWORD) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = root / "radicale.log"

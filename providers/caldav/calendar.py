@@ -222,7 +222,7 @@ class CalDavCalendar(CalendarSource):
         return chosen
 
     def _calendar(self, url: str) -> Any:
-        from caldav import Calendar
+        from caldav.collection import Calendar
 
         return Calendar(client=self.client(), url=url)
 

@@ -16,17 +16,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from caldav.elements.base import ValuedBaseElement
+
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 
 log = logging.getLogger(__name__)
 
-try:  # the element class lives in python-caldav; imported lazily by the registry
-    from caldav.elements.base import ValuedBaseElement
-except ImportError:  # pragma: no cover - caldav is a dependency
-    ValuedBaseElement = object  # type: ignore[assignment,misc]
 
-
-class GetCtag(ValuedBaseElement):  # type: ignore[misc,valid-type]
+class GetCtag(ValuedBaseElement):
     """CalendarServer's `getctag`: changes whenever anything in the calendar changes."""
 
     tag: ClassVar[str] = "{http://calendarserver.org/ns/}getctag"
@@ -141,8 +138,8 @@ def make_client(url: str, username: str, password: str, *, ca_file: str | None,
                 timeout: float) -> Any:
     """A DAVClient that sends Basic credentials up front (no 401 round trip: Radicale
     delays those on purpose) and verifies TLS against `ca_file` when given."""
-    from caldav import DAVClient
+    from caldav.davclient import DAVClient
 
     return DAVClient(url=url, username=username, password=password, auth_type="basic",
-                     timeout=timeout, ssl_verify_cert=ca_file or True,
+                     timeout=max(1, round(timeout)), ssl_verify_cert=ca_file or True,
                      enable_rfc6764=False)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -115,7 +114,7 @@ class ImapDrafts(DraftMailbox):
                                 "to the server's certificate if it is your own") from None
         except ssl.SSLError as err:
             raise TransientError(f"{self._where()}: TLS failed: {_one_line(err)}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise TransientError(f"{self._where()}: timed out") from None
         except IMAPClientAbortError as err:
             raise TransientError(f"{self._where()}: connection lost: {_one_line(err)}") \
@@ -151,6 +150,11 @@ class ImapDrafts(DraftMailbox):
                                 "drafts_folder for this account")
         self._folders = (drafts, sent)
         return self._folders
+
+    def probe(self) -> None:
+        """Sign in and find the Drafts folder (for `afterword auth`)."""
+        with self._session() as client:
+            self._discover(client)
 
     # -- drafts ------------------------------------------------------------------------
 

@@ -140,7 +140,8 @@ class Dovecot:
         if tls is not None:
             ssl = "yes"
             ssl_lines = f"ssl_cert = <{tls[0]}\nssl_key = <{tls[1]}\n"
-        listeners = f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {self.port}\n  }}\n"
+        listeners = (f"  inet_listener imap {{\n    address = 127.0.0.1\n"
+                     f"    port = {self.port}\n  }}\n")
         if tls is not None:
             listeners += (f"  inet_listener imaps {{\n    address = 127.0.0.1\n"
                           f"    port = {self.tls_port}\n    ssl = yes\n  }}\n")

@@ -94,7 +94,7 @@ class CalDavCalendar(CalendarSource):
         self.clock = clock
 
     def client(self) -> Any:
-        """The DAVClient, made once (its session is reused)."""
+        """The DAVClient of this read (made again on each: the password may have changed)."""
         if self._client is None:
             self._client = self._client_factory()
         return self._client
@@ -103,6 +103,7 @@ class CalDavCalendar(CalendarSource):
 
     def changes(self, window: Window, cursor: str | None) -> ChangeSet:
         """A full read when needed, else one sync REPORT per calendar."""
+        self._client = None
         with self.faults.mapped():
             state = _Cursor.load(cursor)
             now = self.clock()
@@ -283,6 +284,7 @@ class CalDavCalendar(CalendarSource):
         uid = event_id.rsplit("_", 1)[0] if _is_instance_id(event_id) else event_id
         now = self.clock()
         window = Window(now - timedelta(days=400), now + timedelta(days=400))
+        self._client = None
         with self.faults.mapped():
             for cal in self._discover():
                 for candidate in dict.fromkeys((event_id, uid)):

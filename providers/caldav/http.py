@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from caldav.elements.base import ValuedBaseElement
 
-from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
+from afterword.daemon.errors import AuthExpired, ProviderError, TransientError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,7 @@ def _wire(err: Exception) -> str:
 
 
 def _line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return " ".join(text.split())[:200]
+    return one_line(str(err).strip() or type(err).__name__)
 
 
 def make_client(url: str, username: str, password: str, *, ca_file: str | None,

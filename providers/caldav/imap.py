@@ -28,9 +28,15 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
 
-from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
+from afterword.daemon.errors import AuthExpired, ProviderError, TransientError, one_line
 from afterword.daemon.model import KEY_HEADER
-from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
+from afterword.providers.base import (
+    DraftMailbox,
+    DraftRef,
+    DraftStatus,
+    MailboxState,
+    MaybeApplied,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +171,11 @@ class ImapDrafts(DraftMailbox):
             raise ProviderError(f"{self._where()}: draft {key} lacks its {KEY_HEADER} header")
         raw = message.as_bytes(policy=SMTP)
         message_id = str(message.get("Message-ID") or "") or None
+        appending = False
         try:
             with self._session() as client:
                 drafts, _sent = self._discover(client)
+                appending = True
                 answer = client.append(drafts, raw, flags=[b"\\Draft", b"\\Seen"])
                 uid = _appenduid(answer)
                 if uid is None:  # no UIDPLUS: the key tells which message it is
@@ -175,12 +183,18 @@ class ImapDrafts(DraftMailbox):
                 self._last = None
                 return DraftRef(f"{uid[0]}:{uid[1]}", message_id)
         except TransientError as err:
-            # The APPEND may have landed even though its answer was lost.
-            found_ref = self._find_in_drafts(key)
-            if found_ref is not None:
+            if not appending:
+                raise  # nothing was sent: nothing can have landed
+            # The APPEND may have landed even though its answer was lost: look.
+            try:
+                found = self._find_in_drafts(key)
+            except TransientError:
+                raise MaybeApplied(f"{err}; the draft may have been stored: it is looked "
+                                   "for before any retry") from None
+            if found is not None:
                 log.info("account %s: draft %s was stored despite: %s", self.account, key, err)
-                return DraftRef(found_ref.provider_id, message_id)
-            raise TransientError(f"{err}; not in Drafts, will look again before retrying") \
+                return DraftRef(found.provider_id, message_id)
+            raise MaybeApplied(f"{err}; not in Drafts, will look again before retrying") \
                 from None
 
     def _find_in_drafts(self, key: str) -> DraftRef | None:
@@ -307,7 +321,8 @@ def _appenduid(answer: Any) -> tuple[int, int] | None:
 
 
 def _one_line(err: BaseException) -> str:
+    """The server's words in one printable line (imaplib shows them as b'...')."""
     text = str(err).strip() or type(err).__name__
-    if text.startswith("b'") or text.startswith('b"'):
+    if text[:2] in ("b'", 'b"'):
         text = text[2:-1]
-    return " ".join(text.split())[:200]
+    return one_line(text)

@@ -22,22 +22,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from afterword.daemon.errors import InputError, ProviderError
+from afterword.daemon.errors import AuthExpired, InputError, ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent, EventStatus
 from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
 from afterword.providers.caldav.http import CalDavFaults, GetCtag
 from afterword.providers.local.calendar import IcsCalendar, IcsRead
+from afterword.providers.retry import backoff
 
 log = logging.getLogger(__name__)
 
 RESYNC_EVERY = timedelta(days=1)
 _AHEAD = RESYNC_EVERY + timedelta(hours=1)
 _CURSOR_VERSION = 1
+ATTEMPTS = 4  # reads of one cycle, before the account's error is reported
 
 
 @dataclass
@@ -83,8 +86,10 @@ class CalDavCalendar(CalendarSource):
 
     def __init__(self, client: Callable[[], Any], faults: CalDavFaults, *, account: str,
                  selection: tuple[str, ...], timezone: tzinfo, my_emails: tuple[str, ...],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._client_factory = client
+        self.sleep = sleep
         self._client: Any = None
         self.faults = faults
         self.account = account
@@ -102,7 +107,27 @@ class CalDavCalendar(CalendarSource):
     # -- reading -----------------------------------------------------------------------
 
     def changes(self, window: Window, cursor: str | None) -> ChangeSet:
-        """A full read when needed, else one sync REPORT per calendar."""
+        """A full read when needed, else one sync REPORT per calendar; reads are retried
+        (Retry-After honoured) ATTEMPTS times, a refused password once."""
+        refused = 0
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._changes(window, cursor)
+            except AuthExpired:
+                # One 401 can be a glitch of the server's password backend; two are not.
+                refused += 1
+                if refused >= 2 or attempt >= ATTEMPTS:
+                    raise
+                wait = 0.0
+            except TransientError as err:
+                if attempt >= ATTEMPTS:
+                    raise
+                wait = backoff(attempt, err.retry_after, first=1.0, cap=30.0)
+                log.info("account %s: %s; trying again in %.0f s", self.account, err, wait)
+            self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _changes(self, window: Window, cursor: str | None) -> ChangeSet:
         self._client = None
         with self.faults.mapped():
             state = _Cursor.load(cursor)

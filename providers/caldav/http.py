@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from caldav.elements.base import ValuedBaseElement
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError, one_line
+from afterword.providers.retry import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +114,8 @@ def _path(err: Any) -> str:
 
 
 def _retry_after(err: Any) -> float | None:
-    value = getattr(err, "retry_after_seconds", None)
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    value = getattr(err, "retry_after", None)
+    return parse_retry_after(value) if isinstance(value, str) else None
 
 
 def _wire(err: Exception) -> str:

@@ -45,6 +45,8 @@ SECURITY = ("tls", "starttls", "none")
 DRAFTS_NAMES = ("Drafts", "INBOX.Drafts", "INBOX/Drafts", "Draft", "[Gmail]/Drafts")
 SENT_NAMES = ("Sent", "INBOX.Sent", "INBOX/Sent", "Sent Items", "Sent Messages",
               "Sent Mail", "[Gmail]/Sent Mail")
+# RFC 5530 response codes of a refusal that may clear by itself.
+_TRANSIENT = ("[UNAVAILABLE]", "[SERVERBUG]", "[INUSE]", "[LIMIT]", "[OVERQUOTA]")
 _HEADERS = f"BODY.PEEK[HEADER.FIELDS ({KEY_HEADER.upper()} MESSAGE-ID)]"
 
 
@@ -129,7 +131,10 @@ class ImapDrafts(DraftMailbox):
             raise TransientError(f"{self._where()}: {err.strerror or _one_line(err)}") \
                 from None
         except IMAPClientError as err:
-            raise ProviderError(f"{self._where()}: {_one_line(err)}") from None
+            text = _one_line(err)
+            if any(code in text.upper() for code in _TRANSIENT):
+                raise TransientError(f"{self._where()}: {text}") from None
+            raise ProviderError(f"{self._where()}: {text}") from None
         finally:
             if client is not None:
                 with contextlib.suppress(Exception):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import getpass
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
 from afterword.providers.base import (
@@ -75,7 +77,8 @@ class CalDavProvider(Provider[CalDavOptions]):
         self._calendar = CalDavCalendar(
             client, faults, account=self.account.name, selection=o.calendars,
             timezone=self.context.timezone, my_emails=self._my_emails(),
-            clock=self.context.clock)
+            clock=self.context.clock,
+            sleep=cast(Callable[[float], None], self.context.extra.get("sleep", time.sleep)))
         return self._calendar
 
     def imap_settings(self) -> ImapSettings:

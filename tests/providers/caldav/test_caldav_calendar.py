@@ -11,7 +11,7 @@ import pytest
 
 from afterword.daemon.errors import AuthExpired, TransientError
 from afterword.providers.base import ChangeSet, Window
-from afterword.providers.caldav.calendar import CalDavCalendar
+from afterword.providers.caldav.calendar import ATTEMPTS, CalDavCalendar
 from afterword.providers.caldav.http import CalDavFaults, make_client
 from tests.providers.caldav.conftest import interviews_calendar, vcalendar, vevent
 from tests.providers.caldav.http_relay import http_relay
@@ -19,6 +19,7 @@ from tests.providers.caldav.servers import PASSWORD, USER, Radicale
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/New_York")
+SLEEPS: list[float] = []  # retries wait here instead of sleeping
 PANEL = (("Jane Doe", "jane@acme.example"), ("Sam Lee", "sam@acme.example"))
 
 
@@ -34,7 +35,7 @@ def source(server: Radicale, clock: Callable[[], datetime] = lambda: NOW,
     return CalDavCalendar(
         lambda: make_client(url, USER, password, ca_file=None, timeout=10), faults,
         account="fastmail", selection=selection, timezone=ZONE,
-        my_emails=("alex@example.com",), clock=clock)
+        my_emails=("alex@example.com",), clock=clock, sleep=SLEEPS.append)
 
 
 def add(server: Radicale, *events: str, zones: str = "") -> Any:
@@ -169,6 +170,14 @@ def test_a_malformed_object_is_a_warning_naming_the_server_and_the_rest_is_read(
     assert "bad" in changes.warnings[0] and "\n" not in changes.warnings[0]
 
 
+def test_one_failed_read_is_retried_within_the_cycle(radicale: Radicale) -> None:
+    add(radicale, vevent("a", "Interview A", NOW - timedelta(hours=5)))
+    with http_relay(radicale.port) as relay:
+        cal = source(radicale, url=relay.url)
+        relay.faults.status = [500, 401]  # a server hiccup, then one refused password
+        assert ids(cal.changes(window(), None)) == ["a"]
+
+
 @pytest.mark.parametrize("fault", ["503", "500", "drop"])
 def test_server_errors_and_dropped_connections_are_one_transient_line(
         radicale: Radicale, fault: str) -> None:
@@ -176,12 +185,14 @@ def test_server_errors_and_dropped_connections_are_one_transient_line(
     with http_relay(radicale.port) as relay:
         cal = source(radicale, url=relay.url)
         cursor = cal.changes(window(), None).cursor
+        SLEEPS.clear()
         if fault == "drop":
-            relay.faults.drop = 1
+            relay.faults.drop = ATTEMPTS
         else:
-            relay.faults.status = [int(fault)]
+            relay.faults.status = [int(fault)] * ATTEMPTS
         with pytest.raises(TransientError) as caught:
             cal.changes(window(), cursor)
+        assert SLEEPS == [1.0, 2.0, 4.0]  # backoff between the attempts of one cycle
         text = str(caught.value)
         assert text.startswith(f"account 'fastmail': CalDAV 127.0.0.1:{relay.port}: ")
         assert "\n" not in text and PASSWORD not in text

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.providers.caldav.servers import PASSWORD, USER, Dovecot, Radicale
+from tests.providers.caldav.servers import USER, Dovecot, Radicale
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def dav_client(server: Radicale) -> Any:
     """A python-caldav client acting as the user's own calendar app."""
     import caldav
 
-    return caldav.DAVClient(url=server.url, username=USER, password=PASSWORD,
+    return caldav.DAVClient(url=server.url, username=USER, password=server.password,
                             auth_type="basic", enable_rfc6764=False)
 
 

@@ -66,6 +66,7 @@ class Radicale:
 
     def __init__(self, root: Path, password: str = PASSWORD) -> None:
         self.root = root
+        self.password = password
         root.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -117,6 +118,7 @@ class Dovecot:
     def __init__(self, root: Path, password: str = PASSWORD, tls: tuple[Path, Path] | None
                  = None) -> None:
         self.root = root
+        self.password = password
         self.port = free_port()
         self.tls_port = free_port() if tls else 0
         self.log = root / "dovecot.log"
@@ -220,7 +222,7 @@ service auth {{
         def up() -> bool:
             imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=5)
             try:
-                imap.login(USER, PASSWORD)
+                imap.login(USER, self.password)
             finally:
                 with contextlib.suppress(Exception):
                     imap.logout()
@@ -237,7 +239,7 @@ service auth {{
         """A plain imaplib session, logged in, for tests to look at the mailbox as a user
         would (or to play the mail client)."""
         imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        imap.login(USER, PASSWORD)
+        imap.login(USER, self.password)
         return imap
 
 

@@ -13,7 +13,8 @@ import contextlib
 import re
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 
@@ -28,6 +29,14 @@ class ImapRelay:
         self.commands: list[str] = []  # "LOGIN", "STATUS", … in the order they were sent
         self.connections = 0
         self.lose_append_answer = 0  # how many APPEND answers to lose from now on
+        # Other faults for the next `append_faults` APPENDs: "refuse" (NO [UNAVAILABLE]
+        # without asking the server), "slow" (the answer held `delay` seconds), "garble"
+        # (the answer replaced by an unreadable line), "lose_after" (the answer lost once
+        # `after_store` ran: the user deletes the draft in that instant).
+        self.append_fault = ""
+        self.append_faults = 0
+        self.delay = 0.0
+        self.after_store: Callable[[], None] = lambda: None
         self.lost: list[str] = []
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -46,7 +55,7 @@ class ImapRelay:
             with self._lock:
                 self.connections += 1
                 self._socks += [client, upstream]
-            state = {"drop_tag": b""}
+            state = {"drop_tag": b"", "mode": b""}
             for target in (self._from_client, self._from_server):
                 thread = threading.Thread(target=target, args=(client, upstream, state),
                                           daemon=True)
@@ -86,12 +95,24 @@ class ImapRelay:
                                 if name == "APPEND" and self.lose_append_answer:
                                     self.lose_append_answer -= 1
                                     state["drop_tag"] = command
+                                    state["mode"] = b"lose"
+                                elif name == "APPEND" and self.append_faults:
+                                    self.append_faults -= 1
+                                    state["drop_tag"] = command
+                                    state["mode"] = self.append_fault.encode()
+                    if state.get("mode") == b"refuse" and state["drop_tag"] == command:
+                        # Answer for the server, which never hears of this APPEND.
+                        client.sendall(command + b" NO [UNAVAILABLE] Try again later\r\n")
+                        state["drop_tag"] = state["mode"] = b""
+                        command, data, buffer = b"", b"", b""
+                        break
                     found = _LITERAL.search(line)
                     if found:
                         literal = int(found.group(1))
                     else:
                         command = b""  # the command's last line
-                upstream.sendall(data)
+                if data:
+                    upstream.sendall(data)
         _close(client, upstream)
 
     def _from_server(self, client: socket.socket, upstream: socket.socket,
@@ -103,9 +124,18 @@ class ImapRelay:
                     break
                 tag = state["drop_tag"]
                 if tag and re.search(rb"(?:^|\r\n)" + re.escape(tag) + rb" ", data):
+                    mode = state.get("mode", b"lose")
+                    state["drop_tag"] = state["mode"] = b""
                     with self._lock:
                         self.lost.append(tag.decode())
-                    break  # the answer never reaches the client
+                    if mode == b"slow":
+                        time.sleep(self.delay)  # the client has given up waiting
+                    elif mode == b"garble":
+                        data = b"%%% garbled %%%\r\n"
+                    else:
+                        if mode == b"lose_after":
+                            self.after_store()
+                        break  # the answer never reaches the client
                 client.sendall(data)
         _close(client, upstream)
 

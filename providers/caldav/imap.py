@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
@@ -34,9 +34,9 @@ from afterword.providers.base import (
     DraftMailbox,
     DraftRef,
     DraftStatus,
-    MailboxState,
     MaybeApplied,
 )
+from afterword.providers.caldav.imap_folder import appenduid, search_key, select, states
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ SENT_NAMES = ("Sent", "INBOX.Sent", "INBOX/Sent", "Sent Items", "Sent Messages",
               "Sent Mail", "[Gmail]/Sent Mail")
 # RFC 5530 response codes of a refusal that may clear by itself.
 _TRANSIENT = ("[UNAVAILABLE]", "[SERVERBUG]", "[INUSE]", "[LIMIT]", "[OVERQUOTA]")
-_HEADERS = f"BODY.PEEK[HEADER.FIELDS ({KEY_HEADER.upper()} MESSAGE-ID)]"
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ class ImapDrafts(DraftMailbox):
         self._folders: tuple[str, str | None] | None = None  # (drafts, sent), learnt once
         self._condstore: bool | None = None
         self._last: tuple[tuple[int, ...], dict[str, tuple[DraftRef, DraftStatus]]] | None = None
+        self._keys: dict[str, str] = {}  # provider id → key, of the drafts this process made
 
     # -- connection --------------------------------------------------------------------
 
@@ -182,11 +182,13 @@ class ImapDrafts(DraftMailbox):
                 drafts, _sent = self._discover(client)
                 appending = True
                 answer = client.append(drafts, raw, flags=[b"\\Draft", b"\\Seen"])
-                uid = _appenduid(answer)
+                uid = appenduid(answer)
                 if uid is None:  # no UIDPLUS: the key tells which message it is
-                    uid = _search_key(client, key, _select(client, drafts)) or (0, 0)
+                    uid = search_key(client, key, select(client, drafts)) or (0, 0)
                 self._last = None
-                return DraftRef(f"{uid[0]}:{uid[1]}", message_id)
+                made = _ref(uid, message_id)
+                self._keys[made.provider_id] = key
+                return made
         except TransientError as err:
             if not appending:
                 raise  # nothing was sent: nothing can have landed
@@ -198,15 +200,15 @@ class ImapDrafts(DraftMailbox):
                                    "for before any retry") from None
             if found is not None:
                 log.info("account %s: draft %s was stored despite: %s", self.account, key, err)
-                return DraftRef(found.provider_id, message_id)
+                return DraftRef(found.provider_id, message_id, found.version)
             raise MaybeApplied(f"{err}; not in Drafts, will look again before retrying") \
                 from None
 
     def _find_in_drafts(self, key: str) -> DraftRef | None:
         with self._session() as client:
             drafts, _sent = self._discover(client)
-            found = _search_key(client, key, _select(client, drafts))
-        return DraftRef(f"{found[0]}:{found[1]}") if found else None
+            found = search_key(client, key, select(client, drafts))
+        return _ref(found) if found else None
 
     def find_draft(self, key: str) -> DraftRef | None:
         """The message stamped with `key` in Drafts, else in Sent."""
@@ -215,10 +217,56 @@ class ImapDrafts(DraftMailbox):
             for folder in (drafts, sent):
                 if folder is None:
                     continue
-                found = _search_key(client, key, _select(client, folder))
+                found = search_key(client, key, select(client, folder))
                 if found:
-                    return DraftRef(f"{found[0]}:{found[1]}")
+                    return _ref(found)
         return None
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The draft's "UIDVALIDITY:UID" now: any edit in an IMAP client stores a new
+        message (a new UID); None once no message in Drafts has its UID, key or Message-ID."""
+        validity_uid = ref.provider_id.split(":")
+        with self._session() as client:
+            drafts, _sent = self._discover(client)
+            validity = select(client, drafts)
+            if len(validity_uid) == 2 and validity_uid[0] == str(validity) and \
+                    client.search(["UID", validity_uid[1], "NOT", "DELETED"]):
+                return ref.provider_id
+            key = self._keys.get(ref.provider_id)  # drafts this process made or replaced
+            found = search_key(client, key, validity) if key else None
+            if found is None and ref.thread_id:
+                uids = client.search(["NOT", "DELETED", "HEADER", "Message-ID", ref.thread_id])
+                found = (validity, max(uids)) if uids else None
+        return f"{found[0]}:{found[1]}" if found else None
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """APPEND the new text, then remove the old message(s) with this key (IMAP has no
+        in-place edit): never two drafts for the key once this returns."""
+        if (message.get(KEY_HEADER) or "").strip() != key:
+            raise ProviderError(f"{self._where()}: draft {key} lacks its {KEY_HEADER} header")
+        raw = message.as_bytes(policy=SMTP)
+        message_id = str(message.get("Message-ID") or "") or ref.thread_id
+        try:
+            with self._session() as client:
+                drafts, _sent = self._discover(client)
+                new = appenduid(client.append(drafts, raw, flags=[b"\\Draft", b"\\Seen"]))
+                validity = int(client.select_folder(drafts)[b"UIDVALIDITY"])
+                uids = client.search(["NOT", "DELETED", "HEADER", KEY_HEADER, key])
+                newest = new[1] if new else max(uids)
+                old = [u for u in uids if u != newest]
+                if old:
+                    # Only our own earlier text of this note goes: by UID, never EXPUNGE all.
+                    client.delete_messages(old, silent=True)
+                    if b"UIDPLUS" in client.capabilities():
+                        client.uid_expunge(old)
+                self._last = None
+                done = _ref((validity, newest), message_id)
+                self._keys[done.provider_id] = key
+                return done
+        except TransientError as err:
+            raise MaybeApplied(f"{err}; the draft may have been replaced: it is looked for "
+                               "before any retry") from None
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """Open, sent or discarded for each key; one STATUS when Drafts did not change."""
@@ -235,94 +283,14 @@ class ImapDrafts(DraftMailbox):
             if last is not None and last[0] == signature and all(
                     k in last[1] and last[1][k][0] == ref for k, ref in drafts.items()):
                 return {k: last[1][k][1] for k in drafts}
-            result = self._states(client, folder, sent, drafts, int(status[b"UIDVALIDITY"]))
+            result = states(client, folder, sent, drafts, int(status[b"UIDVALIDITY"]))
         self._last = (signature, {k: (drafts[k], result[k]) for k in drafts})
         return result
 
-    def _states(self, client: Any, folder: str, sent: str | None,
-                drafts: Mapping[str, DraftRef], validity: int) -> dict[str, DraftStatus]:
-        _select(client, folder)
-        in_drafts = _stamped(client, client.search(["NOT", "DELETED", "HEADER", KEY_HEADER, ""]))
-        by_key = {key: uid for uid, (key, _mid, _date) in in_drafts.items()}
-        by_mid = {mid: uid for uid, (_key, mid, _date) in in_drafts.items() if mid}
-        result: dict[str, DraftStatus] = {}
-        missing: dict[str, DraftRef] = {}
-        for key, ref in drafts.items():
-            uid = by_key.get(key) or (by_mid.get(ref.thread_id) if ref.thread_id else None)
-            if uid is None:
-                missing[key] = ref
-                continue
-            now_id = f"{validity}:{uid}"
-            result[key] = DraftStatus(MailboxState.OPEN, ref=None if now_id == ref.provider_id
-                                      else DraftRef(now_id, ref.thread_id))
-        if missing and sent is None:
-            return result | {k: DraftStatus(MailboxState.GONE) for k in missing}
-        if missing:
-            assert sent is not None
-            _select(client, sent)
-            terms = [["HEADER", KEY_HEADER, key] for key in missing]
-            terms += [["HEADER", "Message-ID", r.thread_id] for r in missing.values()
-                      if r.thread_id]
-            seen = _stamped(client, client.search(["NOT", "DELETED", *_any_of(terms)]))
-            sent_by_key = {k: d for _uid, (k, _m, d) in seen.items() if k}
-            sent_by_mid = {m: d for _uid, (_k, m, d) in seen.items() if m}
-            for key, ref in missing.items():
-                if key in sent_by_key or (ref.thread_id and ref.thread_id in sent_by_mid):
-                    when = sent_by_key.get(key) or sent_by_mid.get(ref.thread_id or "")
-                    result[key] = DraftStatus(MailboxState.SENT, when)
-                else:
-                    result[key] = DraftStatus(MailboxState.DISCARDED)
-        return result
-
-
-def _select(client: Any, folder: str) -> int:
-    """EXAMINE `folder` (read-only: flags stay as the user left them); its UIDVALIDITY."""
-    return int(client.select_folder(folder, readonly=True)[b"UIDVALIDITY"])
-
-
-def _search_key(client: Any, key: str, validity: int) -> tuple[int, int] | None:
-    """(UIDVALIDITY, UID) of the live message stamped with `key` in the selected folder."""
-    uids = client.search(["NOT", "DELETED", "HEADER", KEY_HEADER, key])
-    return (validity, int(min(uids))) if uids else None
-
-
-def _any_of(terms: Sequence[list[str]]) -> list[Any]:
-    """One SEARCH criterion matching any of `terms` (IMAP's OR takes two at a time)."""
-    if len(terms) == 1:
-        return list(terms[0])
-    half = len(terms) // 2
-    return ["OR", _any_of(terms[:half]), _any_of(terms[half:])]
-
-
-def _stamped(client: Any, uids: Sequence[int]) -> dict[int, tuple[str, str, datetime | None]]:
-    """uid → (key, Message-ID, INTERNALDATE) for the given messages of the selected folder."""
-    if not uids:
-        return {}
-    from email.parser import BytesHeaderParser
-
-    parser = BytesHeaderParser()
-    found: dict[int, tuple[str, str, datetime | None]] = {}
-    for uid, data in client.fetch(list(uids), [_HEADERS, "INTERNALDATE"]).items():
-        raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"")
-        headers = parser.parsebytes(raw or b"")
-        when = data.get(b"INTERNALDATE")
-        if isinstance(when, datetime) and when.tzinfo is not None:
-            when = when.astimezone(UTC)
-        else:
-            when = None
-        found[int(uid)] = ((headers.get(KEY_HEADER) or "").strip(),
-                           (headers.get("Message-ID") or "").strip(), when)
-    return found
-
-
-def _appenduid(answer: Any) -> tuple[int, int] | None:
-    """(UIDVALIDITY, UID) from an `[APPENDUID v u]` answer (RFC 4315), if the server sent it."""
-    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
-    parts = text.strip().split()
-    if len(parts) >= 3 and parts[0].upper() == "[APPENDUID":
-        with contextlib.suppress(ValueError):
-            return int(parts[1]), int(parts[2].rstrip("]"))
-    return None
+def _ref(found: tuple[int, int], message_id: str | None = None) -> DraftRef:
+    """A draft's ref: "UIDVALIDITY:UID" is its id and its version (an edit is a new UID)."""
+    pid = f"{found[0]}:{found[1]}"
+    return DraftRef(pid, message_id, version=pid)
 
 
 def _one_line(err: BaseException) -> str:

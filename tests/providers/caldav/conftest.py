@@ -60,14 +60,15 @@ def vcalendar(*events: str, zones: str = "") -> str:
 
 
 def vevent(uid: str, title: str, start: datetime, minutes: int = 60,
-           guests: tuple[tuple[str, str], ...] = (), extra: str = "") -> str:
+           guests: tuple[tuple[str, str], ...] = (), extra: str = "",
+           organizer: tuple[str, str] = ("Rita Recruiter", "rita@acme.example")) -> str:
     """A VEVENT with the user and the guests (name, address) as attendees."""
     end = start + timedelta(minutes=minutes)
     lines = [
         "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z",
         f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
         f"DTEND:{end.astimezone(UTC):%Y%m%dT%H%M%SZ}", f"SUMMARY:{title}",
-        "ORGANIZER;CN=Rita Recruiter:mailto:rita@acme.example",
+        f"ORGANIZER;CN={organizer[0]}:mailto:{organizer[1]}",
         "ATTENDEE;CN=Alex Rivera;PARTSTAT=ACCEPTED:mailto:alex@example.com",
     ]
     lines += [f"ATTENDEE;CN={name};PARTSTAT=ACCEPTED:mailto:{address}"

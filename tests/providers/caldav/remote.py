@@ -11,7 +11,10 @@ the servers, "sync_expired" Radicale forgetting its sync tokens.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import imaplib
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -63,8 +66,9 @@ class CalDavRemote:
 
     def add_interview(self, title: str, start: datetime,
                       guests: list[tuple[str, str]]) -> None:
+        uid = hashlib.sha256(f"{title}{start}".encode()).hexdigest()[:16]
         interviews_calendar(self.radicale).save_event(vcalendar(vevent(
-            f"{title}-{start:%s}", title, start, guests=tuple(guests))))
+            uid, title, start, guests=tuple(guests), organizer=guests[0])))
 
     def drafts(self) -> Counter[str]:
         return Counter(key for _flags, key in folder(self.dovecot, "Drafts"))
@@ -103,8 +107,21 @@ class CalDavRemote:
 
     def _change_password(self, password: str) -> None:
         self.password = self.radicale.password = self.dovecot.password = password
-        (self.radicale.root / "users").write_text(f"{USER}:{password}\n")
-        (self.dovecot.root / "passwd").write_text(f"{USER}:{{PLAIN}}{password}\n")
+        for path, line in ((self.radicale.root / "users", f"{USER}:{password}\n"),
+                           (self.dovecot.root / "passwd", f"{USER}:{{PLAIN}}{password}\n")):
+            # A new file (a new inode) as an admin tool writes it: both servers reload.
+            path.with_suffix(".new").write_text(line)
+            path.with_suffix(".new").rename(path)
+        # Dovecot re-reads the file at most once a second: wait until it takes the new one.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.dovecot.connect().logout()
+                return
+            except imaplib.IMAP4.error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def _user_deletes_every_draft(self) -> None:
         imap = self.dovecot.connect()

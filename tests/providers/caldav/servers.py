@@ -162,6 +162,8 @@ info_log_path = {self.log}
 ssl = {ssl}
 {ssl_lines}disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_verbose = yes
+auth_debug = yes
 default_internal_user = {'dovecot' if os.geteuid() == 0 else user}
 default_login_user = {'dovenull' if os.geteuid() == 0 else user}
 first_valid_uid = 1

@@ -93,6 +93,17 @@ class CalDavHarness(Harness):
         imap.expunge()
         imap.logout()
 
+    def user_edits(self, ref: DraftRef) -> None:
+        # IMAP clients save an edited draft as a new message and expunge the old one.
+        imap = self.dovecot.connect()
+        uid = self._uid(imap, ref)
+        _typ, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        edited = data[0][1].replace(b"Subject: Thank you for today", b"Subject: Thanks again")
+        imap.append("Drafts", "(\\Draft \\Seen)", None, edited)
+        imap.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
+        imap.expunge()
+        imap.logout()
+
     def user_deletes(self, ref: DraftRef) -> None:
         imap = self.dovecot.connect()
         imap.uid("STORE", self._uid(imap, ref), "+FLAGS", "(\\Deleted)")

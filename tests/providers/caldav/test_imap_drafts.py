@@ -84,7 +84,7 @@ def test_a_draft_lands_in_drafts_flagged_draft_and_is_found_by_its_key(
     ref = box.create_draft("k1", note("k1"))
     [(flags, key)] = folder(dovecot, "Drafts")
     assert key == "k1" and {b"\\Draft", b"\\Seen"} <= set(flags.split())
-    assert box.find_draft("k1") == DraftRef(ref.provider_id)
+    assert box.find_draft("k1") == DraftRef(ref.provider_id, version=ref.provider_id)
     assert box.find_draft("other") is None
     assert ref.thread_id == "<k1@afterword.test>"
 
@@ -133,7 +133,7 @@ def test_a_lost_append_answer_never_makes_a_second_draft(dovecot: Dovecot) -> No
         ref = box.create_draft("k1", note("k1"))  # the answer is lost; the key finds it
         assert proxy.lost and proxy.commands.count("APPEND") == 1
         assert [k for _f, k in folder(dovecot, "Drafts")] == ["k1"]
-        assert box.find_draft("k1") == DraftRef(ref.provider_id)
+        assert box.find_draft("k1") == DraftRef(ref.provider_id, version=ref.provider_id)
 
 
 def test_an_append_that_never_landed_fails_and_the_retry_writes_one(

@@ -61,8 +61,8 @@ def test_the_cli_drafts_once_per_interviewer_and_sees_sends_and_deletions(
                    "--config", str(config))
     assert auth.returncode == 0, auth.stderr
     assert "accepted" in auth.stdout and PASSWORD not in auth.stdout + auth.stderr
-    for _ in range(2):
-        run = run_cli("run", "--once", "--config", str(config))
+    for _ in range(2):  # --verbose: not even debug logging shows the password
+        run = run_cli("run", "--once", "--verbose", "--config", str(config))
         assert run.returncode == 0, run.stderr
         assert PASSWORD not in run.stdout + run.stderr
     drafts = folder(dovecot, "Drafts")

@@ -235,3 +235,20 @@ def test_lookup_finds_an_occurrence_and_a_cancelled_event(radicale: Radicale) ->
     off = cal.lookup("x")
     assert off is not None and off.cancelled
     assert cal.get_event("x") is None and cal.lookup("nope") is None
+
+
+def test_a_server_without_sync_tokens_is_followed_by_its_ctag(radicale: Radicale) -> None:
+    add(radicale, vevent("a", "Interview A", NOW - timedelta(hours=5)))
+    with http_relay(radicale.port) as relay:
+        # A server that does not offer DAV:sync-token (the relay hides it).
+        relay.faults.rewrite = (b"sync-token", b"hidden-property")
+        cal = source(radicale, url=relay.url)
+        first = cal.changes(window(), None)
+        assert ids(first) == ["a"] and first.cursor is not None and '"ctag:' in first.cursor
+        relay.faults.seen.clear()
+        idle = cal.changes(window(), first.cursor)
+        assert idle.events == () and idle.removed == () and not idle.full
+        assert relay.faults.seen == ["PROPFIND /alex/interviews/"]  # the ctag, nothing else
+        add(radicale, vevent("b", "Interview B", NOW - timedelta(hours=2)))
+        changed = cal.changes(window(), idle.cursor)
+        assert changed.full and ids(changed) == ["a", "b"]

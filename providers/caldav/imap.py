@@ -251,20 +251,19 @@ class ImapDrafts(DraftMailbox):
             with self._session() as client:
                 drafts, _sent = self._discover(client)
                 new = appenduid(client.append(drafts, raw, flags=[b"\\Draft", b"\\Seen"]))
-                validity = int(client.select_folder(drafts)[b"UIDVALIDITY"])
-                uids = client.search(["NOT", "DELETED", "HEADER", KEY_HEADER, key])
-                newest = new[1] if new else max(uids)
-                old = [u for u in uids if u != newest]
-                if old:
-                    # Only our own earlier text of this note goes: by UID, never EXPUNGE all.
-                    client.delete_messages(old, silent=True)
-                    if b"UIDPLUS" in client.capabilities():
-                        client.uid_expunge(old)
-                self._last = None
-                done = _ref((validity, newest), message_id)
-                self._keys[done.provider_id] = key
-                return done
+                return self._keep_newest(client, drafts, key, new[1] if new else None,
+                                         message_id)
         except TransientError as err:
+            # The APPEND may have landed: a copy newer than ours means it did.
+            try:
+                with self._session() as client:
+                    drafts, _sent = self._discover(client)
+                    return self._keep_newest(client, drafts, key, None, message_id,
+                                             older_than=_uid_of(ref))
+            except TransientError:
+                pass
+            except LookupError:
+                raise TransientError(f"{err}; the draft was not replaced") from None
             raise MaybeApplied(f"{err}; the draft may have been replaced: it is looked for "
                                "before any retry") from None
 
@@ -286,6 +285,34 @@ class ImapDrafts(DraftMailbox):
             result = states(client, folder, sent, drafts, int(status[b"UIDVALIDITY"]))
         self._last = (signature, {k: (drafts[k], result[k]) for k in drafts})
         return result
+
+    def _keep_newest(self, client: Any, drafts: str, key: str, newest: int | None,
+                     message_id: str | None, older_than: int | None = None) -> DraftRef:
+        """Remove, by UID, every copy of this note but the newest; LookupError when no
+        copy newer than `older_than` exists."""
+        validity = int(client.select_folder(drafts)[b"UIDVALIDITY"])
+        uids = client.search(["NOT", "DELETED", "HEADER", KEY_HEADER, key])
+        if newest is None:
+            newer = [u for u in uids if older_than is None or u > older_than]
+            if not newer:
+                raise LookupError(key)
+            newest = max(newer)
+        old = [u for u in uids if u != newest]
+        if old:
+            # Only our own earlier text of this note goes: by UID, never EXPUNGE all.
+            client.delete_messages(old, silent=True)
+            if b"UIDPLUS" in client.capabilities():
+                client.uid_expunge(old)
+        self._last = None
+        done = _ref((validity, newest), message_id)
+        self._keys[done.provider_id] = key
+        return done
+
+
+def _uid_of(ref: DraftRef) -> int | None:
+    tail = ref.provider_id.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
 
 def _ref(found: tuple[int, int], message_id: str | None = None) -> DraftRef:
     """A draft's ref: "UIDVALIDITY:UID" is its id and its version (an edit is a new UID)."""

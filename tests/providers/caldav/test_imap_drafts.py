@@ -189,3 +189,22 @@ def test_a_relay_sees_no_password(dovecot: Dovecot) -> None:
         assert isinstance(proxy, ImapRelay)
         mailbox(proxy.port).find_draft("x")
         assert "LOGIN" in proxy.commands and all(PASSWORD not in c for c in proxy.commands)
+
+
+def test_a_replace_whose_answer_was_lost_leaves_exactly_the_new_text(
+        dovecot: Dovecot) -> None:
+    with relay(dovecot.port) as proxy:
+        box = mailbox(proxy.port)
+        ref = box.create_draft("k1", note("k1"))
+        better = note("k1")
+        better.replace_header("Subject", "Thank you, again")
+        proxy.lose_append_answer = 1
+        new = box.replace_draft(ref, "k1", better)
+        assert proxy.lost and new.version != ref.version
+        assert box.draft_version(new) == new.version
+    imap = dovecot.connect()
+    imap.select("Drafts", readonly=True)
+    _typ, data = imap.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    imap.logout()
+    subjects = [item[1].decode().strip() for item in data if isinstance(item, tuple)]
+    assert subjects == ["Subject: Thank you, again"]

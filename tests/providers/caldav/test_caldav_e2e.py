@@ -8,16 +8,20 @@ commands.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import tomllib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from afterword.daemon.config import parse
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.daemon.runtime.secrets import FileSecrets
 from afterword.daemon.runtime.store import Store
+from tests.commands.test_redraft import corrected
 from tests.conftest import calendar, local_config, run_cli
 from tests.conftest import vevent as local_vevent
 from tests.providers.caldav.conftest import interviews_calendar, vcalendar, vevent
@@ -146,3 +150,50 @@ def test_an_idle_cycle_costs_one_report_and_four_imap_commands(
             assert not any(a.errors for a in report.accounts)
         assert radicale.requests()[before:] == ["REPORT /alex/interviews/"] * 5
         assert proxy.commands == ["CAPABILITY", "LOGIN", "STATUS", "LOGOUT"] * 5
+
+
+def imap_drafts(server: Dovecot) -> dict[str, EmailMessage]:
+    """Recipient address → draft, as the user's mail client lists Drafts."""
+    imap = server.connect()
+    imap.select("Drafts", readonly=True)
+    _typ, data = imap.fetch("1:*", "(BODY.PEEK[])")
+    imap.logout()
+    found = {}
+    for item in data:
+        if isinstance(item, tuple):
+            msg = email.message_from_bytes(item[1], policy=email.policy.default)
+            assert isinstance(msg, EmailMessage)
+            found[msg["To"].addresses[0].addr_spec] = msg
+    return found
+
+
+def test_redraft_rewrites_untouched_drafts_and_leaves_an_edited_one(
+        tmp_path: Path, radicale: Radicale, dovecot: Dovecot) -> None:
+    interviews_calendar(radicale).save_event(vcalendar(vevent(
+        "panel-1", "Interview: Data Engineer at Acme", NOW - timedelta(hours=2), guests=PANEL)))
+    config = write_config(tmp_path, radicale, dovecot.port)
+    FileSecrets(tmp_path / "xdg" / "state" / "afterword" / "credentials.json").set(
+        "fastmail", PASSWORD)
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    before = imap_drafts(dovecot)
+    # The user rewrites Jane's note in their mail client: a new message replaces it.
+    imap = dovecot.connect()
+    imap.select("Drafts")
+    _typ, (uids,) = imap.uid("SEARCH", "TO", "jane.doe@acme.example")
+    edited = before["jane.doe@acme.example"]
+    edited.set_content("Dear Jane, my own words.\n")
+    imap.append("Drafts", "(\\Draft \\Seen)", None, edited.as_bytes())
+    imap.uid("STORE", uids.decode(), "+FLAGS", "(\\Deleted)")
+    imap.expunge()
+    imap.logout()
+    corrected(config)
+    result = run_cli("redraft", "panel-1", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert any("sam.lee@acme.example: rewritten" in line for line in result.stdout.splitlines())
+    assert any("jane.doe@acme.example: left alone: you edited it" in line
+               for line in result.stdout.splitlines())
+    after = imap_drafts(dovecot)
+    assert set(after) == set(before)
+    assert sorted(keys(dovecot, "Drafts").values()) == [1, 1, 1]  # never a second copy
+    assert "+1 555 0100" in after["sam.lee@acme.example"].get_body(("plain",)).get_content()
+    assert "my own words" in after["jane.doe@acme.example"].get_body(("plain",)).get_content()

@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from afterword.daemon.errors import AuthExpired, InputError, ProviderError, TransientError
@@ -45,6 +45,9 @@ ATTEMPTS = 4  # reads of one cycle, before the account's error is reported
 
 @dataclass
 class _Cursor:
+    """What the next read starts from: the span read, when, each calendar's marker, and
+    the event ids each object gave (so a deleted or edited object removes exactly those)."""
+
     start: datetime
     end: datetime
     synced_at: datetime
@@ -52,12 +55,14 @@ class _Cursor:
     ids: dict[str, list[str]] = field(default_factory=dict)  # object href → event ids
 
     def dump(self) -> str:
+        """The cursor as the store keeps it."""
         return json.dumps({"v": _CURSOR_VERSION, "start": self.start.isoformat(),
                            "end": self.end.isoformat(), "at": self.synced_at.isoformat(),
                            "tokens": self.tokens, "ids": self.ids}, sort_keys=True)
 
     @classmethod
     def load(cls, text: str | None) -> _Cursor | None:
+        """The cursor from its text; None for none, or another provider's or version's."""
         if not text:
             return None
         try:
@@ -337,8 +342,3 @@ def _href(url: str) -> str:
 def _is_instance_id(event_id: str) -> bool:
     tail = event_id.rsplit("_", 1)[-1]
     return "_" in event_id and len(tail) == 16 and tail.endswith("Z") and "T" in tail
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` in UTC."""
-    return moment.astimezone(UTC)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,14 +103,7 @@ class ImapDrafts(DraftMailbox):
             client.normalise_times = False  # aware INTERNALDATEs, not local naive ones
             if s.security == "starttls":
                 client.starttls(context)
-            try:
-                client.login(s.username, self.password())
-            except LoginError as err:
-                text = _one_line(err)
-                if "UNAVAILABLE" in text.upper() or "SERVERBUG" in text.upper():
-                    raise TransientError(f"{self._where()}: sign-in unavailable: {text}") \
-                        from None
-                raise AuthExpired(self.account, f"{s.server} refused the password") from None
+            self._login(client, LoginError)
             if self._condstore is None:
                 # Dovecot announces CONDSTORE only once logged in: ask after LOGIN, once.
                 self._condstore = b"CONDSTORE" in client.capabilities()
@@ -139,6 +133,23 @@ class ImapDrafts(DraftMailbox):
             if client is not None:
                 with contextlib.suppress(Exception):
                     client.logout()
+
+    def _login(self, client: Any, login_error: type[Exception]) -> None:
+        """LOGIN; a refusal is AuthExpired. A temporary one ([UNAVAILABLE]: the server's
+        password backend is busy, seen with Dovecot under load) is asked once more."""
+        for attempt in (1, 2):
+            try:
+                client.login(self.settings.username, self.password())
+                return
+            except login_error as err:
+                text = _one_line(err)
+                if "UNAVAILABLE" not in text.upper() and "SERVERBUG" not in text.upper():
+                    raise AuthExpired(self.account, f"{self.settings.server} refused the "
+                                      "password") from None
+                if attempt == 2:
+                    raise TransientError(f"{self._where()}: sign-in unavailable: {text}") \
+                        from None
+                time.sleep(1.0)
 
     def _discover(self, client: Any) -> tuple[str, str | None]:
         """The Drafts and Sent folders: configured, else by RFC 6154 attribute, else name."""

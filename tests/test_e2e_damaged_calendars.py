@@ -11,13 +11,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from tests import test_e2e_local as e2e
 from tests.conftest import calendar, local_config, run_cli, vevent
 from tests.fakes.google import FakeGoogle
 from tests.google_env import google, interview
 from tests.providers.google.test_google_e2e import panel, setup
-from tests.test_e2e_local import NOW, drafts_in, panel_event, status
+from tests.test_e2e_local import drafts_in, panel_event, status
 
 __all__ = ["google"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_now() -> None:
+    """The time as each test starts, for the events here and `panel_event` alike."""
+    e2e.NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def recipients(tmp_path: Path) -> list[str]:
@@ -27,9 +36,9 @@ def recipients(tmp_path: Path) -> list[str]:
 
 def test_every_calendar_of_a_file_and_the_good_events_of_a_damaged_one(tmp_path: Path) -> None:
     panel = panel_event("panel-1")
-    other = vevent("screen-2", "Phone screen with Initech", NOW - timedelta(hours=3),
+    other = vevent("screen-2", "Phone screen with Initech", e2e.NOW - timedelta(hours=3),
                    attendees=["CN=Priya Raman:mailto:priya@initech.example"])
-    broken = vevent("broken-3", "Interview: broken", NOW - timedelta(hours=3)).replace(
+    broken = vevent("broken-3", "Interview: broken", e2e.NOW - timedelta(hours=3)).replace(
         "DTSTART:", "DTSTART:garbage", 1)
     # Two calendars in one file (`cat a.ics b.ics`), a damaged event and a stray line in
     # the second, and the file cut short in the middle of a last event.
@@ -71,7 +80,7 @@ def test_every_calendar_of_a_file_and_the_good_events_of_a_damaged_one(tmp_path:
 
 
 def test_an_event_ending_in_year_9999_is_skipped_and_nothing_else_stops(tmp_path: Path) -> None:
-    start = NOW - timedelta(hours=3)
+    start = e2e.NOW - timedelta(hours=3)
     forever = vevent("forever", "Interview with Acme", start, attendees=[
         "CN=Jane Doe:mailto:jane.doe@acme.example"]).replace(
         f"DTEND:{(start + timedelta(hours=1)).strftime('%Y%m%dT%H%M%SZ')}",

@@ -40,9 +40,11 @@ _VIDEO_URL = re.compile(
 class IcsCalendar(CalendarSource):
     """Events from one .ics file or every .ics file under a folder."""
 
-    def __init__(self, path: Path, account: str, timezone: tzinfo,
-                 my_emails: tuple[str, ...] = (), *, plain_fast_path: bool = True) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, account: str, timezone: tzinfo,
+                 my_emails: tuple[str, ...] = (), *, plain_fast_path: bool = True,
+                 label: str = "") -> None:
+        self.path = path  # None: a reader of iCalendar data from elsewhere (CalDAV)
+        self.label = label or str(path)  # the events' `calendar`
         self.account = account
         self.timezone = timezone
         self.my_emails = {e.lower() for e in my_emails}
@@ -52,6 +54,8 @@ class IcsCalendar(CalendarSource):
         self._said: tuple[str, tuple[str, ...]] = ("", ())  # signature → its warnings
 
     def _files(self) -> list[Path]:
+        if self.path is None:
+            raise InputError("no calendar file or folder")
         if self.path.is_dir():
             return sorted(p for p in self.path.rglob("*.ics") if p.is_file())
         if self.path.is_file():
@@ -120,24 +124,48 @@ class IcsCalendar(CalendarSource):
             return [str(err)]
         return [*read.unreadable, *read.warnings]
 
-    def _read(self, files: list[Path], window: Window) -> _Read:
-        """Every file's events in the window: the copies in force, plain ones read
-        straight from the text, the rest through icalendar."""
-        from afterword.providers.local import ics_copies, ics_plain, ics_slow, ics_text
-
-        read = _Read()
-        blocks: list[ics_text.Block] = []
+    def _read(self, files: list[Path], window: Window) -> IcsRead:
+        """Every file's events in the window (copies of one event across files
+        included); a file that cannot be read is named in `unreadable`."""
+        read = IcsRead()
+        found = []
         for path in files:
             try:
-                found = ics_text.structure(path.read_bytes())
+                found.append(self._structure(path.read_bytes(), str(path), read))
             except OSError as err:
-                read.unreadable.append(f"{path}: cannot read: {err.strerror}")
-                continue
-            except ics_text.NotACalendar as err:
-                read.unreadable.append(f"{path}: not a valid iCalendar file: {err}")
-                continue
-            found.name = str(path)
-            read.warnings.extend(f"{path}: {problem}" for problem in found.problems)
+                read.unreadable.append(one_line(f"{path}: cannot read: {err.strerror}", 500))
+            except InputError as err:
+                read.unreadable.append(str(err))
+        self._events_of(found, window, read)
+        return read
+
+    def read_data(self, data: bytes, source: str, window: Window, read: IcsRead) -> None:
+        """Add the events in the window of iCalendar `data` to `read`; InputError if it is
+        unreadable. `source` names the data in warnings (a file, a CalDAV object)."""
+        self._events_of([self._structure(data, source, read)], window, read)
+
+    @staticmethod
+    def _structure(data: bytes, source: str, read: IcsRead) -> Any:
+        """The calendars and events of `data`, its damage warned of; InputError if it has
+        nothing readable."""
+        from afterword.providers.local import ics_text
+
+        try:
+            found = ics_text.structure(data)
+        except ics_text.NotACalendar as err:
+            raise InputError(one_line(f"{source}: not a valid iCalendar file: {err}", 500)) \
+                from None
+        found.name = source
+        read.warnings.extend(one_line(f"{source}: {problem}", 500) for problem in found.problems)
+        return found
+
+    def _events_of(self, files: list[Any], window: Window, read: IcsRead) -> None:
+        """The events in the window of these files' structures: the copies in force, plain
+        ones read straight from the text, the rest through icalendar."""
+        from afterword.providers.local import ics_copies, ics_plain, ics_slow, ics_text
+
+        blocks: list[ics_text.Block] = []
+        for found in files:
             for block in found.events:
                 block.order = len(blocks)
                 blocks.append(block)
@@ -172,11 +200,9 @@ class IcsCalendar(CalendarSource):
         # They quote the stranger's data (UIDs, lines): one line each, or a log line
         # could be forged with them.
         read.warnings = [one_line(w, 500) for w in read.warnings]
-        read.unreadable = [one_line(w, 500) for w in read.unreadable]
-        return read
 
     def _add(self, component: Any, recurring: set[str], where: str, window: Window,
-             read: _Read) -> None:
+             read: IcsRead) -> None:
         """One occurrence (or plain event) into `read`: an event, a cancellation, or a
         warning naming what is broken."""
         try:
@@ -218,7 +244,7 @@ class IcsCalendar(CalendarSource):
         location = str(ev.get("LOCATION", ""))
         return CalendarEvent(
             account=self.account,
-            calendar=str(self.path),
+            calendar=self.label,
             id=event_id,
             title=str(ev.get("SUMMARY", "")).strip(),
             start=start,
@@ -326,7 +352,7 @@ def _first_line(err: BaseException) -> str:
 
 
 @dataclass
-class _Read:
+class IcsRead:
     """What reading a calendar found: events, cancelled ids, and what had to be skipped."""
 
     unreadable: list[str] = field(default_factory=list)  # whole files

@@ -95,10 +95,34 @@ def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
         try:
             part = icalendar.Component.from_ical("\r\n".join([*block.lines, ""]))
         except Exception as err:  # as above
-            warn(source, f"skipped {block.describe()}: {first_line(err)}")
-            continue
+            # icalendar forgives damage inside an event, not inside its alarms; Afterword
+            # reads no alarm (nor ics_plain): without them the event may read.
+            part = _without_parts(block) if block.kind == "VEVENT" else None
+            if part is None:
+                warn(source, f"skipped {block.describe()}: {first_line(err)}")
+                continue
         calendar.add_component(part)
     return calendar
+
+
+def _without_parts(block: Block) -> Any:
+    """The event without its subcomponents (alarms), or None if it still cannot be read."""
+    import icalendar
+
+    lines, depth = [], 0
+    for line in block.lines[1:-1]:
+        head = line[:6].upper()
+        if head == "BEGIN:":
+            depth += 1
+        elif head[:4] == "END:":
+            depth -= 1
+        elif not depth:
+            lines.append(line)
+    try:
+        return icalendar.Component.from_ical(
+            "\r\n".join([block.lines[0], *lines, block.lines[-1], ""]))
+    except Exception:  # as in _parse
+        return None
 
 
 def _valid_events(calendar: Any, group: list[Block], source: Source,

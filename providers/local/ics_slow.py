@@ -92,6 +92,7 @@ def _parse(source: Source, group: list[Block], warn: Warn) -> Any:
         for name, value in own.property_items(recursive=False)[1:-1]:
             calendar.add(name, value, encode=False)
     for block in [*zones, *group]:
+        part: Any
         try:
             part = icalendar.Component.from_ical("\r\n".join([*block.lines, ""]))
         except Exception as err:  # as above

@@ -20,6 +20,7 @@ from typing import Any
 from afterword.daemon.model import (
     CalendarEvent,
     DraftKey,
+    DraftKind,
     DraftRecord,
     DraftState,
     Interview,
@@ -97,6 +98,10 @@ MIGRATIONS: list[str] = [
         snoozed_until TEXT,
         dismissed INTEGER NOT NULL DEFAULT 0
     );
+    """,
+    # What a draft is for: a thank-you note, or the one ask for the interviewers' names.
+    """
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
     """,
 ]
 
@@ -365,11 +370,13 @@ class Store:
 
     def due_interviews(self, account: str, ended_before: datetime,
                        ended_after: datetime) -> list[Interview]:
-        """Ready interviews not yet fully drafted that ended in (ended_after, ended_before]."""
+        """Ready and names-needed interviews (the latter may get an ask for the names) not
+        yet fully drafted that ended in (ended_after, ended_before]."""
         rows = self.db.execute(
-            "SELECT * FROM interviews WHERE drafted = 0 AND status = ? AND account = ?"
+            "SELECT * FROM interviews WHERE drafted = 0 AND status IN (?, ?) AND account = ?"
             " AND end <= ? AND end > ? ORDER BY end",
-            (InterviewStatus.READY.value, account, _ts(ended_before), _ts(ended_after)),
+            (InterviewStatus.READY.value, InterviewStatus.NAMES_NEEDED.value, account,
+             _ts(ended_before), _ts(ended_after)),
         )
         return [_interview(r) for r in rows]
 
@@ -441,9 +448,9 @@ class Store:
         """
         cur = self.db.execute(
             "INSERT OR IGNORE INTO drafts (key, account, event_id, recipient, recipient_name,"
-            " state, planned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " state, planned_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (key.id, key.account, key.event_id, key.recipient.lower(), name,
-             DraftState.PLANNED.value, _ts(now)),
+             DraftState.PLANNED.value, _ts(now), key.kind.value),
         )
         record = self.draft(key.id)
         assert record is not None
@@ -549,4 +556,5 @@ def _draft(row: sqlite3.Row) -> DraftRecord:
         snoozed_until=_dt(data["snoozed_until"]),
         last_reminded_at=_dt(data["last_reminded_at"]),
         reminders_sent=data["reminders_sent"],
+        kind=DraftKind(data["kind"]),
     )

@@ -183,6 +183,20 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_letter(args: argparse.Namespace) -> int:
+    """`afterword letter EVENT_ID [--out DIR] [--card]`: one PDF per interviewer."""
+    from afterword.daemon.commands.letter import letters
+
+    app = _app(args)
+    try:
+        paths = letters(app.cycle, args.event_id, Path(args.out), args.card, app.clock())
+    finally:
+        app.close()
+    for path in paths:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     # The shared options work before or after the subcommand. The subcommands' copies
@@ -259,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
+
+    p = sub.add_parser("letter", parents=[common],
+                       help="a printable letter (PDF) per interviewer, or a card to copy by hand")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="where to write the PDFs (default: the current folder)")
+    p.add_argument("--card", action="store_true",
+                   help="a short version sized for a handwritten card (A6)")
+    p.set_defaults(func=cmd_letter)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from afterword.daemon.config import AccountConfig
 from afterword.daemon.errors import UsageError
 from afterword.daemon.interviews import people
 from afterword.daemon.interviews.addresses import normalise_address
@@ -17,11 +18,10 @@ from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import Interview, InterviewStatus
 from afterword.daemon.runtime.cycle import Cycle
 
-__all__ = ["add_interviewer", "parse_recipient"]
+__all__ = ["add_interviewer", "parse_recipient", "stored_interview"]
 
-def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> Interview:
-    """Record the interviewer and re-plan the stored interview with them."""
-    name, address = parse_recipient(text)
+def stored_interview(cycle: Cycle, event_id: str) -> tuple[Interview, AccountConfig]:
+    """The one stored interview with this event id, and its account; UsageError otherwise."""
     found = cycle.store.find_interviews(event_id)
     if not found:
         raise UsageError(f"no interview with id {event_id!r} (see `afterword status`, or "
@@ -35,6 +35,13 @@ def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> In
     if account is None:
         raise UsageError(f"interview {interview.event_id} belongs to account "
                          f"'{interview.account}', which is no longer in the config")
+    return interview, account
+
+
+def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> Interview:
+    """Record the interviewer and re-plan the stored interview with them."""
+    name, address = parse_recipient(text)
+    interview, account = stored_interview(cycle, event_id)
     mine = cycle.my_emails(account)
     if normalise_address(address) in {normalise_address(m) for m in mine}:
         raise UsageError(f"{address} is your own address (me.emails / the account's address)")

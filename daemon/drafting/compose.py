@@ -101,7 +101,7 @@ def compose_interview(config: Config, templates: Templates, account: str,
     if ask is not None and ask.person.email:
         key = DraftKey(account, interview.event_id, ask.person.email, DraftKind.ASK_NAMES)
         context = note_context(config, interview, ask.person, now, job)
-        context["ask"] = {"why": ask.why, "missing": [
+        context["ask"] = {"why": ask.why, "mailbox": ask.mailbox, "missing": [
             person_vars(p) for p in interview.interviewers if not p.email]}
 
         note = templates.render(ASK_TEMPLATE, context)
@@ -156,7 +156,7 @@ def note_context(config: Config, interview: Interview, interviewer: Interviewer,
         "vary": vary,
         "job": job_vars((job or job_for(config.jobs, interview)), vary.rank),
         # Only the ask-names note fills this in: why this person, and who lacks an address.
-        "ask": {"why": "", "missing": []},
+        "ask": {"why": "", "mailbox": False, "missing": []},
     }
 
 

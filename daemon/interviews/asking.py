@@ -27,6 +27,7 @@ class Ask:
 
     person: Interviewer
     why: str
+    mailbox: bool = False  # a shared mailbox (recruiting@): nobody's name to greet
 
 
 def names_missing(interview: Interview) -> bool:
@@ -55,7 +56,8 @@ def who_to_ask(event: CalendarEvent | None, interview: Interview, config: Config
             name = " ".join((organizer.name or "").split())
             person = (Interviewer(name=name, email=email) if shared
                       else interviewer_from(name or None, email))
-            return Ask(person, "the organizer" + (" (a shared mailbox)" if shared else ""))
+            return Ask(person, "the organizer" + (" (a shared mailbox)" if shared else ""),
+                       mailbox=shared)
     match = job_match(event, interview, config)
     if match is not None and match.job.contact_email:
         job = match.job

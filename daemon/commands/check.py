@@ -101,7 +101,8 @@ def unknown_variables(templates: Templates, filename: str, config: Config,
             undeclared.discard(node.name)
     for node in ast.find_all(nodes.Getattr):
         owner = node.node
-        if (isinstance(owner, nodes.Name) and owner.name in ("interviewer", "interview", "me", "job", "ask")
+        if (isinstance(owner, nodes.Name)
+                and owner.name in ("interviewer", "interview", "me", "job", "ask")
                 and node.attr not in sample[owner.name]):
             problems.append(f"template {filename}, line {node.lineno}: "
                             f"undefined variable '{owner.name}.{node.attr}'")

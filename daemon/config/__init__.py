@@ -37,8 +37,8 @@ from afterword.daemon.runtime import paths
 
 __all__ = [
     "AccountConfig", "ChannelConfig", "Config", "DaemonConfig", "DetectConfig", "DraftRule",
-    "DraftsConfig", "Job", "LettersConfig", "Me", "QuietHours", "RecipientsConfig", "RemindersConfig",
-    "SecretsConfig", "default_path", "load", "parse", "system_timezone",
+    "DraftsConfig", "Job", "LettersConfig", "Me", "QuietHours", "RecipientsConfig",
+    "RemindersConfig", "SecretsConfig", "default_path", "load", "parse", "system_timezone",
 ]
 
 

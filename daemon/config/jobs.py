@@ -41,7 +41,7 @@ class Job:
 
 
 def company_key(text: str) -> str:
-    """A company name compared ignoring case, spaces and punctuation ("ACME, Corp." = "acmecorp")."""
+    """A company name without case, spaces or punctuation ("ACME, Corp." → "acmecorp")."""
     return re.sub(r"[\W_]+", "", text.casefold())
 
 

@@ -30,7 +30,8 @@ from afterword.daemon.interviews.jobs import JobMatch, job_for
 from afterword.daemon.model import DraftKey, DraftKind, Interview, Interviewer, InterviewStatus
 
 __all__ = [
-    "ASK_TEMPLATE", "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft", "InterviewDrafts",
+    "ASK_TEMPLATE", "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft",
+    "InterviewDrafts",
     "RenderedNote", "Templates", "build_message", "choose_template", "compose_interview",
     "header_safe", "note_context", "salutation", "valid_address", "when_phrase",
 ]

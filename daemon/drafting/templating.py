@@ -169,8 +169,8 @@ class Templates:
                 for _ in template.root_render_func(ctx):
                     pass
                 found = {n: stack[0] for n, stack in ctx.blocks.items() if stack}
-                chosen = next((b for b in blocks if b in found), None)
-                if chosen is None:
+                chosen = next((b for b in blocks if b in found), "")
+                if not chosen:
                     raise TemplateError(f"template {filename}: no {{% block {blocks[-1]} %}}")
                 text = "".join(found[chosen](ctx))
             except TemplateError:

@@ -7,7 +7,7 @@ block), with the same variables as the email, so a letter says what the draft sa
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from afterword.daemon.config import Config
@@ -55,10 +55,10 @@ def write_letters(config: Config, templates: Templates, interview: Interview, no
 
 
 def letter_path(folder: Path, interview: Interview, person: Interviewer, card: bool,
-                zone: object = None) -> Path:
+                zone: tzinfo | None = None) -> Path:
     """`2026-03-03-acme-jane-doe.pdf` (`-card` for cards): stable, so `[letters] auto` and
     the reminder that mentions the file agree."""
-    start = interview.start.astimezone(zone) if zone is not None else interview.start  # type: ignore[arg-type]
+    start = interview.start.astimezone(zone)
     parts = [f"{start:%Y-%m-%d}", _slug(interview.company or "interview"),
              _slug(person.name or person.email or "interviewer")]
     return folder / ("-".join(p for p in parts if p) + ("-card" if card else "") + ".pdf")

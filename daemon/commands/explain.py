@@ -182,8 +182,8 @@ def _job_and_ask(config: Config, event: CalendarEvent, interview: Interview,
         elif not config.recipients.ask_for_names:
             lines.append("ask for names: off (recipients.ask_for_names = false)")
         else:
-            lines.append("ask for names: nobody to ask (no organizer but you, and no "
-                         "matching [[jobs]] contact)")
+            lines.append("ask for names: nobody to ask (no organizer to ask, and no "
+                         "[[jobs]] contact for it)")
     return lines
 
 

@@ -157,7 +157,7 @@ def test_matching_ignores_case_spaces_and_punctuation_then_uses_domains(
     assert match_job(jobs, "Acme Industries", []) is None
     by_domain = match_job(jobs, "", ["kim@eu.globex.example"])
     assert by_domain is not None and by_domain.job.company == "Globex"
-    assert "address domain eu.globex.example is jobs[1] (Globex)" == by_domain.why
+    assert by_domain.why == "address domain eu.globex.example is jobs[1] (Globex)"
     # The title's company wins over an address at another job's domain.
     first = match_job(jobs, "Globex", ["jane@acme.example"])
     assert first is not None and first.job.company == "Globex"

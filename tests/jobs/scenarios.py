@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-ACME_PITCH = "I led the move of a two-petabyte warehouse to streaming, the very work your team described."
+ACME_PITCH = ("I led the move of a two-petabyte warehouse to streaming, the very work your "
+              "team described.")
 GLOBEX_PITCH = "I have run Kubernetes platforms for three hundred engineers."
 GLOBAL_PITCH = "I have spent five years building data pipelines at scale."
 ACME_HIGHLIGHTS = ("five years of Spark in production", "on-call leadership for a data platform",

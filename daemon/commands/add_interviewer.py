@@ -20,6 +20,7 @@ from afterword.daemon.runtime.cycle import Cycle
 
 __all__ = ["add_interviewer", "parse_recipient", "stored_interview"]
 
+
 def stored_interview(cycle: Cycle, event_id: str) -> tuple[Interview, AccountConfig]:
     """The one stored interview with this event id, and its account; UsageError otherwise."""
     found = cycle.store.find_interviews(event_id)

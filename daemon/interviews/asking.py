@@ -67,6 +67,13 @@ def who_to_ask(event: CalendarEvent | None, interview: Interview, config: Config
     return None
 
 
+def ask_and_job(event: CalendarEvent | None, interview: Interview, config: Config,
+                my_emails: Sequence[str]) -> tuple[Ask | None, JobMatch | None]:
+    """Whom to ask for the names (if anyone) and the interview's job, as the cycle, `preview`
+    and `redraft` compose them."""
+    return who_to_ask(event, interview, config, my_emails), job_match(event, interview, config)
+
+
 def job_match(event: CalendarEvent | None, interview: Interview,
               config: Config) -> JobMatch | None:
     """The interview's job; the organizer's domain counts too (recruiting@acme.example)."""

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from afterword.daemon.config import Config
 from afterword.daemon.drafting.compose import Templates, choose_template, note_context
+from afterword.daemon.errors import TemplateError
 from afterword.daemon.interviews.jobs import job_for
 from afterword.daemon.letters.pdf import Page, render
 from afterword.daemon.model import Interview, Interviewer
 
-__all__ = ["letter_path", "shorten", "write_letters"]
+__all__ = ["auto_letters", "letter_path", "shorten", "write_letters"]
 
 
 def write_letters(config: Config, templates: Templates, interview: Interview, now: datetime,
@@ -52,6 +53,17 @@ def write_letters(config: Config, templates: Templates, interview: Interview, no
     for path, page in pages:
         render(page, path)
     return [path for path, _ in pages]
+
+
+def auto_letters(config: Config, templates: Templates, interview: Interview,
+                 now: datetime) -> str:
+    """`[letters] auto`: write the interview's letters into `[letters] dir`; "" when done,
+    else the one line that says why not (the drafts stand either way)."""
+    try:
+        write_letters(config, templates, interview, now, config.letters.dir or Path("."))
+    except (OSError, TemplateError) as err:
+        return f"interview {interview.event_id}: letters not written: {err}"
+    return ""
 
 
 def letter_path(folder: Path, interview: Interview, person: Interviewer, card: bool,

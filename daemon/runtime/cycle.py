@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
-from afterword.daemon.interviews.asking import job_match, names_missing, who_to_ask
+from afterword.daemon.interviews.asking import ask_and_job, names_missing
 from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.letters import auto_letters
 from afterword.daemon.model import (
     CalendarEvent,
     DraftKind,
@@ -297,8 +297,7 @@ class Cycle:
         if names_missing(interview) and self.config.recipients.ask_for_names:
             # Only then is the stored event read: its organizer is whom to ask.
             event = self.store.interview_event(account.name, interview.event_id)
-            ask = who_to_ask(event, interview, self.config, self.my_emails(account))
-            job = job_match(event, interview, self.config)
+            ask, job = ask_and_job(event, interview, self.config, self.my_emails(account))
         try:
             composed = compose_interview(self.config, self.templates, account.name, interview,
                                          from_address=from_address, now=now, ask=ask, job=job)
@@ -341,21 +340,12 @@ class Cycle:
                      "the ask for names" if key.kind is DraftKind.ASK_NAMES else "note",
                      key.id, interview.event_id)
         if self.config.letters.auto and composed.drafts:
-            self._write_letters(report, interview, now)
+            # The panel's letters too; a failure is said once, and the drafts stand.
+            problem = auto_letters(self.config, self.templates, interview, now)
+            if problem:
+                report.warnings.append(problem)
+                log.error("account %s: %s", account.name, problem)
         self.store.mark_interview_drafted(account.name, interview.event_id)
-
-    def _write_letters(self, report: AccountReport, interview: Interview,
-                       now: datetime) -> None:
-        """[letters] auto: the panel's letters too; a failure is said, the drafts stand."""
-        from afterword.daemon.letters import write_letters
-
-        try:
-            write_letters(self.config, self.templates, interview, now,
-                          self.config.letters.dir or Path("."))
-        except (OSError, TemplateError) as err:
-            message = f"interview {interview.event_id}: letters not written: {err}"
-            report.warnings.append(message)
-            log.error("account %s: %s", interview.account, message)
 
     # -- tracking ---------------------------------------------------------------------
 

@@ -11,6 +11,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from afterword.daemon.config import load
+from afterword.daemon.model import DraftState
+from afterword.daemon.reminders import policy, sending
+from afterword.daemon.reminders.policy import Kind
+from afterword.daemon.runtime.store import Store
 from tests.conftest import calendar, local_config, run_cli, vevent
 from tests.jobs.scenarios import JOBS, highlights_in, pitches_in
 
@@ -140,6 +145,10 @@ def test_exactly_one_ask_per_names_needed_interview_to_the_right_person(
     assert "your note asking Acme Recruiting for them is waiting in Drafts" in table
     assert "ask: Gavin Belson <gavin@" in table
 
+    preview = cli(config, "preview", "acme-onsite").stdout
+    assert "One note asking the organizer (a shared mailbox) for the names (template " \
+           "ask-names)." in preview
+    assert "(already drafted: " in preview
     robot = cli(config, "explain", "robot").stdout.splitlines()
     assert ("ask for names: nobody to ask (no organizer to ask, and no [[jobs]] contact for "
             "it)") in robot
@@ -178,3 +187,30 @@ def test_a_changed_organizer_never_brings_a_second_ask(tmp_path: Path) -> None:
     cli(config, "run", "--once")
     assert list(by_address(tmp_path)) == ["recruiting@acme.example"]
     assert len(status(config)["drafts"]) == 1
+
+
+def test_reminders_say_the_ask_is_waiting_to_be_sent(tmp_path: Path,
+                                                     xdg: dict[str, Path]) -> None:
+    names_needed_calendar(tmp_path)
+    config = local_config(tmp_path, extra=JOBS)
+    cli(config, "run", "--once")
+    loaded = load(config)
+    store = Store(xdg["state"] / "afterword" / "state.db")
+    try:
+        subjects = sending.subjects(loaded, store)
+        asks = [s for s in subjects if s.ask]
+        assert sorted(s.label.split(" — ")[0] for s in asks) == ["Acme Recruiting",
+                                                                  "Gavin Belson"]
+        # While an ask waits in Drafts, its interview's "names needed" reminder holds back.
+        names = [s for s in subjects if s.kind is Kind.NAMES]
+        assert [s.key for s in names] == ["robot"]
+        notice = policy.digest(subjects, loaded.me.timezone)
+        assert "2 notes asking for names are waiting to be sent" in notice.title
+        assert "• Asking Acme Recruiting — Acme onsite interview" in notice.body
+        # Once the ask is sent, the interview still needs its names: that reminder is back.
+        ask = next(d for d in store.drafts() if d.recipient == "recruiting@acme.example")
+        store.close_draft(ask.key, DraftState.SENT, NOW)
+        names = [s for s in sending.subjects(loaded, store) if s.kind is Kind.NAMES]
+        assert sorted(s.key for s in names) == ["acme-onsite", "robot"]
+    finally:
+        store.close()

@@ -20,7 +20,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def panel_event(uid: str = "panel-1", ended_ago: timedelta = timedelta(hours=1)) -> str:
-    start = NOW - ended_ago - timedelta(hours=1)
+    # Now, not when the module was imported: a long suite must not age the event.
+    start = datetime.now(UTC).replace(microsecond=0) - ended_ago - timedelta(hours=1)
     return vevent(uid, "Interview: Data Engineer at Acme", start, attendees=[
         "CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@acme.example",
         'CN="Smith, John";PARTSTAT=ACCEPTED:mailto:john.smith@acme.example',

@@ -14,14 +14,23 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import calendar, local_config, run_cli, vevent
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
+@pytest.fixture(autouse=True)
+def fresh_now() -> None:
+    """NOW as each test starts: a long suite must not push "ended 10 minutes ago" past
+    the 30-minute drafting delay (it did, once the suite ran for over half an hour)."""
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
+
+
 def panel_event(uid: str = "panel-1", ended_ago: timedelta = timedelta(hours=1)) -> str:
-    # Now, not when the module was imported: a long suite must not age the event.
-    start = datetime.now(UTC).replace(microsecond=0) - ended_ago - timedelta(hours=1)
+    start = NOW - ended_ago - timedelta(hours=1)
     return vevent(uid, "Interview: Data Engineer at Acme", start, attendees=[
         "CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@acme.example",
         'CN="Smith, John";PARTSTAT=ACCEPTED:mailto:john.smith@acme.example',

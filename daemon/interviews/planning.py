@@ -41,11 +41,12 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     return Plan(decision, extraction, interview)
 
 
-def plannable(events: Iterable[CalendarEvent]) -> tuple[list[CalendarEvent], list[str]]:
-    """The events that can be planned, and a warning for each that cannot: whatever the
-    provider, an event at a time no deadline can be computed from (year 9999, an end
-    before its start) is skipped, never an OverflowError."""
-    kept, warnings = [], []
+def plannable(events: Iterable[CalendarEvent],
+              warnings: Iterable[str] = ()) -> tuple[list[CalendarEvent], list[str]]:
+    """The events that can be planned, and `warnings` with one more for each that cannot:
+    whatever the provider, an event at a time no deadline can be computed from (year
+    9999, an end before its start) is skipped, never an OverflowError."""
+    kept, warnings = [], list(warnings)
     for event in events:
         problem = event.date_problem()
         if problem is None:

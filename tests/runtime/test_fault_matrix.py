@@ -44,7 +44,7 @@ from tests.fakes.google import FakeGoogle
 from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME, make_provider, person, sign_in
 from tests.google_env import DEFAULT_SCOPES, interview
-from tests.providers.caldav.remote import caldav_remote
+from tests.providers.caldav.remote import CalDavRemote, caldav_remote
 
 LASTING = 12  # more attempts than one cycle makes: the account fails for this cycle
 SLOW = 1.5  # seconds the fake takes to answer a "slow" request
@@ -291,6 +291,8 @@ def due_interviews(world: World) -> None:
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_fault(tmp_path: Path, remote: Remote, fault: str) -> None:
+    if isinstance(remote, CalDavRemote):
+        remote.prepare(fault)
     world = make_world(tmp_path, remote)
     warm = world.run()
     assert warm.ok, warm

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon.durations import parse_duration
+from afterword.daemon.email_address import valid_address
 from afterword.daemon.errors import ConfigError
 from afterword.daemon.runtime import paths
 
@@ -39,7 +40,6 @@ def _default_format(url: str) -> str:
 def _last_segment(url: str) -> str:
     return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,9 @@ class RecipientsConfig:
     group_addresses: tuple[str, ...] = GROUP_ADDRESSES
     # Domains never guessed as the company (mail providers, scheduling tools).
     generic_domains: tuple[str, ...] = GENERIC_DOMAINS
+    # The user's own patterns of guests who are not people (rooms, bots, schedulers),
+    # added to the packaged list (interviews/data/non_people.toml).
+    not_people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,7 +307,7 @@ def _read_me(t: _Table) -> Me:
     name = t.string("name", "")
     emails = tuple(e.lower() for e in t.strings("emails", ()))
     for i, email in enumerate(emails):
-        if not _EMAIL.match(email):
+        if not valid_address(email):
             t.problem(f"emails[{i}]", f"not an email address: {email!r}")
     tz_name = t.string("timezone", "")
     zone: tzinfo
@@ -335,7 +338,7 @@ def _read_account(t: _Table) -> AccountConfig:
     provider = t.choice("provider", PROVIDERS, "", required=True)
     values: dict[str, Any] = {"name": name, "provider": provider}
     address = t.string("address", "")
-    if address and not _EMAIL.match(address):
+    if address and not valid_address(address):
         t.problem("address", f"not an email address: {address!r}")
     values["address"] = address.lower()
     keys = PROVIDER_KEYS.get(provider, ())
@@ -411,7 +414,11 @@ def _read_recipients(t: _Table) -> RecipientsConfig:
         shared_mailboxes=lowered("shared_mailboxes", d.shared_mailboxes),
         group_addresses=lowered("group_addresses", d.group_addresses),
         generic_domains=lowered("generic_domains", d.generic_domains),
+        not_people=tuple(p.strip() for p in t.strings("not_people", ()) if p.strip()),
     )
+    for i, pattern in enumerate(config.not_people):
+        if not pattern.strip("*? "):
+            t.problem(f"not_people[{i}]", f"the pattern {pattern!r} would match everyone")
     t.finish()
     return config
 

@@ -11,9 +11,10 @@ import re
 from datetime import datetime
 from email.utils import parseaddr
 
+from afterword.daemon.email_address import valid_address
 from afterword.daemon.errors import UsageError
 from afterword.daemon.interviews import people
-from afterword.daemon.interviews.addresses import normalise_address, valid
+from afterword.daemon.interviews.addresses import normalise_address
 from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import Interview, InterviewStatus
 from afterword.daemon.runtime.cycle import Cycle
@@ -49,7 +50,7 @@ def parse_recipient(text: str) -> tuple[str, str]:
     if any(c in name for c in "<>@\"") or len(name) > 100:
         raise UsageError(f"the name in {_shown(text)} is not a plain name")
     # The stdlib must read the address the same way (no comments, routes or groups).
-    if not valid(address) or parseaddr(f"<{address}>")[1] != address:
+    if not valid_address(address) or parseaddr(f"<{address}>")[1] != address:
         raise UsageError(f"not a valid email address in {_shown(text)}; expected "
                          "\"Jane Doe <jane@acme.com>\"")
     return name, address.lower()

@@ -7,11 +7,12 @@ way, so what `explain` prints is what the cycle does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from afterword.daemon.config import Config
 from afterword.daemon.interviews import detect, people
 from afterword.daemon.interviews.notes import apply_notes
+from afterword.daemon.interviews.reading import InviteReading, read
 from afterword.daemon.model import CalendarEvent, Interview
 
 
@@ -22,16 +23,19 @@ class Plan:
     decision: detect.Decision
     extraction: people.Extraction
     interview: Interview | None  # None: not an interview
+    reading: InviteReading
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
          manual: list[tuple[str, str]] | None = None) -> Plan:
     """Detect and extract one event with the whole config. Pure; never raises on odd input."""
     mine = tuple(my_emails)
-    decision = detect.decide(event, config.detect, mine, config.recipients)
-    extraction = _extract(event, config, mine, manual)
-    interview = _interview(event, decision, extraction) if decision.is_interview else None
-    return Plan(decision, extraction, interview)
+    reading = read(event, config.recipients, mine)
+    decision = detect.decide(event, config.detect, mine, config.recipients, reading)
+    extraction = _extract(event, config, mine, manual, reading)
+    interview = (_interview(reading, decision, extraction) if decision.is_interview
+                 else None)
+    return Plan(decision, extraction, interview, reading)
 
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
@@ -39,23 +43,25 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
     mine = tuple(my_emails)
-    decision = detect.decide(event, config.detect, mine, config.recipients)
+    decision, reading = detect.decide_and_read(event, config.detect, mine, config.recipients)
     if not decision.is_interview:
         return None
-    return _interview(event, decision, _extract(event, config, mine, manual))
+    # Read once for both: detection reads only the events whose rules matched.
+    reading = reading or read(event, config.recipients, mine)
+    return _interview(reading, decision, _extract(event, config, mine, manual, reading))
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
-             manual: list[tuple[str, str]] | None) -> people.Extraction:
+             manual: list[tuple[str, str]] | None,
+             reading: InviteReading) -> people.Extraction:
     return people.extract(event, config.recipients, mine, manual=manual,
                           title_patterns=config.detect.title_patterns,
-                          my_name=config.me.name)
+                          my_name=config.me.name, reading=reading)
 
 
-def _interview(event: CalendarEvent, decision: detect.Decision,
+def _interview(reading: InviteReading, decision: detect.Decision,
                extraction: people.Extraction) -> Interview:
-    interview = people.build_interview(event, extraction, decision.reason)
+    interview = people.build_interview(reading.event, extraction, decision.reason)
     # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
-    # interview (notes.py owns the split; the extraction only keeps them apart from the
-    # listed names).
-    return apply_notes(replace(interview, notes=""), event.description)
+    # interview (notes.py owns the split).
+    return apply_notes(interview, reading.description.notes)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from html import escape
 from typing import Any
 
 from afterword.daemon.config import Config, DraftRule
@@ -30,7 +31,7 @@ from afterword.daemon.model import DraftKey, Interview, Interviewer
 __all__ = [
     "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft", "InterviewDrafts",
     "RenderedNote", "Templates", "build_message", "choose_template", "compose_interview",
-    "header_safe", "note_context", "salutation", "valid_address", "when_phrase",
+    "header_safe", "note_context", "salutation", "to_check", "valid_address", "when_phrase",
 ]
 
 
@@ -83,12 +84,25 @@ def compose_interview(config: Config, templates: Templates, account: str,
             continue
         key = DraftKey(account, interview.event_id, person.email)
         note = templates.render(template, note_context(config, interview, person, now))
+        if person.to_check:
+            note = to_check(note, person.email)
         message = build_message(
             note, key=key.id, to_name=person.name, to_address=person.email,
             from_name=config.me.name, from_address=from_address, now=now,
             zone=config.me.timezone)
         result.drafts.append(ComposedDraft(key, person.name, message))
     return result
+
+
+def to_check(note: RenderedNote, address: str) -> RenderedNote:
+    """The note with a first line asking the user to check an address that only the
+    description gave: a header would be invisible in most mail clients, the body is not."""
+    line = (f"[Afterword: check the address {address} before sending: it is written in the "
+            "invite's description, not on its guest list. Delete this line.]")
+    html = note.html
+    if html is not None:
+        html = f"<p>{escape(line)}</p>\n{html}"
+    return RenderedNote(note.subject, f"{line}\n\n{note.text}", html)
 
 
 def note_context(config: Config, interview: Interview, interviewer: Interviewer,

@@ -121,9 +121,11 @@ def parse_text(text: str) -> DescriptionInfo:
                 continue
         i += 1
     if not people:
-        # A schedule table with no heading: one timed line per session.
-        people.extend(p for line in lines if _TIME_RANGE.match(line)
-                      and (p := _entry(line, whole_line=True)) is not None)
+        # A schedule table with no heading (one timed line per session), or lines that
+        # print a person's address ("Grace Liu, Design Director (grace.liu@acme.com)").
+        people.extend(p for line in lines if (_TIME_RANGE.match(line) or _EMAIL.search(line))
+                      and (p := _entry(_BULLET.sub("", line, count=1), whole_line=True))
+                      is not None and p.name)
     if not people:
         for match in _WITH.finditer(text[:20000]):
             names, me = _names_in_sentence(match.group("rest"))

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afterword.daemon.config import DetectConfig, RecipientsConfig
-from afterword.daemon.interviews import description, detect, names, people
 from afterword.daemon.email_address import valid_address
+from afterword.daemon.interviews import description, detect, names, people
 from afterword.daemon.interviews.addresses import normalise_address
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, InterviewStatus, Response
 

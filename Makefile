@@ -13,6 +13,7 @@ DEBIAN_PACKAGES := dbus systemd python3-venv
 $(STAMP): $(SOURCES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@rm -rf build/__editable__.afterword-*  # a strict editable tree keeps links to moved files
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' \
 		--config-settings editable_mode=strict
 	@touch $(STAMP)

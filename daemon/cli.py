@@ -17,6 +17,7 @@ from pathlib import Path
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
 from afterword.daemon.errors import AfterwordError
+from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
 
@@ -143,7 +144,8 @@ def cmd_service(args: argparse.Namespace) -> int:
     maildirs = []
     if (config_path or config_module.default_path()).exists():
         config = _load(args)
-        maildirs = [a.maildir for a in config.accounts if a.maildir is not None]
+        maildirs = [path for a in config.accounts
+                    for path in provider_spec(a.provider).writes(a.options)]
     target = service_install.install(config_path, maildirs)
     print(f"wrote {target}")
     print("start it now and at every login with:")

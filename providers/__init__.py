@@ -1,41 +1,51 @@
-"""Calendar and mailbox providers, resolved lazily by name from the config.
+"""Calendar and mailbox providers, found by name from the config.
 
-A provider module is imported only when an account uses it: a Google-only user never
-imports msal, and a local-only user imports neither Google's nor Microsoft's libraries.
+Each provider is a package `afterword.providers.<name>` whose `__init__` is light: it
+declares a `SPEC` (`ProviderSpec`) with the account keys it reads, and names the module of
+its `Provider` class, which is imported only when an account is opened. So a Google-only
+user never imports msal, a local-only user neither Google's nor Microsoft's libraries, and
+a new provider touches only its own folder and the line below.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from afterword.daemon.errors import ProviderError
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
-    from afterword.providers.base import Provider, ProviderContext
+    from afterword.providers.base import Provider, ProviderContext, ProviderSpec
 
 REGISTRY: dict[str, str] = {
-    "local": "afterword.providers.local.provider:LocalProvider",
-    "google": "afterword.providers.google.provider:GoogleProvider",
-    "microsoft": "afterword.providers.microsoft.provider:MicrosoftProvider",
+    "google": "afterword.providers.google",
+    "microsoft": "afterword.providers.microsoft",
+    "local": "afterword.providers.local",
 }
 
 
-def provider_class(name: str) -> type[Provider]:
-    """Import and return the provider class registered as `name`."""
+def provider_spec(name: str) -> ProviderSpec:
+    """The spec of the provider registered as `name` (its package is light to import)."""
     try:
-        module_name, class_name = REGISTRY[name].split(":")
+        package = REGISTRY[name]
     except KeyError:
         raise ProviderError(f"unknown provider '{name}'") from None
+    spec: ProviderSpec = importlib.import_module(package).SPEC
+    return spec
+
+
+def provider_class(name: str) -> type[Provider[Any]]:
+    """Import and return the provider class registered as `name`."""
+    module_name, class_name = provider_spec(name).provider.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
         raise ProviderError(f"provider '{name}' cannot be loaded: {err}") from err
-    cls: type[Provider] = getattr(module, class_name)
+    cls: type[Provider[Any]] = getattr(module, class_name)
     return cls
 
 
-def open_provider(account: AccountConfig, context: ProviderContext) -> Provider:
+def open_provider(account: AccountConfig, context: ProviderContext) -> Provider[Any]:
     """The provider object for one configured account."""
     return provider_class(account.provider)(account, context)

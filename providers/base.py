@@ -10,15 +10,31 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from afterword.daemon.errors import ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
+
+
+class NotFound(ProviderError):
+    """The resource does not exist (any more): the caller decides what that means."""
+
+    def __init__(self, message: str, status: int = 404, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class MaybeApplied(TransientError):
+    """A write may or may not have happened (timeout, dropped connection, 5xx, garbled
+    answer): look for it before trying again, never blindly re-send."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,60 @@ class DraftMailbox(ABC):
         """The state of many drafts (by key) in about one request, whatever their number."""
 
 
+class OptionReader(Protocol):
+    """One account's TOML table as the config reads it: typed getters that record problems.
+
+    A provider's `read_options` asks it for its own keys; every key not asked for is
+    reported as unknown, with a suggestion, after the provider has read its own.
+    """
+
+    data: Mapping[str, Any]  # the raw table, to tell "absent" from "default"
+
+    def problem(self, key: str, message: str) -> None:
+        """Record a problem with `key` (reported with its dotted path)."""
+
+    def string(self, key: str, default: str, required: bool = False) -> str:
+        """A string value."""
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """A boolean value."""
+
+    def integer(self, key: str, default: int, minimum: int | None = None) -> int:
+        """A whole number, optionally with a lower bound."""
+
+    def strings(self, key: str, default: tuple[str, ...],
+                required: bool = False) -> tuple[str, ...]:
+        """A list of strings."""
+
+    def choice(self, key: str, options: tuple[str, ...], default: str,
+               required: bool = False) -> str:
+        """One of a fixed set of strings."""
+
+    def duration(self, key: str, default: timedelta,
+                 minimum: timedelta | None = None) -> timedelta:
+        """A duration string such as "30m"."""
+
+    def path(self, key: str, required: bool = False) -> Path | None:
+        """A filesystem path (~ and $VARS expanded, relative to the config's folder)."""
+
+    def url(self, key: str, default: str, required: bool = False, https: bool = False,
+            trailing_slash: bool = False) -> str:
+        """An http(s) URL."""
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What the registry knows of a provider before its (heavy) module is imported."""
+
+    name: str
+    provider: str  # "module:Class" of the Provider, imported only when an account opens
+    read_options: Callable[[OptionReader], object]  # the account's own keys → options
+    signs_in: bool = False  # `afterword auth` stores credentials for it
+    # Folders outside the state directory that the account writes (the service unit
+    # must allow them), from its options.
+    writes: Callable[[Any], tuple[Path, ...]] = lambda options: ()
+
+
 class CredentialStore(Protocol):
     """Where a provider keeps an account's credentials (the keyring or the file backend)."""
 
@@ -171,12 +241,17 @@ class AuthOptions:
     port: int = 0  # loopback port for the OAuth redirect (0: any free one)
 
 
-class Provider(ABC):
+OptionsT = TypeVar("OptionsT")
+
+
+class Provider(ABC, Generic[OptionsT]):
     """One configured account: a calendar source, a draft mailbox, and its sign-in."""
 
     def __init__(self, account: AccountConfig, context: ProviderContext) -> None:
         self.account = account
         self.context = context
+        # The provider's own keys, as its SPEC.read_options made them.
+        self.options: OptionsT = account.options
 
     @abstractmethod
     def calendar(self) -> CalendarSource:

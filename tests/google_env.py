@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ import pytest
 from afterword.daemon.config import AccountConfig
 from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.providers.base import ProviderContext
+from afterword.providers.google import GoogleOptions
 from afterword.providers.google.provider import GoogleProvider
 from tests.fakes.google import CAL_EVENTS_RO, COMPOSE, METADATA, FakeGoogle
 
@@ -50,7 +50,8 @@ def make_provider(fake: FakeGoogle, *, name: str = "personal", scopes: list[str]
     secrets = KeyringSecrets()
     if seed:
         secrets.set(name, json.dumps(fake.credentials(scopes or DEFAULT_SCOPES)))
-    config = replace(AccountConfig(name=name, provider="google"), endpoint=fake.url, **account)
+    options = GoogleOptions(endpoint=fake.url, **account)
+    config = AccountConfig(name=name, provider="google", options=options)
     sleeps: list[float] = []
     context = ProviderContext(
         timezone=ZONE, my_emails=("alex@example.com",), secrets=secrets,

@@ -42,15 +42,15 @@ def test_example_config_loads_completely() -> None:
     assert config.drafts.delay == timedelta(minutes=30)
     assert config.reminders.deadline == timedelta(hours=48)
     assert config.me.timezone_name == "America/New_York"
-    assert config.accounts[2].calendar == Path.home() / "calendars/interviews.ics"
+    assert config.accounts[2].options.calendar == Path.home() / "calendars/interviews.ics"
 
 
 def test_relative_paths_start_at_the_config_folder(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(MINIMAL)
     account = load(path).accounts[0]
-    assert account.calendar == tmp_path / "cal.ics"
-    assert account.maildir == tmp_path / "Mail"
+    assert account.options.calendar == tmp_path / "cal.ics"
+    assert account.options.maildir == tmp_path / "Mail"
 
 
 def test_every_problem_is_reported_with_its_dotted_path(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_parse_accepts_a_dict(tmp_path: Path) -> None:
     config = parse({"me": {"emails": []}, "accounts": [
         {"name": "a", "provider": "local", "calendar": "c.ics", "maildir": "m"}]},
         base_dir=tmp_path)
-    assert config.account("a").maildir == tmp_path / "m"
+    assert config.account("a").options.maildir == tmp_path / "m"
     with pytest.raises(ConfigError, match="no account named 'b'"):
         config.account("b")
 

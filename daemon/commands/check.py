@@ -22,10 +22,9 @@ from afterword.daemon.errors import AfterwordError, SecretsUnavailable, Template
 from afterword.daemon.model import Interview, Interviewer
 from afterword.daemon.runtime import paths
 from afterword.daemon.runtime.secrets import open_secrets
-from afterword.providers import provider_class
+from afterword.providers import provider_class, provider_spec
 from afterword.providers.base import ProviderContext
 
-SIGN_IN_PROVIDERS = ("google", "microsoft")
 _TOP_LEVEL = ("interviewer", "interview", "me", "vars", "vary",
               # Jinja's own: the template itself, loops, macros
               "self", "loop", "super", "caller", "varargs", "kwargs")
@@ -151,7 +150,7 @@ def check_accounts(config: Config, state_dir: Path,
             found = [f"account {account.name}: {err}"]
         problems += found
         # The provider's own check usually covers sign-in; say "not signed in" only once.
-        if account.provider not in SIGN_IN_PROVIDERS or secrets_broken or found:
+        if not provider_spec(account.provider).signs_in or secrets_broken or found:
             continue
         try:
             if secrets.get(account.name) is None:

@@ -47,7 +47,7 @@ _SIGN_IN_WAIT = 600.0  # seconds `afterword auth` waits for the browser or a pas
 def scopes_for(account: AccountConfig) -> list[str]:
     """Least privilege: read events, write drafts; gmail.metadata only with track_sent."""
     scopes = [SCOPE_CALENDAR, SCOPE_COMPOSE]
-    if account.track_sent:
+    if account.options.track_sent:
         scopes.append(SCOPE_METADATA)
     return scopes
 
@@ -173,13 +173,13 @@ def authorize(account: AccountConfig, store: CredentialStore, options: AuthOptio
     wanted = scopes_for(account)
     if options.from_file:
         return _import_file(account, store, options.from_file, wanted)
-    if account.client_secrets is None:
+    if account.options.client_secrets is None:
         raise UsageError(f"account '{account.name}': set client_secrets to the Desktop OAuth "
                          "client JSON from Google Cloud (see README, \"Google\"), or use "
                          "--from-file")
-    if not account.client_secrets.is_file():
+    if not account.options.client_secrets.is_file():
         raise UsageError(f"account '{account.name}': client_secrets file not found: "
-                         f"{account.client_secrets}")
+                         f"{account.options.client_secrets}")
     creds = _sign_in(account, wanted, options)
     info = json.loads(creds.to_json())
     # to_json() writes the scopes asked for; keep the ones the user actually granted.
@@ -219,12 +219,12 @@ def _sign_in(account: AccountConfig, wanted: list[str], options: AuthOptions) ->
     # Google may grant a subset of scopes (granular consent); we check them ourselves.
     os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
     try:
-        flow = Flow.from_client_secrets_file(str(account.client_secrets), scopes=wanted)
+        flow = Flow.from_client_secrets_file(str(account.options.client_secrets), scopes=wanted)
     except (ValueError, KeyError, OSError) as err:
-        raise UsageError(f"{account.client_secrets}: not a Desktop OAuth client file "
+        raise UsageError(f"{account.options.client_secrets}: not a Desktop OAuth client file "
                          f"({err})") from None
     if flow.client_type != "installed":
-        raise UsageError(f"{account.client_secrets}: a '{flow.client_type}' OAuth client; "
+        raise UsageError(f"{account.options.client_secrets}: a '{flow.client_type}' OAuth client; "
                          "create one of type \"Desktop app\" (see README, \"Google\")")
     listener = _RedirectListener(options.port)
     try:

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from afterword.daemon.errors import AuthExpired, ProviderError, SecretsUnavailable
 from afterword.providers.base import AuthOptions, CalendarSource, DraftMailbox, Provider
+from afterword.providers.google import GoogleOptions
 from afterword.providers.google.auth import (
     StoredCredentials,
     authorize,
@@ -30,7 +31,7 @@ from afterword.providers.google.mail import GmailDrafts
 log = logging.getLogger(__name__)
 
 
-class GoogleProvider(Provider):
+class GoogleProvider(Provider[GoogleOptions]):
     """One Google account: its calendars and its Gmail drafts."""
 
     _api: GoogleApi | None = None
@@ -45,10 +46,10 @@ class GoogleProvider(Provider):
             extra = self.context.extra
             sleep: Any = extra.get("google_sleep", time.sleep)
             self._api = GoogleApi(
-                self.account.name, self.account.endpoint,
+                self.account.name, self.options.endpoint,
                 StoredCredentials(self.account.name, self.context.secrets),
                 timeout=float(cast(float, extra.get(
-                    "google_timeout", self.account.timeout.total_seconds()))),
+                    "google_timeout", self.options.timeout.total_seconds()))),
                 sleep=sleep)
         return self._api
 
@@ -56,7 +57,7 @@ class GoogleProvider(Provider):
         """Every calendar id in the account's `calendars`."""
         if self._calendar is None:
             self._calendar = GoogleCalendar(
-                self.api, account=self.account.name, calendars=self.account.calendars,
+                self.api, account=self.account.name, calendars=self.options.calendars,
                 timezone=self.context.timezone, clock=self.context.clock,
                 page_size=int(cast(int, self.context.extra.get("google_page_size", 2500))),
                 my_emails=self.context.my_emails)
@@ -67,7 +68,7 @@ class GoogleProvider(Provider):
         if self._mailbox is None:
             monotonic: Any = self.context.extra.get("google_monotonic", time.monotonic)
             self._mailbox = GmailDrafts(self.api, account=self.account.name,
-                                        track_sent=self.account.track_sent,
+                                        track_sent=self.options.track_sent,
                                         monotonic=monotonic)
         return self._mailbox
 
@@ -95,7 +96,7 @@ class GoogleProvider(Provider):
     def check(self) -> list[str]:
         """Client file present, credentials stored and carrying the scopes needed."""
         problems = []
-        secrets_file = self.account.client_secrets
+        secrets_file = self.options.client_secrets
         if secrets_file is not None and not secrets_file.is_file():
             problems.append(f"client_secrets not found: {secrets_file}")
         creds = StoredCredentials(self.account.name, self.context.secrets)

@@ -14,18 +14,19 @@ from afterword.providers.base import (
     DraftMailbox,
     Provider,
 )
+from afterword.providers.local import LocalOptions
 from afterword.providers.local.calendar import IcsCalendar
 from afterword.providers.local.maildir import MaildirDrafts
 
 
-class LocalProvider(Provider):
+class LocalProvider(Provider[LocalOptions]):
     """An .ics calendar and a Maildir, no account needed."""
 
     def calendar(self) -> CalendarSource:
         """The .ics file or folder."""
-        assert self.account.calendar is not None
+        assert self.options.calendar is not None
         return IcsCalendar(
-            self.account.calendar,
+            self.options.calendar,
             account=self.account.name,
             timezone=self.context.timezone,
             my_emails=self.context.my_emails,
@@ -33,16 +34,16 @@ class LocalProvider(Provider):
 
     def mailbox(self) -> DraftMailbox:
         """The Maildir's Drafts folder."""
-        assert self.account.maildir is not None
-        return MaildirDrafts(self.account.maildir)
+        assert self.options.maildir is not None
+        return MaildirDrafts(self.options.maildir)
 
     def check(self) -> list[str]:
         """The calendar must exist; the Maildir's parent must be writable."""
         problems = []
-        cal = self.account.calendar
+        cal = self.options.calendar
         if cal is not None and not cal.exists():
             problems.append(f"calendar not found: {cal}")
-        maildir = self.account.maildir
+        maildir = self.options.maildir
         if maildir is not None:
             existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)
             if existing is None or not os.access(existing, os.W_OK):

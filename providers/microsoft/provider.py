@@ -26,6 +26,7 @@ from afterword.providers.base import (
     Provider,
     ProviderContext,
 )
+from afterword.providers.microsoft import MicrosoftOptions
 from afterword.providers.microsoft.auth import GraphAuth
 from afterword.providers.microsoft.calendar import GraphCalendar
 from afterword.providers.microsoft.http import TIMEOUT, GraphClient
@@ -37,21 +38,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MicrosoftProvider(Provider):
+class MicrosoftProvider(Provider[MicrosoftOptions]):
     """A Microsoft 365 / Outlook.com account: Outlook calendar in, Outlook drafts out."""
 
     def __init__(self, account: AccountConfig, context: ProviderContext) -> None:
         super().__init__(account, context)
         extra = context.extra
         verify: str | bool = str(extra["ca_bundle"]) if extra.get("ca_bundle") else True
-        self.auth = GraphAuth(account.name, account.client_id, account.authority,
+        self.auth = GraphAuth(account.name, account.options.client_id, account.options.authority,
                               context.secrets, verify=verify,
-                              graph_endpoint=account.graph_endpoint)
+                              graph_endpoint=account.options.graph_endpoint)
         self.client = GraphClient(
-            account.graph_endpoint, self.auth, account=account.name, verify=verify,
+            account.options.graph_endpoint, self.auth, account=account.name, verify=verify,
             sleep=cast(Callable[[float], None], extra.get("sleep", time.sleep)),
             timeout=cast(tuple[float, float], extra.get(
-                "timeout", (TIMEOUT[0], account.timeout.total_seconds()))),
+                "timeout", (TIMEOUT[0], account.options.timeout.total_seconds()))),
         )
         self._address: str | None = None
         self._calendar: GraphCalendar | None = None
@@ -70,7 +71,7 @@ class MicrosoftProvider(Provider):
         """The default calendar, or the configured calendar ids."""
         if self._calendar is None:
             self._calendar = GraphCalendar(
-                self.client, self.account.name, self.account.calendars,
+                self.client, self.account.name, self.options.calendars,
                 self.context.timezone, self._my_emails(), self.context.clock)
         else:
             # A sign-in since the last cycle may have taught us the address.
@@ -81,7 +82,7 @@ class MicrosoftProvider(Provider):
         """The Outlook Drafts folder."""
         if self._mailbox is None:
             self._mailbox = OutlookDrafts(self.client, self.account.name,
-                                          self.account.flag_drafts)
+                                          self.options.flag_drafts)
         return self._mailbox
 
     def address(self) -> str | None:

@@ -17,6 +17,7 @@ import pytest
 from afterword.daemon.config import AccountConfig
 from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.providers.base import AuthOptions, ProviderContext, Window
+from afterword.providers.microsoft import MicrosoftOptions
 from afterword.providers.microsoft.provider import MicrosoftProvider
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.graph import FakeGraph
@@ -52,9 +53,10 @@ def account(authority: FakeAuthority, graph: FakeGraph, name: str = "work",
             **extra: Any) -> AccountConfig:
     """A microsoft account pointing at the fakes."""
     extra.setdefault("calendars", ())
-    return AccountConfig(name=name, provider="microsoft", client_id=authority.client_id,
-                         authority=authority.authority_url(), graph_endpoint=graph.base,
-                         **extra)
+    options = MicrosoftOptions(client_id=authority.client_id,
+                               authority=authority.authority_url(), graph_endpoint=graph.base,
+                               **extra)
+    return AccountConfig(name=name, provider="microsoft", options=options)
 
 
 def make_provider(authority: FakeAuthority, graph: FakeGraph, clock: Clock | None = None,

@@ -69,7 +69,8 @@ def test_an_unknown_app_fails_sign_in_with_a_clear_error(authority: FakeAuthorit
     from dataclasses import replace
 
     provider = make_provider(authority, graph)
-    wrong = MicrosoftProvider(replace(provider.account, client_id="not-registered"),
+    wrong = MicrosoftProvider(replace(provider.account, options=replace(
+        provider.options, client_id="not-registered")),
                               provider.context)
     with pytest.raises(ProviderError) as caught:
         wrong.authorize(AuthOptions(say=lambda _m: None))

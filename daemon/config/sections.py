@@ -1,0 +1,195 @@
+"""The validated configuration's sections: frozen dataclasses with the defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from afterword.daemon.config.table import suggest
+from afterword.daemon.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Me:
+    """The user: never an interviewer, always the signature."""
+
+    name: str
+    emails: tuple[str, ...]
+    timezone: tzinfo
+    timezone_name: str
+    signature: str = ""
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One calendar + mailbox pair: the keys every account has, and its provider's own."""
+
+    name: str
+    provider: str
+    address: str = ""  # the account's own address, when the provider cannot tell us
+    # What the provider's `read_options` made of its own keys (its frozen dataclass).
+    options: Any = None
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    """How an event is recognised as an interview."""
+
+    keywords: tuple[str, ...] = ("interview", "onsite", "on-site", "phone screen",
+                                 "technical screen", "recruiter screen", "screening call",
+                                 "final round")
+    exclude: tuple[str, ...] = ("prep", "preparation", "mock", "practice", "debrief",
+                                "rehearsal", "interview training", "interviewer training")
+    patterns: tuple[str, ...] = ()  # extra regexes on the title
+    hashtags: tuple[str, ...] = ("#interview",)  # tags in the description
+    categories: tuple[str, ...] = ("Interview",)
+    google_colors: tuple[str, ...] = ()
+    # A private extended property the user sets (Google extendedProperties.private, Graph
+    # single-value extended property): a yes-value marks an interview, a no-value never.
+    private_property: str = "afterword"
+    skip_event_types: tuple[str, ...] = ("focusTime", "outOfOffice", "workingLocation",
+                                         "birthday")
+    all_day: bool = False
+    # Regexes with named groups `company` and/or `role`, tried on the title before the
+    # built-in ones; they say what the interview is for, not whether it is one.
+    title_patterns: tuple[str, ...] = ()
+
+
+# Shared mailboxes that never interviewed anyone (matched on the address's local part).
+SHARED_MAILBOXES = (
+    "recruiting", "recruiter", "recruiters", "recruitment", "careers", "career", "talent",
+    "talentacquisition", "talent-acquisition", "jobs", "job", "hr", "humanresources",
+    "hiring", "people", "peopleops", "people-ops", "interviews", "interview", "interviewing",
+    "scheduling", "schedule", "candidates", "candidate", "university", "campus", "staffing",
+)
+# Group, robot and no-reply addresses.
+GROUP_ADDRESSES = (
+    "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+    "calendar", "calendar-notification", "notifications", "notification", "notify",
+    "mailer-daemon", "postmaster", "bounce", "bounces", "all", "everyone", "staff",
+    "all-hands", "allhands", "team", "announce", "announcements",
+)
+# Mail providers and scheduling services: never taken as the company's domain.
+GENERIC_DOMAINS = (
+    "gmail.com", "googlemail.com", "google.com", "outlook.com", "hotmail.com", "live.com",
+    "msn.com", "yahoo.com", "ymail.com", "rocketmail.com", "icloud.com", "me.com", "mac.com",
+    "aol.com", "proton.me", "protonmail.com", "protonmail.ch", "pm.me", "gmx.com", "gmx.net",
+    "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru", "zoho.com", "fastmail.com",
+    "hey.com", "tutanota.com", "tuta.io", "qq.com", "163.com", "126.com", "naver.com",
+    "calendly.com", "greenhouse.io", "lever.co", "ashbyhq.com", "goodtime.io",
+    "myworkday.com", "workday.com", "smartrecruiters.com", "icims.com", "zoom.us",
+)
+
+
+@dataclass(frozen=True)
+class RecipientsConfig:
+    """Who among the attendees gets a note."""
+
+    include_organizer: bool = True
+    exclude_domains: tuple[str, ...] = ()
+    max_per_interview: int = 8
+    # Local parts (or whole addresses) of shared recruiting mailboxes: never a recipient.
+    shared_mailboxes: tuple[str, ...] = SHARED_MAILBOXES
+    # Local parts (or whole addresses) of group, robot and no-reply addresses.
+    group_addresses: tuple[str, ...] = GROUP_ADDRESSES
+    # Domains never guessed as the company (mail providers, scheduling tools).
+    generic_domains: tuple[str, ...] = GENERIC_DOMAINS
+    # The user's own patterns of guests who are not people (rooms, bots, schedulers),
+    # added to the packaged list (interviews/data/non_people.toml).
+    not_people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftRule:
+    """Use `template` for interviews matching every given condition."""
+
+    template: str
+    company: str = ""
+    role: str = ""
+    account: str = ""
+
+
+@dataclass(frozen=True)
+class DraftsConfig:
+    """When and how drafts are written."""
+
+    delay: timedelta = timedelta(minutes=30)
+    max_age: timedelta = timedelta(days=7)
+    template: str = "thank-you"
+    templates_dir: Path | None = None
+    vars: Mapping[str, str] = field(default_factory=dict)
+    rules: tuple[DraftRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One way to reach the user with reminders."""
+
+    type: str
+    url: str = ""
+    command: tuple[str, ...] = ()
+    format: str = "json"  # webhook: "json" (our JSON) or "ntfy" (ntfy's JSON publishing)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily span (possibly over midnight) when no reminder is sent."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    """How often and until when the user is reminded about unsent drafts."""
+
+    after: timedelta = timedelta(hours=3)
+    every: timedelta = timedelta(days=1)
+    deadline: timedelta = timedelta(hours=48)
+    quiet_hours: QuietHours | None = QuietHours(time(21, 0), time(8, 0))
+    channels: tuple[ChannelConfig, ...] = (ChannelConfig(type="desktop"),)
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """The service's rhythm."""
+
+    poll_interval: timedelta = timedelta(minutes=5)
+    lookahead: timedelta = timedelta(days=14)  # how far ahead interviews are scheduled
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class SecretsConfig:
+    """Where credentials live."""
+
+    backend: str = "keyring"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole, validated configuration."""
+
+    me: Me
+    accounts: tuple[AccountConfig, ...]
+    detect: DetectConfig = DetectConfig()
+    recipients: RecipientsConfig = RecipientsConfig()
+    drafts: DraftsConfig = DraftsConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    secrets: SecretsConfig = SecretsConfig()
+    path: Path | None = None
+
+    def account(self, name: str) -> AccountConfig:
+        """The account called `name`; ConfigError (with a suggestion) when there is none."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        names = [a.name for a in self.accounts]
+        raise ConfigError([f"no account named '{name}'{suggest(name, names)}"])
+
+

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-KINDS = ("room", "bot", "scheduler", "calendar", "configured")
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -86,7 +84,3 @@ def catalog(patterns: tuple[str, ...] = ()) -> Catalog:
     """The user's patterns first (they are the more specific), then the packaged ones."""
     return compile_entries((*configured(patterns), *packaged()))
 
-
-def valid_pattern(pattern: str) -> bool:
-    """A usable `not_people` pattern: some text besides wildcards."""
-    return bool(pattern.strip().strip("*?").strip())

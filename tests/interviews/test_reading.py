@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from afterword.daemon.config import Config, Me, RecipientsConfig
-from afterword.daemon.interviews import description, html_text, planning, reading
+from afterword.daemon.interviews import description, html_text, non_people, planning, reading
 from afterword.daemon.interviews.names import same_person
 from afterword.daemon.interviews.reading import GuestKind, classify
 from afterword.daemon.model import Attendee, CalendarEvent, Response
@@ -123,3 +123,15 @@ def test_one_event_is_read_once_through_planning(monkeypatch: pytest.MonkeyPatch
     calls.update(html=0, parse=0, classify=0)
     assert planning.plan_interview(event, config, ["alex@example.com"]) is not None
     assert calls == {"html": 1, "parse": 1, "classify": len(guests)}
+
+
+def test_every_catalog_entry_has_a_kind_a_pattern_and_a_public_source() -> None:
+    entries = non_people.packaged()
+    assert len(entries) >= 20
+    for entry in entries:
+        assert entry.kind in ("room", "bot", "scheduler", "calendar"), entry
+        assert entry.addresses or entry.names, entry
+        assert "https://" in entry.source, entry
+        # No whole vendor domain whose staff could interview the user.
+        assert not {"*@greenhouse.io", "*@gong.io", "*@fireflies.ai", "*@workday.com",
+                    "*@lever.co", "*@ashbyhq.com", "*@goodtime.io"} & set(entry.addresses)

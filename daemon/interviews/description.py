@@ -40,8 +40,9 @@ _TIME_RANGE = re.compile(
     r"(?:[ap]\.?m\.?)?\s*(?-i:[A-Z]{2,4}\b)?\s*[:\-–—|]?\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"<?(?:mailto:)?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+"
                     r"(?:\.[A-Za-z0-9-]+)+)>?")
-_WITH = re.compile(r"\b(?:meet(?:ing)?|speak(?:ing)?|chat(?:ting)?|talk(?:ing)?|interview(?:s|"
-                   r"ing)?|call|session|conversation)\s+with\s+(?P<rest>[^\n]+)", re.IGNORECASE)
+_WITH = re.compile(r"\b(?:(?:meet(?:ing)?|speak(?:ing)?|chat(?:ting)?|talk(?:ing)?|interview(?:s|"
+                   r"ing)?|call|session|conversation)\s+with|(?:your\s+)?interviewers?\s+"
+                   r"(?:today\s+)?(?:are|is|will\s+be))\s+(?P<rest>[^\n]+)", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\+)\s*")
 _ROLE_SEP = re.compile(r"\s+[-–—|/]\s+|\s*[:–—|]\s+")
 # "me" in "You'll meet with me and Tariq Aziz": the organizer wrote the invite.
@@ -65,6 +66,9 @@ _NOT_A_PERSON = {
     "review", "portfolio", "sense", "dive", "pairing", "whiteboard", "architecture",
     "leadership", "strategy", "execution", "solving", "product", "experience",
     "collaboration", "communication", "debugging", "algorithms", "data", "craft", "fit",
+    # Column headings of schedule tables ("Time | Interviewer | Session").
+    "time", "interviewer", "interviewers", "title", "name", "role", "who", "when", "topic",
+    "focus", "duration", "location",
 }
 _PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
                        r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
@@ -123,7 +127,8 @@ def parse_text(text: str) -> DescriptionInfo:
     if not people:
         # A schedule table with no heading (one timed line per session), or lines that
         # print a person's address ("Grace Liu, Design Director (grace.liu@acme.com)").
-        people.extend(p for line in lines if (_TIME_RANGE.match(line) or _EMAIL.search(line))
+        people.extend(p for line in lines
+                      if (_TIME_RANGE.match(line.lstrip(" |")) or _EMAIL.search(line))
                       and (p := _entry(_BULLET.sub("", line, count=1), whole_line=True))
                       is not None and p.name)
     if not people:
@@ -177,7 +182,8 @@ def _collect_list(lines: list[str], i: int,
             break
         if _HEADING.match(line) or notes_section.starts_notes(line):
             break
-        itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line))
+        itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line.lstrip(" |"))
+                        or _table_header(line))
         if not itemised and _OTHER_LABEL.match(line):
             break
         person = _entry(_BULLET.sub("", line, count=1), whole_line=True)
@@ -187,6 +193,16 @@ def _collect_list(lines: list[str], i: int,
             found.append(person)
         i += 1
     return found, with_me, i
+
+
+def _table_header(line: str) -> bool:
+    """A schedule table's header row ("Time | Interviewer | Session"): skipped, not an end."""
+    cells = [c.strip(" *_").casefold() for c in line.split("|") if c.strip(" *_")]
+    return len(cells) >= 2 and all(c in _HEADER_CELLS for c in cells)
+
+
+_HEADER_CELLS = {"time", "when", "interviewer", "interviewers", "session", "title", "name",
+                 "role", "topic", "focus", "duration", "location", "who", "format", "type"}
 
 
 def _split_outside_parens(text: str) -> list[str]:

@@ -28,6 +28,17 @@ START = datetime(2026, 3, 2, 15, tzinfo=UTC)
      [("Hana Sato", "Senior Product Manager", None), ("Omar Haddad", "Group PM", None)]),
     ("9:00 AM - 9:45 AM PT | Lena Berg | Hiring Manager\n9:45 AM - 10:00 AM PT | Break",
      [("Lena Berg", "Hiring Manager", None)]),
+    # An HTML schedule table, with its header row (cells become " | ").
+    ("<p>Your schedule</p><table><tr><th>Time</th><th>Interviewer</th><th>Session</th></tr>"
+     "<tr><td>10:00 – 10:45</td><td>Aisha Rahman, Staff Engineer</td><td>System design</td>"
+     "</tr><tr><td>10:45 – 11:30</td><td>Bo Chen</td><td>Engineering Manager</td></tr>"
+     "</table>",
+     [("Aisha Rahman", "Staff Engineer", None), ("Bo Chen", "Engineering Manager", None)]),
+    ("Interview schedule:\n\nSession | Interviewer | Title\nCoding | Priya Nair | Senior "
+     "Engineer\nValues | Tom Reyes | Director of Engineering",
+     [("Priya Nair", "Senior Engineer", None), ("Tom Reyes", "Director of Engineering", None)]),
+    ("Hi Alex, your interviewers are Jane Doe (EM) and Raj Patel (Staff Engineer).",
+     [("Jane Doe", "EM", None), ("Raj Patel", "Staff Engineer", None)]),
 ])
 def test_itineraries_name_the_person_never_the_session(
         text: str, want: list[tuple[str, str, str | None]]) -> None:

@@ -103,9 +103,6 @@ def extract(
         attendee = guest.attendee
         kind, reason = judged(attendee, guest.kind, guest.reason)
         match = _take_match(listed, attendee)
-        if kind is GuestKind.ORGANIZER and info.with_me:
-            # "You'll meet with me and ...": the organizer wrote it and is on the panel.
-            kind, reason = GuestKind.PERSON, ""
         if kind is GuestKind.SHARED_MAILBOX and attendee.email:
             shared_domains.append(attendee.email)
         if kind is GuestKind.INVALID:
@@ -119,6 +116,8 @@ def extract(
         person = interviewer_from(attendee.name, email)
         why = "organizer" if attendee.is_organizer else "attendee"
         if attendee.is_organizer and info.with_me:
+            # "You'll meet with me and ...": the organizer wrote it and is on the panel
+            # (recipients.include_organizer = false still wins: the user said so).
             why += ", \"me\" in the description"
         if match is not None:
             person = _merge(person, match)

@@ -167,13 +167,12 @@ def extract(
     status, why = _status(reading, people, rules)
     # Schedulers write the candidate's and interviewers' names into titles ("Acme - Alex
     # Rivera - Technical Interview"): a person is never the company or the role.
-    in_invite = [my_name, *(g.attendee.name or "" for g in reading.guests
-                            if g.kind is GuestKind.YOU), *(p.name for p in people)]
-    found_company, found_role = company.from_title(event.title, title_patterns, in_invite)
-    if not found_company:
-        found_company = company.from_domains(
-            [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
-            texts=(event.title, reading.text))
+    me_named = [my_name, *(g.attendee.name or "" for g in reading.guests
+                           if g.kind is GuestKind.YOU)]
+    found_company, found_role = company.identify(
+        event.title, title_patterns, [p.name for p in people], me_named,
+        [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
+        texts=(event.title, reading.text))
     return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role, why)
 
 

@@ -7,13 +7,13 @@ way, so what `explain` prints is what the cycle does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from afterword.daemon.config import Config
 from afterword.daemon.interviews import detect, people
 from afterword.daemon.interviews.notes import apply_notes
 from afterword.daemon.interviews.reading import InviteReading, read
-from afterword.daemon.model import CalendarEvent, Interview
+from afterword.daemon.model import CalendarEvent, Interview, TitleFix
 
 
 @dataclass(frozen=True)
@@ -27,19 +27,23 @@ class Plan:
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-         manual: list[tuple[str, str]] | None = None) -> Plan:
-    """Detect and extract one event with the whole config. Pure; never raises on odd input."""
+         manual: list[tuple[str, str]] | None = None, fix: TitleFix | None = None) -> Plan:
+    """Detect and extract one event with the whole config. Pure; never raises on odd input.
+
+    `manual`: interviewers added by hand; `fix`: the user's correction of company and role.
+    """
     mine = tuple(my_emails)
     reading = read(event, config.recipients, mine)
     decision = detect.decide(event, config.detect, mine, config.recipients, reading)
-    extraction = _extract(event, config, mine, manual, reading)
+    extraction = _extract(event, config, mine, manual, fix, reading)
     interview = (_interview(reading, decision, extraction) if decision.is_interview
                  else None)
     return Plan(decision, extraction, interview, reading)
 
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-                   manual: list[tuple[str, str]] | None = None) -> Interview | None:
+                   manual: list[tuple[str, str]] | None = None,
+                   fix: TitleFix | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
     mine = tuple(my_emails)
@@ -48,15 +52,21 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
         return None
     # Read once for both: detection reads only the events whose rules matched.
     reading = reading or read(event, config.recipients, mine)
-    return _interview(reading, decision, _extract(event, config, mine, manual, reading))
+    return _interview(reading, decision, _extract(event, config, mine, manual, fix, reading))
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
-             manual: list[tuple[str, str]] | None,
+             manual: list[tuple[str, str]] | None, fix: TitleFix | None,
              reading: InviteReading) -> people.Extraction:
-    return people.extract(event, config.recipients, mine, manual=manual,
-                          title_patterns=config.detect.title_patterns,
-                          my_name=config.me.name, reading=reading)
+    extraction = people.extract(event, config.recipients, mine, manual=manual,
+                                title_patterns=config.detect.title_patterns,
+                                my_name=config.me.name, reading=reading)
+    if fix is None:
+        return extraction
+    # The user's word beats the title's: `afterword fix` corrects a wrong or missing one.
+    return replace(extraction,
+                   company=extraction.company if fix.company is None else fix.company,
+                   role=extraction.role if fix.role is None else fix.role)
 
 
 def _interview(reading: InviteReading, decision: detect.Decision,

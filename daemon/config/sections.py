@@ -8,6 +8,7 @@ from datetime import time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from afterword.daemon.config.jobs import Job
 from afterword.daemon.config.table import suggest
 from afterword.daemon.errors import ConfigError
 
@@ -22,6 +23,7 @@ class Me:
     timezone_name: str
     signature: str = ""
     links: tuple[str, ...] = ()
+    postal_address: tuple[str, ...] = ()  # lines, printed on letters
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class RecipientsConfig:
     # The user's own patterns of guests who are not people (rooms, bots, schedulers),
     # added to the packaged list (interviews/data/non_people.toml).
     not_people: tuple[str, ...] = ()
+    # Names missing: draft one note asking the organizer (or the job's contact) for them.
+    ask_for_names: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,15 @@ class DraftsConfig:
     templates_dir: Path | None = None
     vars: Mapping[str, str] = field(default_factory=dict)
     rules: tuple[DraftRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class LettersConfig:
+    """Printed letters and handwritten cards (`afterword letter`)."""
+
+    paper: str = "a4"  # "a4" or "letter"; the reader's default follows the locale
+    auto: bool = False  # also write them into `dir` when the drafts are made
+    dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +195,8 @@ class Config:
     reminders: RemindersConfig = RemindersConfig()
     daemon: DaemonConfig = DaemonConfig()
     secrets: SecretsConfig = SecretsConfig()
+    jobs: tuple[Job, ...] = ()
+    letters: LettersConfig = LettersConfig()
     path: Path | None = None
 
     def account(self, name: str) -> AccountConfig:

@@ -91,6 +91,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, event_id)
     );
     """,
+    # What a draft is for: a thank-you note, or the one ask for the interviewers' names.
+    """
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

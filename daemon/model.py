@@ -31,6 +31,7 @@ class Response(StrEnum):
     DECLINED = "declined"
     NEEDS_ACTION = "needs_action"
     ORGANIZER = "organizer"
+    DELEGATED = "delegated"  # passed the meeting on (.ics PARTSTAT=DELEGATED / DELEGATED-TO)
     UNKNOWN = "unknown"
 
 
@@ -137,6 +138,13 @@ class Interviewer:
     needs_check: bool = False  # the name was guessed (e.g. from the address)
     source: str = "attendee"  # attendee | description | manual
     notes: str = ""  # the user's own notes about this person
+    problem: str = ""  # why there is no usable address ("not a valid email address: ...")
+
+    @property
+    def to_check(self) -> bool:
+        """The address comes from the description only, not the guest list: the user
+        should check it before sending (status and the draft say so)."""
+        return self.source == "description" and self.email is not None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict."""

@@ -168,3 +168,18 @@ def test_parse_accepts_a_dict(tmp_path: Path) -> None:
     assert config.account("a").options.maildir == tmp_path / "m"
     with pytest.raises(ConfigError, match="no account named 'b'"):
         config.account("b")
+
+
+def test_not_people_patterns_and_the_one_address_validator(tmp_path: Path) -> None:
+    text = MINIMAL.replace('emails = ["alex@example.com"]',
+                           'emails = ["alex@example.com", "typo..dots@example.com"]') + """
+[recipients]
+not_people = ["*@ats.example.com", "*", " "]
+"""
+    problems = problems_of(text, tmp_path)
+    # The same validator as extraction and drafting: a double dot is never an address.
+    assert "me.emails[1]: not an email address: 'typo..dots@example.com'" in problems
+    assert "recipients.not_people[1]: the pattern '*' would match everyone" in problems
+    path = tmp_path / "ok.toml"
+    path.write_text(MINIMAL + '\n[recipients]\nnot_people = ["*@ats.example.com", "Kiosk*"]\n')
+    assert load(path).recipients.not_people == ("*@ats.example.com", "Kiosk*")

@@ -86,7 +86,8 @@ def _interview(interview: Interview, config: Config, fixed: bool) -> dict[str, A
         "drafts_due_at": _iso(interview.end + config.drafts.delay),
         "interviewers": [
             {"name": p.name, "email": p.email, "needs_check": p.needs_check,
-             "address_needed": p.email is None, "source": p.source}
+             "address_needed": p.email is None, "to_check": p.to_check,
+             "problem": p.problem or None, "source": p.source}
             for p in interview.interviewers
         ],
     }
@@ -138,7 +139,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
     needed = [i for i in watched if i["status"] in ("names_needed", "too_many")]
     out.append("Upcoming interviews")
     for i in upcoming:
-        names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
+        names = ", ".join(_panelist(p) for p in i["interviewers"]) or "-"
         out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
                    f"  to {names}")
         if i.get("fixed"):
@@ -146,7 +147,10 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
             out.append(f"      for {what} (fixed with `afterword fix`)")
     if not upcoming:
         out.append("  none")
-    if needed:
+    # A ready panel can still miss someone: a name without an address, or a bad address.
+    missing = [i for i in watched if i["status"] == "ready"
+               and any(p["address_needed"] for p in i["interviewers"])]
+    if needed or missing:
         out.append("")
         out.append("Interviews that need you")
         for i in needed:
@@ -154,8 +158,12 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
                     cap_advice(i.get("recipients", 0), cap, i["event_id"]))
             out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
             out.append(f"      {what}")
+            out += _address_needed(i)
             if i.get("next_reminder_at"):
                 out.append(f"      next reminder {when(i['next_reminder_at'])}")
+        for i in missing:
+            out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
+            out += _address_needed(i)
 
     groups = {
         "Drafts waiting for you to send": [DraftState.DRAFTED.value],
@@ -200,6 +208,23 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
 
 
 _TITLE = 30  # width of the interview column
+
+
+def _panelist(person: dict[str, Any]) -> str:
+    """One interviewer in the table: the name, and what is wrong with their address."""
+    if person["address_needed"]:
+        return f"{person['name']} (address needed)"
+    if person.get("to_check"):
+        return f"{person['name']} (to check: {person['email']})"
+    return str(person["name"])
+
+
+def _address_needed(interview: dict[str, Any]) -> list[str]:
+    """One line per interviewer without a usable address, with the command that adds it."""
+    return [f"      address needed: {p['name']}"
+            + (f" ({p['problem']})" if p.get("problem") else "")
+            + f"; `afterword add-interviewer {interview['event_id']} \"{p['name']} <address>\"`"
+            for p in interview["interviewers"] if p["address_needed"]]
 
 
 def _who(draft: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from afterword.daemon.config.sections import (
     SecretsConfig,
 )
 from afterword.daemon.config.table import Table, suggest
+from afterword.daemon.email_address import valid_address
 from afterword.providers import REGISTRY, provider_spec
 
 SECRETS_BACKENDS = ("keyring", "file")
@@ -40,7 +41,6 @@ def _default_format(url: str) -> str:
 def _last_segment(url: str) -> str:
     return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 
@@ -48,7 +48,7 @@ def read_me(t: Table) -> Me:
     name = t.string("name", "")
     emails = tuple(e.lower() for e in t.strings("emails", ()))
     for i, email in enumerate(emails):
-        if not _EMAIL.match(email):
+        if not valid_address(email):
             t.problem(f"emails[{i}]", f"not an email address: {email!r}")
     tz_name = t.string("timezone", "")
     zone: tzinfo
@@ -80,7 +80,7 @@ def read_account(t: Table) -> AccountConfig:
         t.problem("name", f"{name!r} is not a valid account name (letters, digits, . _ -)")
     provider = t.choice("provider", tuple(REGISTRY), "", required=True)
     address = t.string("address", "")
-    if address and not _EMAIL.match(address):
+    if address and not valid_address(address):
         t.problem("address", f"not an email address: {address!r}")
     # The provider reads (and validates) its own keys; unknown ones are reported below.
     options = provider_spec(provider).read_options(t) if provider else None
@@ -138,8 +138,12 @@ def read_recipients(t: Table) -> RecipientsConfig:
         shared_mailboxes=lowered("shared_mailboxes", d.shared_mailboxes),
         group_addresses=lowered("group_addresses", d.group_addresses),
         generic_domains=lowered("generic_domains", d.generic_domains),
+        not_people=tuple(p.strip() for p in t.strings("not_people", ()) if p.strip()),
         ask_for_names=t.boolean("ask_for_names", d.ask_for_names),
     )
+    for i, pattern in enumerate(config.not_people):
+        if not pattern.strip("*? "):
+            t.problem(f"not_people[{i}]", f"the pattern {pattern!r} would match everyone")
     t.finish()
     return config
 

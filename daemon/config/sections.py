@@ -100,6 +100,9 @@ class RecipientsConfig:
     group_addresses: tuple[str, ...] = GROUP_ADDRESSES
     # Domains never guessed as the company (mail providers, scheduling tools).
     generic_domains: tuple[str, ...] = GENERIC_DOMAINS
+    # The user's own patterns of guests who are not people (rooms, bots, schedulers),
+    # added to the packaged list (interviews/data/non_people.toml).
+    not_people: tuple[str, ...] = ()
     # Names missing: draft one note asking the organizer (or the job's contact) for them.
     ask_for_names: bool = True
 

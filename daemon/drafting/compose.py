@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
+from html import escape
 from typing import Any
 
 from afterword.daemon.config import Config, DraftRule, Job
@@ -33,7 +34,7 @@ __all__ = [
     "ASK_TEMPLATE", "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft",
     "InterviewDrafts",
     "RenderedNote", "Templates", "build_message", "choose_template", "compose_interview",
-    "header_safe", "note_context", "salutation", "valid_address", "when_phrase",
+    "header_safe", "note_context", "salutation", "to_check", "valid_address", "when_phrase",
 ]
 
 
@@ -97,6 +98,8 @@ def compose_interview(config: Config, templates: Templates, account: str,
             continue
         key = DraftKey(account, interview.event_id, person.email)
         note = templates.render(template, note_context(config, interview, person, now, job))
+        if person.to_check and person.email:
+            note = to_check(note, person.email)
         result.drafts.append(ComposedDraft(key, person.name, _message(
             config, note, key, person, from_address, now)))
     if ask is not None and ask.person.email:
@@ -116,6 +119,17 @@ def _message(config: Config, note: RenderedNote, key: DraftKey, person: Intervie
     return build_message(
         note, key=key.id, to_name=person.name, to_address=person.email or "",
         from_name=config.me.name, from_address=from_address, now=now, zone=config.me.timezone)
+
+
+def to_check(note: RenderedNote, address: str) -> RenderedNote:
+    """The note with a first line asking the user to check an address that only the
+    description gave: a header would be invisible in most mail clients, the body is not."""
+    line = (f"[Afterword: check the address {address} before sending: it is written in the "
+            "invite's description, not on its guest list. Delete this line.]")
+    html = note.html
+    if html is not None:
+        html = f"<p>{escape(line)}</p>\n{html}"
+    return RenderedNote(note.subject, f"{line}\n\n{note.text}", html)
 
 
 def note_context(config: Config, interview: Interview, interviewer: Interviewer,

@@ -18,16 +18,17 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses, make_msgid
 
+from afterword.daemon.email_address import valid_address
 from afterword.daemon.errors import CONTROL_CHARS, TemplateError
 from afterword.daemon.model import KEY_HEADER
+
+__all__ = ["NAME_LIMIT", "POLICY", "SUBJECT_LIMIT", "RenderedNote", "build_message",
+           "display_name", "header_safe", "valid_address"]
 
 # SMTP policy: CRLF line ends, and it refuses CR/LF inside header values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True)
 # Invisible characters that reorder or hide text: a spoofed name must look like what it is.
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"^(?P<local>{_LOCAL})@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})$")
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")
 _LOOKS_LIKE_ADDRESS = re.compile(r"\S@\S|<|>")
 NAME_LIMIT = 100
@@ -62,14 +63,6 @@ def display_name(name: str) -> str:
     if _LOOKS_LIKE_ADDRESS.search(clean):
         return ""
     return clean.replace('"', "").replace("\\", "")
-
-
-def valid_address(address: str | None) -> bool:
-    """A plain ASCII addr-spec (no display name, comments, lists or quoted local part)."""
-    if not address or len(address) > 254:
-        return False
-    match = _ADDRESS.fullmatch(address)
-    return match is not None and len(match["local"]) <= 64
 
 
 def build_message(

@@ -1,33 +1,18 @@
-"""Who an address is: you, a room, a group or robot, a shared mailbox, or maybe a person.
+"""Addresses as mailboxes: the user's own, normalised, matched against lists and domains.
 
-Pure helpers shared by detection (is there another human?) and extraction (who gets a
-note?). Addresses come from strangers' invites: nothing here trusts their shape.
+Pure helpers for `reading` (which classifies every guest once). Addresses come from
+strangers' invites: nothing here trusts their shape; `email_address.valid_address` is
+the one validator.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from afterword.daemon.model import Attendee
 
-_VALID = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 # Gmail ignores dots in the local part and treats googlemail.com as gmail.com.
 _GMAIL = {"gmail.com", "googlemail.com"}
-# Google's calendar-owned addresses: rooms, groups, imported and shared calendars.
-_GOOGLE_RESOURCE = "resource.calendar.google.com"
-_GOOGLE_CALENDARS = ("group.calendar.google.com", "group.v.calendar.google.com",
-                     "import.calendar.google.com", "calendar.google.com")
-# Rooms listed as ordinary guests (Outlook does this when a room is typed in as a guest).
-_ROOM_NAME = re.compile(
-    r"(?i)^(?:conf(?:erence)?\.?\s*rm\.?|conf(?:erence)?\.?\s*room|meeting\s*room|board\s*room|"
-    r"room\b|huddle\s*(?:room|space)|phone\s*booth|focus\s*room)|\b(?:conference|meeting)\s+"
-    r"room\b|\((?:room|resource)\)")
-
-
-def valid(address: str | None) -> bool:
-    """A plain addr-spec we would ever write to."""
-    return bool(address) and len(address or "") <= 254 and bool(_VALID.match(address or ""))
 
 
 def normalise_address(address: str) -> str:
@@ -49,22 +34,6 @@ def is_me(attendee: Attendee, mine: frozenset[str]) -> bool:
     if attendee.is_self:
         return True
     return bool(attendee.email) and normalise_address(attendee.email or "") in mine
-
-
-def is_room(attendee: Attendee) -> bool:
-    """A room or other resource, by the provider's flag, Google's domain or the name."""
-    if attendee.is_resource:
-        return True
-    domain = (attendee.email or "").rsplit("@", 1)[-1].lower()
-    if domain == _GOOGLE_RESOURCE or domain.endswith("." + _GOOGLE_RESOURCE):
-        return True
-    return bool(attendee.name and _ROOM_NAME.search(attendee.name))
-
-
-def is_calendar_address(address: str) -> bool:
-    """A Google group/imported calendar address, never a person."""
-    domain = address.rsplit("@", 1)[-1].lower()
-    return any(domain == d or domain.endswith("." + d) for d in _GOOGLE_CALENDARS)
 
 
 def local_matches(address: str, entries: Iterable[str], suffix: bool) -> str | None:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from afterword.daemon.config import Config
 from afterword.daemon.interviews import addresses
 from afterword.daemon.interviews.jobs import JobMatch, job_for
-from afterword.daemon.interviews.people import drop_reason, interviewer_from
+from afterword.daemon.interviews.people import interviewer_from
+from afterword.daemon.interviews.reading import GuestKind, classify
 from afterword.daemon.model import CalendarEvent, Interview, Interviewer, InterviewStatus
 
 # Drop reasons that still leave the organizer a fine person to ask.
-_ASKABLE = (None, "a shared mailbox")
+# A person, or a shared recruiting mailbox: a robot or a scheduler is no place to ask.
+_ASKABLE = (GuestKind.PERSON, GuestKind.SHARED_MAILBOX)
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ def who_to_ask(event: CalendarEvent | None, interview: Interview, config: Config
     mine = addresses.my_addresses(my_emails)
     if organizer is not None and organizer.email:
         email = organizer.email.strip().lower()
-        reason = drop_reason(organizer, config.recipients, mine)
+        kind, _ = classify(organizer, config.recipients, mine)
         generic = addresses.in_domains(email, config.recipients.generic_domains)
-        shared = reason == "a shared mailbox"
+        shared = kind is GuestKind.SHARED_MAILBOX
         # A scheduling robot (scheduling@goodtime.io) is no place to ask.
-        if reason in _ASKABLE and not (shared and generic):
+        if kind in _ASKABLE and not (shared and generic):
             name = " ".join((organizer.name or "").split())
             person = (Interviewer(name=name, email=email) if shared
                       else interviewer_from(name or None, email))

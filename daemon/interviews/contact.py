@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 
+from afterword.daemon.email_address import valid_address
 from afterword.daemon.errors import CONTROL_CHARS, UsageError
-from afterword.daemon.interviews.addresses import valid
 
 _NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
 
@@ -41,7 +41,7 @@ def parse_recipient(text: str) -> tuple[str, str]:
     if any(c in name for c in "<>@\"") or len(name) > 100:
         raise UsageError(f"the name in {_shown(text)} is not a plain name")
     # The stdlib must read the address the same way (no comments, routes or groups).
-    if not valid(address) or parseaddr(f"<{address}>")[1] != address:
+    if not valid_address(address) or parseaddr(f"<{address}>")[1] != address:
         raise UsageError(f"not a valid email address in {_shown(text)}; expected "
                          "\"Jane Doe <jane@acme.com>\"")
     return name, address.lower()

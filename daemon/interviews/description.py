@@ -3,37 +3,35 @@
 Descriptions come from strangers and in many shapes: plain text, Google's light HTML,
 Outlook's full HTML documents. They are turned into text first, then read for
 "Interviewers: Jane Doe (Engineering Manager), John Smith", bullet lists under such a
-heading, and sentences like "you will meet with Jane Doe and John Smith".
+heading, schedulers' itineraries ("10:00–10:45  Aisha Rahman, Staff Engineer — System
+design", "Product Sense — Hana Sato, Senior Product Manager": the session is never the
+person), and sentences like "you will meet with me and Jane Doe" ("me": the organizer).
+The user's "Notes:" section is handed to `notes`, the one Notes parser.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
+from afterword.daemon.interviews import notes as notes_section
+from afterword.daemon.interviews.html_text import html_to_text
 from afterword.daemon.interviews.names import clean_display
+from afterword.daemon.interviews.notes import NoteLine
 
-_TAG = re.compile(r"<(?:/?(?:p|div|br|span|b|i|u|a|ul|ol|li|html|body|head|table|tbody|tr|td|"
-                  r"th|font|strong|em|h[1-6]|hr|meta|style|img|blockquote|pre|code)\b|!--)"
-                  r"[^>]*>", re.IGNORECASE)
-_BRACKETED_ADDRESS = re.compile(r"<((?:mailto:)?[^<>\s@]+@[^<>\s@]+)>")
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-               "table", "blockquote", "hr", "section"}
-_SKIP_TAGS = {"head", "style", "script", "title"}
+__all__ = ["DescriptionInfo", "ListedPerson", "html_to_text", "parse", "parse_text"]
+
 # Headings that introduce the people you will meet.
 _HEADING = re.compile(
     r"^\s*(?:[*_#>]+\s*)?(?:your\s+)?(?:interviewers?|interview\s+panel|panel(?:ists?)?|"
     r"panel\s+members?|who\s+you(?:'|’)?ll\s+(?:meet|be\s+meeting|speak\s+with)|"
+    r"(?:(?:candidate|interview|today(?:'|’)?s)\s+)?(?:schedule|itinerary|agenda)|"
     r"you\s+will\s+(?:meet|be\s+meeting|speak)\s*(?:with)?|you(?:'|’)ll\s+(?:meet|be\s+meeting)"
     r"\s*(?:with)?|meeting\s+with|speaking\s+with|attendees|participants|agenda|schedule|"
     r"itinerary)\b[*_]*\s*[:\-–—]?"
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_NOTES = re.compile(r"^\s*(?:[*_#]+\s*)?(?:notes?|additional\s+notes)\s*[:\-–—]\s*(?P<rest>.*)$",
-                    re.IGNORECASE)
 # Any other "Label:" line ends a list.
 _OTHER_LABEL = re.compile(r"^\s*[A-Z][\w /&-]{1,30}:\s*(?:\S.*)?$")
 _BULLET = re.compile(r"^\s*(?:[-*•·●▪◦‣+]|\d{1,2}[.)])\s+")
@@ -42,10 +40,13 @@ _TIME_RANGE = re.compile(
     r"(?:[ap]\.?m\.?)?\s*(?-i:[A-Z]{2,4}\b)?\s*[:\-–—|]?\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"<?(?:mailto:)?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+"
                     r"(?:\.[A-Za-z0-9-]+)+)>?")
-_WITH = re.compile(r"\b(?:meet(?:ing)?|speak(?:ing)?|chat(?:ting)?|talk(?:ing)?|interview(?:s|"
-                   r"ing)?|call|session|conversation)\s+with\s+(?P<rest>[^\n]+)", re.IGNORECASE)
+_WITH = re.compile(r"\b(?:(?:meet(?:ing)?|speak(?:ing)?|chat(?:ting)?|talk(?:ing)?|interview(?:s|"
+                   r"ing)?|call|session|conversation)\s+with|(?:your\s+)?interviewers?\s+"
+                   r"(?:today\s+)?(?:are|is|will\s+be))\s+(?P<rest>[^\n]+)", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\+)\s*")
 _ROLE_SEP = re.compile(r"\s+[-–—|/]\s+|\s*[:–—|]\s+")
+# "me" in "You'll meet with me and Tariq Aziz": the organizer wrote the invite.
+_ME = {"me", "myself"}
 # Words that make a "name" a team, a product or a company instead of a person.
 _NOT_A_PERSON = {
     "team", "teams", "inc", "corp", "corporation", "llc", "ltd", "gmbh", "group", "labs",
@@ -61,6 +62,13 @@ _NOT_A_PERSON = {
     "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
     "room", "conf", "conference", "building", "bldg", "floor", "lobby", "reception", "hq",
     "regards", "thanks", "thank", "cheers", "sincerely", "hello", "hi", "dear", "please",
+    # Session names in itineraries ("Portfolio Review — Grace Liu, Design Director").
+    "review", "portfolio", "sense", "dive", "pairing", "whiteboard", "architecture",
+    "leadership", "strategy", "execution", "solving", "product", "experience",
+    "collaboration", "communication", "debugging", "algorithms", "data", "craft", "fit",
+    # Column headings of schedule tables ("Time | Interviewer | Session").
+    "time", "interviewer", "interviewers", "title", "name", "role", "who", "when", "topic",
+    "focus", "duration", "location",
 }
 _PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
                        r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
@@ -81,121 +89,71 @@ class ListedPerson:
 
 @dataclass(frozen=True)
 class DescriptionInfo:
-    """What a description says: the people listed and any notes."""
+    """What a description says: the people listed and the user's notes."""
 
     people: tuple[ListedPerson, ...] = ()
-    notes: str = ""
+    notes: tuple[NoteLine, ...] = ()
     from_list: bool = False  # the people came from an explicit "Interviewers:" list
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-        self.mailto: str | None = None  # <a href="mailto:..."> being read
-        self.link_start = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" | ")  # table cells: "Jane Doe | Engineering Manager"
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            if href.lower().startswith("mailto:"):
-                self.mailto = href[7:].split("?", 1)[0].strip()
-                self.link_start = len(self.parts)
-        if tag == "li":
-            self.parts.append("- ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self.mailto:
-            # <a href="mailto:jane@acme.com">Jane Doe</a> → "Jane Doe <jane@acme.com>"
-            if self.mailto.lower() not in "".join(self.parts[self.link_start:]).lower():
-                self.parts.append(f" <{self.mailto}>")
-            self.mailto = None
-        if tag in _SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK_TAGS and tag not in ("li", "tr"):  # one break between items
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_to_text(text: str) -> str:
-    """Plain text of a description that may be HTML (Google's or Outlook's)."""
-    if not text or not _TAG.search(text):
-        return text.replace("\r\n", "\n") if text else ""
-    parser = _TextExtractor()
-    # "<jane@acme.com>" is an address, not a tag: keep it as text.
-    text = _BRACKETED_ADDRESS.sub(r"&lt;\1&gt;", text)
-    try:
-        parser.feed(text)
-        parser.close()
-    except (AssertionError, ValueError):  # the stdlib parser is lenient; never let it fail
-        return html.unescape(_TAG.sub(" ", text))
-    raw = "".join(parser.parts).replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in raw.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    with_me: bool = False  # "you'll meet with me and ...": the organizer is on the panel
 
 
 def parse(description: str) -> DescriptionInfo:
     """The people and notes of a description (HTML or text). Never raises."""
-    text = html_to_text(description or "")[:20000]
-    lines = text.splitlines()
+    return parse_text(html_to_text(description or ""))
+
+
+def parse_text(text: str) -> DescriptionInfo:
+    """The people and notes of a description already turned into text. Never raises."""
+    lines = text[:20000].splitlines()
     people: list[ListedPerson] = []
-    notes: list[str] = []
-    from_list = False
+    notes: list[NoteLine] = []
+    from_list = with_me = False
     i = 0
     while i < len(lines):
         line = lines[i]
-        note = _NOTES.match(line)
-        if note:
-            i = _collect_notes(lines, i, note.group("rest"), notes)
+        if notes_section.starts_notes(line):
+            found_notes, i = notes_section.collect(lines, i)
+            notes.extend(found_notes)
             continue
         heading = _HEADING.match(line)
         if heading and not _EMAIL.fullmatch(line.strip()):
-            found, i = _collect_list(lines, i, heading.group("rest"))
+            found, me, i = _collect_list(lines, i, heading.group("rest"))
+            with_me = with_me or me
             if found:
                 from_list = True
                 people.extend(found)
                 continue
         i += 1
     if not people:
-        for match in _WITH.finditer(text):
-            people.extend(_names_in_sentence(match.group("rest")))
-    return DescriptionInfo(tuple(_unique(people)), " ".join(notes)[:500], from_list)
+        # A schedule table with no heading (one timed line per session), or lines that
+        # print a person's address ("Grace Liu, Design Director (grace.liu@acme.com)").
+        people.extend(p for line in lines
+                      if (_TIME_RANGE.match(line.lstrip(" |")) or _EMAIL.search(line))
+                      and (p := _entry(_BULLET.sub("", line, count=1), whole_line=True))
+                      is not None and p.name)
+    if not people:
+        for match in _WITH.finditer(text[:20000]):
+            names, me = _names_in_sentence(match.group("rest"))
+            people.extend(names)
+            with_me = with_me or me
+    return DescriptionInfo(tuple(_unique(people)), tuple(notes), from_list, with_me)
 
 
-def _collect_notes(lines: list[str], i: int, rest: str, notes: list[str]) -> int:
-    if rest.strip():
-        notes.append(rest.strip())
-    i += 1
-    while i < len(lines) and lines[i].strip() and not _OTHER_LABEL.match(lines[i]):
-        notes.append(lines[i].strip())
-        i += 1
-    return i
-
-
-def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerson], int]:
+def _collect_list(lines: list[str], i: int,
+                  rest: str) -> tuple[list[ListedPerson], bool, int]:
     found: list[ListedPerson] = []
+    with_me = False
     if rest.strip():
         for chunk in _split_outside_parens(rest):
+            if chunk.strip(" .").casefold() in _ME:
+                with_me = True
+                continue
             person = _entry(chunk)
             if person is not None:
                 found.append(person)
                 continue
             # "You will meet with Jane Doe and John Smith from the platform team."
-            names = _names_in_sentence(chunk)
+            names, _ = _names_in_sentence(chunk)
             if names:
                 found.extend(names)
                 if len(names[0].name) < len(chunk.strip(" .")):
@@ -205,7 +163,7 @@ def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerso
                 found[-1] = ListedPerson(found[-1].name, _clean_role(chunk), found[-1].email)
         i += 1
         if not found or i >= len(lines) or not lines[i].strip():
-            return found, i
+            return found, with_me, i
         # "Interviewers: Jane Doe<br>John Smith": the list goes on below the heading line.
     else:
         i += 1
@@ -222,9 +180,10 @@ def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerso
                 i = j
                 continue
             break
-        if _HEADING.match(line) or _NOTES.match(line):
+        if _HEADING.match(line) or notes_section.starts_notes(line):
             break
-        itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line))
+        itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line.lstrip(" |"))
+                        or _table_header(line))
         if not itemised and _OTHER_LABEL.match(line):
             break
         person = _entry(_BULLET.sub("", line, count=1), whole_line=True)
@@ -233,7 +192,17 @@ def _collect_list(lines: list[str], i: int, rest: str) -> tuple[list[ListedPerso
         if person:
             found.append(person)
         i += 1
-    return found, i
+    return found, with_me, i
+
+
+def _table_header(line: str) -> bool:
+    """A schedule table's header row ("Time | Interviewer | Session"): skipped, not an end."""
+    cells = [c.strip(" *_").casefold() for c in line.split("|") if c.strip(" *_")]
+    return len(cells) >= 2 and all(c in _HEADER_CELLS for c in cells)
+
+
+_HEADER_CELLS = {"time", "when", "interviewer", "interviewers", "session", "title", "name",
+                 "role", "topic", "focus", "duration", "location", "who", "format", "type"}
 
 
 def _split_outside_parens(text: str) -> list[str]:
@@ -272,13 +241,41 @@ def _looks_like_role(text: str) -> bool:
 
 
 def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
-    """One list entry: "Jane Doe (Engineering Manager) <jane@acme.com>" and variants."""
+    """One list entry: "Jane Doe (Engineering Manager) <jane@acme.com>" and variants.
+
+    An itinerary line holds a session name too ("Portfolio Review — Grace Liu, Design
+    Director (grace.liu@acme.com)"): of its parts, the person is the one written like a
+    name with a role beside it, never the session.
+    """
     text = _TIME_RANGE.sub("", text.strip().strip("|"), count=1).strip().strip("*_|").strip()
     email = None
     found = _EMAIL.search(text)
     if found:
         email = found.group(1).lower()
         text = (text[: found.start()] + text[found.end():]).strip()
+        text = re.sub(r"\(\s*\)|<\s*>|\[\s*\]", " ", text).strip()  # "(grace@acme.com)"
+    parts = [p.strip() for p in _ROLE_SEP.split(text) if p.strip()] or [""]
+    best: tuple[int, ListedPerson] | None = None
+    for n, part in enumerate(parts):
+        person = _person(part, whole_line or len(parts) > 1)
+        if person is None:
+            continue
+        # A role written beside the name says "person"; otherwise the first name-like part.
+        score = 2 if person.role else 0
+        if best is None or score > best[0]:
+            others = [p for k, p in enumerate(parts) if k != n]
+            role = person.role or next((_clean_role(p) for p in others
+                                        if _looks_like_role(p)), "")
+            best = (score, ListedPerson(person.name, role, email))
+    if best is None:
+        if email and not any(_is_name(p) for p in parts):
+            return ListedPerson(name="", role="", email=email)
+        return None
+    return best[1]
+
+
+def _person(text: str, comma_role: bool) -> ListedPerson | None:
+    """"Jane Doe", "Jane Doe (Engineering Manager)" or (`comma_role`) "Jane Doe, EM"."""
     role = ""
     paren = re.search(r"\(([^)]*)\)", text)
     if paren:
@@ -286,13 +283,7 @@ def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
         text = (text[: paren.start()] + text[paren.end():]).strip()
     if _PRONOUNS.fullmatch(role):
         role = ""  # "(she/her)" is not a job title
-    parts = _ROLE_SEP.split(text, maxsplit=1)
-    if len(parts) == 2:
-        first, second = parts[0].strip(), parts[1].strip()
-        if not _is_name(first) and _is_name(second):
-            first, second = second, first  # "Engineering Manager: Jane Doe"
-        text, role = first, role or second
-    elif whole_line and "," in text:
+    if comma_role and "," in text:
         # "Jane Doe, Engineering Manager" on its own line (a comma inside a bullet).
         head, tail = text.split(",", 1)
         if _is_name(head) and not _is_name(tail):
@@ -300,10 +291,8 @@ def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
     # A sentence's full stop is not part of the name ("Jr." and initials keep theirs).
     name = re.sub(r"(\w{3,})[.!?]$", r"\1", clean_display(text.strip(" -–—:|")))
     if not _is_name(name):
-        if email and not name:
-            return ListedPerson(name="", role=_clean_role(role), email=email)
         return None
-    return ListedPerson(name=name, role=_clean_role(role), email=email)
+    return ListedPerson(name=name, role=_clean_role(role))
 
 
 def _clean_role(role: str) -> str:
@@ -336,11 +325,18 @@ def _name_word(word: str) -> bool:
     return first.isupper() or (first.isalpha() and first.lower() == first.upper())
 
 
-def _names_in_sentence(rest: str) -> list[ListedPerson]:
-    """Names after "with": capitalised runs separated by commas / "and"; stops at prose."""
+def _names_in_sentence(rest: str) -> tuple[list[ListedPerson], bool]:
+    """Names after "with": capitalised runs separated by commas / "and"; stops at prose.
+
+    The flag says the sentence named "me" (the organizer) among them.
+    """
     rest = _SENTENCE_END.split(rest, maxsplit=1)[0]
     found: list[ListedPerson] = []
+    with_me = False
     for chunk in _split_outside_parens(rest):
+        if chunk.strip(" .").casefold() in _ME:
+            with_me = True
+            continue
         role = ""
         paren = re.search(r"\(([^)]*)\)", chunk)
         if paren:
@@ -363,7 +359,7 @@ def _names_in_sentence(rest: str) -> list[ListedPerson]:
             break
         if len(taken) < len(words):
             break  # prose follows the name: the list has ended
-    return found
+    return found, with_me
 
 
 def _unique(people: list[ListedPerson]) -> list[ListedPerson]:

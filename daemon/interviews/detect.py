@@ -8,11 +8,14 @@ rules that recognise an interview, and last "is there anyone else there at all?"
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from afterword.daemon.config import DetectConfig, RecipientsConfig
-from afterword.daemon.interviews import addresses, description
+from afterword.daemon.interviews import addresses
+from afterword.daemon.interviews.html_text import html_to_text
+from afterword.daemon.interviews.reading import InviteReading, read, someone_else
 from afterword.daemon.model import CalendarEvent, EventStatus, Response
 
 _YES = {"1", "true", "yes", "y", "on", "interview"}
@@ -51,23 +54,47 @@ def _hashtags(tags: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def decide(event: CalendarEvent, rules: DetectConfig,
            my_emails: tuple[str, ...] | list[str] = (),
-           recipients: RecipientsConfig | None = None) -> Decision:
+           recipients: RecipientsConfig | None = None,
+           reading: InviteReading | None = None) -> Decision:
     """Decide whether `event` is an interview; the reason names the rule or the skip.
 
-    `my_emails` and `recipients` (for its group/no-reply list) tell who else is there.
+    `reading` is the invite read once (made from `my_emails` and `recipients` when not
+    given, and only once a rule matched: most events of a calendar never need it).
     """
-    mine = addresses.my_addresses(my_emails)
-    groups = (recipients or RecipientsConfig()).group_addresses
+    return decide_and_read(event, rules, my_emails, recipients, reading)[0]
+
+
+def decide_and_read(event: CalendarEvent, rules: DetectConfig,
+                    my_emails: tuple[str, ...] | list[str] = (),
+                    recipients: RecipientsConfig | None = None,
+                    reading: InviteReading | None = None,
+                    ) -> tuple[Decision, InviteReading | None]:
+    """`decide`, and the reading it made or was given (None: it needed none)."""
+    held = [reading] if reading is not None else []
+
+    def invite() -> InviteReading:
+        if not held:
+            held.append(read(event, recipients or RecipientsConfig(), my_emails))
+        return held[0]
+
+    decision = _decide(event, rules, my_emails, reading, invite)
+    return decision, (held[0] if held else None)
+
+
+def _decide(event: CalendarEvent, rules: DetectConfig, my_emails: tuple[str, ...] | list[str],
+            reading: InviteReading | None, invite: Callable[[], InviteReading]) -> Decision:
     if event.status is EventStatus.CANCELLED:
         return Decision(False, "skipped: the event is cancelled", "cancelled")
-    if _declined(event, mine):
+
+    if _declined(event, addresses.my_addresses(my_emails) if reading is None
+                 else reading.mine):
         return Decision(False, "skipped: you declined it", "declined")
     marker = _marker(event, rules)
     if marker is False:
         return Decision(False, f"skipped: marked not an interview (private property "
                                f"{rules.private_property!r})", "property_no")
     if marker is True:
-        return _with_people(event, mine, groups, Decision(
+        return _with_people(invite(), Decision(
             True, f"private property {rules.private_property!r}", "property"))
     if event.event_type in rules.skip_event_types:
         return Decision(False, f"skipped: a {event.event_type} event, not a meeting",
@@ -80,11 +107,11 @@ def decide(event: CalendarEvent, rules: DetectConfig,
     if hit:
         return Decision(False, f"skipped: the title contains the exclusion "
                                f"{hit.group(0).lower()!r}", "excluded")
-    matched = _match(event, rules)
+    matched = _match(event, rules, reading)
     if matched is None:
         return Decision(False, "not an interview: no keyword, pattern, hashtag, category or "
                                "colour matched", "no_match")
-    return _with_people(event, mine, groups, matched)
+    return _with_people(invite(), matched)
 
 
 def _declined(event: CalendarEvent, mine: frozenset[str]) -> bool:
@@ -109,7 +136,8 @@ def _marker(event: CalendarEvent, rules: DetectConfig) -> bool | None:
     return None
 
 
-def _match(event: CalendarEvent, rules: DetectConfig) -> Decision | None:
+def _match(event: CalendarEvent, rules: DetectConfig,
+           reading: InviteReading | None) -> Decision | None:
     keywords = _phrase(rules.keywords)
     hit = keywords.search(event.title) if keywords else None
     if hit:
@@ -122,7 +150,7 @@ def _match(event: CalendarEvent, rules: DetectConfig) -> Decision | None:
             continue  # validated in the config; a bad one never stops a cycle
     tags = _hashtags(rules.hashtags)
     if tags and event.description:
-        tag = tags.search(description.html_to_text(event.description))
+        tag = tags.search(reading.text if reading else html_to_text(event.description))
         if tag:
             return Decision(True, f"description hashtag {tag.group(0).lower()!r}", "hashtag")
     wanted = {c.casefold() for c in rules.categories}
@@ -134,24 +162,13 @@ def _match(event: CalendarEvent, rules: DetectConfig) -> Decision | None:
     return None
 
 
-def _with_people(event: CalendarEvent, mine: frozenset[str], groups: tuple[str, ...],
-                 decision: Decision) -> Decision:
+def _with_people(reading: InviteReading, decision: Decision) -> Decision:
     """An interview needs someone else: a guest, a hidden guest list, or a named panel.
 
     A shared recruiting mailbox or a CUTYPE=GROUP list counts (people are behind it: names
-    needed); rooms, group addresses and robots do not.
+    needed); rooms, bots, schedulers, calendars and no-reply addresses do not.
     """
-    if event.attendees_hidden:
-        return decision
-    others = [a for a in (*event.attendees, *((event.organizer,) if event.organizer else ()))
-              if not addresses.is_me(a, mine) and not addresses.is_room(a)
-              and (a.email or a.name) and not _robot(a.email or "", groups)]
-    if others or description.parse(event.description).people:
+    if reading.event.attendees_hidden or someone_else(reading):
         return decision
     return Decision(False, f"skipped: no one else is invited ({decision.reason} matched)",
                     "no_one_else")
-
-
-def _robot(email: str, groups: tuple[str, ...]) -> bool:
-    return bool(email) and (addresses.is_calendar_address(email)
-                            or addresses.local_matches(email, groups, suffix=True) is not None)

@@ -174,6 +174,11 @@ def same_person(listed: str, display: str | None, email: str | None) -> bool:
         if len(tokens) >= 2 and squashed in (tokens[0] + tokens[-1], tokens[0][0] + tokens[-1],
                                              tokens[0] + tokens[-1][0]):
             return True
+        # An address-only guest ("carla@", "mendes@") named in full in the description.
+        unnamed = not display or looks_like_address(clean_display(display), email)
+        if (unnamed and len(tokens) >= 2 and len(local_tokens) == 1
+                and len(squashed) >= 3 and squashed in (tokens[0], tokens[-1])):
+            return True
     return False
 
 

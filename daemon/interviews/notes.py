@@ -10,24 +10,22 @@ other line is a general note for the interview:
     - Priya Raman: how her team runs on-call
     They are moving to Kubernetes next quarter.
 
-Descriptions may be HTML (Google and Outlook store them so); tags are dropped first.
-Pure functions: no I/O.
+The section is found while `description.parse` reads the description (once, as text):
+this module is the one Notes parser it calls. Pure functions: no I/O.
 """
 
 from __future__ import annotations
 
-import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from afterword.daemon.model import Interview, Interviewer
 
 _HEADING = re.compile(
-    r"^\s*(?:#+\s*)?(?P<head>[^\W\d_][\w .'/&@+-]{0,60}?)\s*:(?!//)\s*(?P<rest>.*)$")
-_NOTES_HEADS = {"notes", "note", "my notes"}
+    r"^\s*(?:[#*_]+\s*)?(?P<head>[^\W\d_][\w .'/&@+-]{0,60}?)\s*[*_]*:(?!//)\s*(?P<rest>.*)$")
+_NOTES_HEADS = {"notes", "note", "my notes", "additional notes"}
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
-_TAG = re.compile(r"<[^>]{0,500}>")
-_BREAK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|li|p|div)\b[^>]{0,200}>", re.IGNORECASE)
 NOTE_LIMIT = 300  # per line: a description is written by whoever sent the invite
 
 
@@ -40,34 +38,36 @@ class NoteLine:
     line: str = ""  # the whole line, as written
 
 
-def plain_text(description: str) -> str:
-    """The description as plain lines (HTML breaks become newlines, tags dropped)."""
-    if "<" in description and ">" in description:
-        description = _TAG.sub("", _BREAK_TAGS.sub("\n", description))
-    return html.unescape(description).replace("\r\n", "\n").replace("\r", "\n")
+def starts_notes(line: str) -> bool:
+    """The line opens the Notes section ("Notes:", "My notes: ...")."""
+    heading = _HEADING.match(" ".join(line.split()))
+    return bool(heading and heading["head"].casefold() in _NOTES_HEADS)
 
 
-def parse_notes(description: str) -> list[NoteLine]:
-    """The lines of the description's `Notes:` section (empty if it has none)."""
-    lines: list[NoteLine] = []
-    inside = False
-    for raw in plain_text(description).split("\n"):
-        line = " ".join(raw.split())
-        heading = _HEADING.match(line)
-        if not inside:
-            if heading and heading["head"].casefold() in _NOTES_HEADS:
-                inside = True
-                if heading["rest"]:
-                    lines.append(_note_line(heading["rest"]))
-            continue
+def collect(lines: Sequence[str], i: int) -> tuple[list[NoteLine], int]:
+    """The section opened at `lines[i]` (see `starts_notes`) and the index after it.
+
+    It runs to the first blank line after some content, or to the next heading with
+    nothing after its colon ("Agenda:").
+    """
+    found: list[NoteLine] = []
+    heading = _HEADING.match(" ".join(lines[i].split()))
+    if heading and heading["rest"]:
+        found.append(_note_line(heading["rest"]))
+    i += 1
+    while i < len(lines):
+        line = " ".join(lines[i].split())
         if not line:
-            if lines:
+            if found:
                 break
+            i += 1
             continue
-        if heading and not heading["rest"]:
+        head = _HEADING.match(line)
+        if head and not head["rest"]:
             break  # the next section's heading
-        lines.append(_note_line(line))
-    return [n for n in lines if n.text]
+        found.append(_note_line(line))
+        i += 1
+    return [n for n in found if n.text], i
 
 
 def _note_line(line: str) -> NoteLine:
@@ -100,9 +100,9 @@ def match_person(who: str, people: tuple[Interviewer, ...]) -> Interviewer | Non
     return None
 
 
-def apply_notes(interview: Interview, description: str) -> Interview:
-    """`interview` with the description's notes on its interviewers and itself."""
-    lines = parse_notes(description)
+def apply_notes(interview: Interview, lines: Sequence[NoteLine]) -> Interview:
+    """`interview` with the description's notes (`DescriptionInfo.notes`) on its
+    interviewers and itself."""
     if not lines:
         return interview
     personal: dict[int, list[str]] = {}

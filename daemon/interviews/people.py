@@ -1,8 +1,10 @@
-"""Who interviewed me: attendees + description → interviewers, each kept or dropped with a reason.
+"""Who interviewed me: the reading of an invite → interviewers, each guest kept or dropped
+with a reason.
 
-Pure: a function of the event, `[recipients]`, the user's addresses and the interviewers
-added by hand. Every attendee gets a verdict (shown by `afterword explain`), so a note
-never goes to a room, to the user, to someone who declined, or to a robot.
+Pure: a function of the invite's one reading (`reading.read`), `[recipients]` and the
+interviewers added by hand. Every guest gets a verdict (shown by `afterword explain`), so
+a note never goes to a room, a bot, a scheduler, the user, someone who declined or
+delegated the meeting, or an invalid address.
 """
 
 from __future__ import annotations
@@ -10,26 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from afterword.daemon.config import RecipientsConfig
-from afterword.daemon.interviews import addresses, company, description
+from afterword.daemon.email_address import valid_address
+from afterword.daemon.interviews import company
 from afterword.daemon.interviews.addresses import normalise_address
 from afterword.daemon.interviews.description import ListedPerson
-from afterword.daemon.interviews.names import parse_name, same_person
+from afterword.daemon.interviews.names import (
+    clean_display,
+    looks_like_address,
+    parse_name,
+    same_person,
+)
+from afterword.daemon.interviews.reading import (
+    STICKY,
+    GuestKind,
+    InviteReading,
+    classify,
+    read,
+)
 from afterword.daemon.model import (
     Attendee,
     CalendarEvent,
     Interview,
     Interviewer,
     InterviewStatus,
-    Response,
 )
 
 __all__ = ["Extraction", "Verdict", "build_interview", "extract", "interviewer_from",
            "normalise_address"]
-
-
-# Drop reasons that follow an address wherever it appears in the invite.
-_GROUP = "a group of people (CUTYPE=GROUP, e.g. a mailing list), not one person"
-_STICKY = ("you", "a room or resource", _GROUP, "declined")
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,6 @@ class Extraction:
     status: InterviewStatus
     company: str = ""
     role: str = ""
-    notes: str = ""
     why: str = ""  # why the status is what it is, in words
 
 
@@ -61,14 +69,17 @@ def extract(
     manual: list[tuple[str, str]] | None = None,
     title_patterns: tuple[str, ...] = (),
     my_name: str = "",
+    reading: InviteReading | None = None,
 ) -> Extraction:
-    """Interviewers of `event`: attendees minus you, rooms, declined, robots; the description's
-    named panel; and anyone added by hand. Never raises on odd input.
+    """Interviewers of `event`: the guests who are people, the description's named panel,
+    and anyone added by hand. Never raises on odd input.
 
-    `my_name` (me.name) keeps "Interview with Alex Rivera" from making you an interviewer.
+    `reading` is the invite read once (`reading.read`); `my_name` (me.name) keeps
+    "Interview with Alex Rivera" from making you an interviewer.
     """
-    mine = addresses.my_addresses(my_emails)
-    info = description.parse(event.description)
+    reading = reading or read(event, rules, my_emails)
+    mine = reading.mine
+    info = reading.description
     listed = [p for p in info.people
               if not (my_name and p.name and same_person(p.name, my_name, None))
               and not (p.email and normalise_address(p.email) in mine)]
@@ -76,33 +87,38 @@ def extract(
     people: list[Interviewer] = []
     seen: set[str] = set()
     shared_domains: list[str] = []  # recruiting@acme.com still says "Acme"
+    # An address that is you, a room, a bot, declined... anywhere in the invite is so
+    # everywhere: a guest listed twice must not slip through on its second entry.
+    tainted = {normalise_address(g.attendee.email): (g.kind, g.reason)
+               for g in reading.guests if g.attendee.email and g.kind in STICKY}
 
-    everyone = _everyone(event)
-    # An address that is you, a room or declined anywhere in the invite is so everywhere:
-    # a guest listed twice must not slip through on its second entry.
-    tainted = {normalise_address(a.email): r for a in everyone if a.email
-               and (r := drop_reason(a, rules, mine)) in _STICKY}
+    def judged(guest: Attendee, kind: GuestKind, reason: str) -> tuple[GuestKind, str]:
+        if guest.email and kind not in STICKY:
+            kind, reason = tainted.get(normalise_address(guest.email), (kind, reason))
+        if kind is GuestKind.PERSON and guest.email and normalise_address(guest.email) in seen:
+            return GuestKind.PERSON, "listed twice"
+        return kind, reason
 
-    def reason_for(guest: Attendee) -> str | None:
-        reason = drop_reason(guest, rules, mine)
-        if reason is None and guest.email:
-            return tainted.get(normalise_address(guest.email))
-        return reason
-
-    for attendee in everyone:
-        reason = reason_for(attendee)
+    for guest in reading.guests:
+        attendee = guest.attendee
+        kind, reason = judged(attendee, guest.kind, guest.reason)
         match = _take_match(listed, attendee)
-        if reason is None and attendee.email and normalise_address(attendee.email) in seen:
-            reason = "listed twice"
-        if reason == "a shared mailbox" and attendee.email:
+        if kind is GuestKind.SHARED_MAILBOX and attendee.email:
             shared_domains.append(attendee.email)
-        if reason is not None:
+        if kind is GuestKind.INVALID:
+            _invalid(attendee, match, people, verdicts)
+            continue
+        if kind is not GuestKind.PERSON or reason:
             verdicts.append(Verdict(attendee, False, reason))
             continue
         email = attendee.email or ""
         seen.add(normalise_address(email))
         person = interviewer_from(attendee.name, email)
         why = "organizer" if attendee.is_organizer else "attendee"
+        if attendee.is_organizer and info.with_me:
+            # "You'll meet with me and ...": the organizer wrote it and is on the panel
+            # (recipients.include_organizer = false still wins: the user said so).
+            why += ", \"me\" in the description"
         if match is not None:
             person = _merge(person, match)
             why += ", named in the description"
@@ -111,20 +127,19 @@ def extract(
             "; name guessed from the address" if person.needs_check else "")))
 
     for named in listed:
-        # Named in the description but not a guest: keep with the address given there,
-        # or as "address needed".
+        # Named in the description but not a guest: keep with the address given there
+        # (marked "to check"), or as "address needed".
         stand_in = Attendee(email=named.email, name=named.name or None)
         if named.email:
-            reason = reason_for(stand_in)
-            if reason is None and normalise_address(named.email) in seen:
-                reason = "listed twice"
-            if reason is None:
+            kind, reason = judged(stand_in, *classify(stand_in, rules, mine))
+            if kind is GuestKind.INVALID:
+                _invalid(stand_in, named, people, verdicts)
+            elif kind is GuestKind.PERSON and not reason:
                 seen.add(normalise_address(named.email))
-                found = replace(interviewer_from(named.name, named.email,
-                                                 source="description"), role=named.role)
-                people.append(found)
+                people.append(replace(interviewer_from(named.name, named.email,
+                                                       source="description"), role=named.role))
                 verdicts.append(Verdict(stand_in, True, "named in the description with an "
-                                                          "address"))
+                                        "address that is not among the guests: to check"))
             else:
                 verdicts.append(Verdict(stand_in, False, reason))
         elif len(named.name.split()) < 2:
@@ -136,7 +151,7 @@ def extract(
                                                      "needed (afterword add-interviewer)"))
 
     for email, name in manual or ():
-        if not addresses.valid(email) or normalise_address(email) in mine:
+        if not valid_address(email) or normalise_address(email) in mine:
             continue
         if normalise_address(email) in seen:
             continue
@@ -149,65 +164,32 @@ def extract(
         verdicts.append(Verdict(Attendee(email=email, name=name or None), True,
                                 "added by hand (afterword add-interviewer)"))
 
-    status, why = _status(event, people, rules)
+    status, why = _status(reading, people, rules)
     # Schedulers write the candidate's and interviewers' names into titles ("Acme - Alex
     # Rivera - Technical Interview"): a person is never the company or the role.
-    me_named = [my_name, *(a.name or "" for a in everyone if addresses.is_me(a, mine))]
+    me_named = [my_name, *(g.attendee.name or "" for g in reading.guests
+                           if g.kind is GuestKind.YOU)]
     found_company, found_role = company.identify(
         event.title, title_patterns, [p.name for p in people], me_named,
         [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
-        texts=(event.title, description.html_to_text(event.description or "")))
-    return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role,
-                      info.notes, why)
+        texts=(event.title, reading.text))
+    return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role, why)
 
 
-def _everyone(event: CalendarEvent) -> list[Attendee]:
-    """Attendees, plus the organizer when the provider lists them apart."""
-    everyone = list(event.attendees)
-    organizer = event.organizer
-    if organizer is not None and organizer.email:
-        key = normalise_address(organizer.email)
-        listed = [a for a in everyone if a.email and normalise_address(a.email) == key]
-        if listed:
-            # What the organizer entry says of the address (you, a group, a room) holds for
-            # its attendee entry too: the two are one guest.
-            everyone = [replace(a, is_organizer=True, is_self=a.is_self or organizer.is_self,
-                                is_group=a.is_group or organizer.is_group,
-                                is_resource=a.is_resource or organizer.is_resource)
-                        if a in listed else a for a in everyone]
-        else:
-            everyone.append(replace(organizer, is_organizer=True))
-    return everyone
-
-
-def drop_reason(attendee: Attendee, rules: RecipientsConfig,
-                mine: frozenset[str]) -> str | None:
-    """Why this guest gets no note (None: they do). The order matters: "you" beats all."""
-    email = (attendee.email or "").strip().lower()
-    if addresses.is_me(attendee, mine):
-        return "you"
-    if addresses.is_room(attendee):
-        return "a room or resource"
-    if attendee.is_group:
-        return _GROUP
-    if not email:
-        return "no email address"
-    if not addresses.valid(email):
-        return "not a valid email address"
-    if attendee.response is Response.DECLINED:
-        return "declined"
-    if addresses.is_calendar_address(email):
-        return "a calendar or group address"
-    if addresses.local_matches(email, rules.group_addresses, suffix=True):
-        return "a group or no-reply address"
-    if addresses.local_matches(email, rules.shared_mailboxes, suffix=True):
-        return "a shared mailbox"
-    domain = addresses.in_domains(email, rules.exclude_domains)
-    if domain:
-        return f"excluded domain {domain} (recipients.exclude_domains)"
-    if attendee.is_organizer and not rules.include_organizer:
-        return "the organizer (recipients.include_organizer = false)"
-    return None
+def _invalid(guest: Attendee, match: ListedPerson | None, people: list[Interviewer],
+             verdicts: list[Verdict]) -> None:
+    """A guest whose address we would never write to: no note for them, the rest of the
+    panel goes on; a real name stays on the panel as "address needed"."""
+    shown = " ".join((guest.email or "").split())[:80]
+    problem = f"not a valid email address: {shown!r}"
+    verdicts.append(Verdict(guest, False, f"{problem}; the rest of the panel is drafted"))
+    name = (match.name if match and match.name else clean_display(guest.name))
+    if name and not looks_like_address(name, guest.email) and len(name.split()) >= 2:
+        parsed = parse_name(name)
+        people.append(Interviewer(name=parsed.display, email=None, first_name=parsed.first,
+                                  last_name=parsed.last, title=parsed.title,
+                                  role=match.role if match else "", source="attendee",
+                                  problem=problem))
 
 
 def _take_match(listed: list[ListedPerson], attendee: Attendee) -> ListedPerson | None:
@@ -242,8 +224,9 @@ def _address_needed(person: ListedPerson) -> Interviewer:
                        source="description")
 
 
-def _status(event: CalendarEvent, people: list[Interviewer],
+def _status(reading: InviteReading, people: list[Interviewer],
             rules: RecipientsConfig) -> tuple[InterviewStatus, str]:
+    event = reading.event
     reachable = [p for p in people if p.email]
     if len(reachable) > rules.max_per_interview:
         return InterviewStatus.TOO_MANY, (
@@ -255,7 +238,8 @@ def _status(event: CalendarEvent, people: list[Interviewer],
         if event.attendees_hidden:
             return InterviewStatus.NAMES_NEEDED, "the guest list is hidden"
         return InterviewStatus.NAMES_NEEDED, "no identifiable interviewer"
-    if event.attendees_hidden and all(p.source == "attendee" for p in reachable) and all(
+    if event.attendees_hidden and not reading.description.with_me and all(
+            p.source == "attendee" for p in reachable) and all(
             _is_organizer(event, p) for p in reachable):
         # Only the organizer is visible: likely the recruiter, not the panel.
         return InterviewStatus.NAMES_NEEDED, ("the guest list is hidden; only the organizer "
@@ -297,6 +281,5 @@ def build_interview(event: CalendarEvent, extraction: Extraction, reason: str) -
         role=extraction.role,
         location=event.location,
         video_link=event.video_link,
-        notes=extraction.notes,
         reason=reason,
     )

@@ -13,6 +13,7 @@ from afterword.daemon.config import Config
 from afterword.daemon.errors import one_line
 from afterword.daemon.interviews import detect, people
 from afterword.daemon.interviews.notes import apply_notes
+from afterword.daemon.interviews.reading import InviteReading, read
 from afterword.daemon.model import CalendarEvent, Interview, TitleFix
 
 
@@ -23,6 +24,7 @@ class Plan:
     decision: detect.Decision
     extraction: people.Extraction
     interview: Interview | None  # None: not an interview
+    reading: InviteReading
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
@@ -32,13 +34,15 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     `manual`: interviewers added by hand; `fix`: the user's correction of company and role.
     """
     mine = tuple(my_emails)
-    decision = detect.decide(event, config.detect, mine, config.recipients)
+    reading = read(event, config.recipients, mine)
+    decision = detect.decide(event, config.detect, mine, config.recipients, reading)
     problem = event.date_problem()
     if problem is not None:  # as in plan_interview: never planned
         decision = detect.Decision(False, f"skipped: {problem}", "dates")
-    extraction = _extract(event, config, mine, manual, fix)
-    interview = _interview(event, decision, extraction) if decision.is_interview else None
-    return Plan(decision, extraction, interview)
+    extraction = _extract(event, config, mine, manual, fix, reading)
+    interview = (_interview(reading, decision, extraction) if decision.is_interview
+                 else None)
+    return Plan(decision, extraction, interview, reading)
 
 
 def plannable(events: Iterable[CalendarEvent],
@@ -64,17 +68,20 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
     if event.date_problem() is not None:
         return None  # nothing is planned at a time no deadline can be computed from
     mine = tuple(my_emails)
-    decision = detect.decide(event, config.detect, mine, config.recipients)
+    decision, reading = detect.decide_and_read(event, config.detect, mine, config.recipients)
     if not decision.is_interview:
         return None
-    return _interview(event, decision, _extract(event, config, mine, manual, fix))
+    # Read once for both: detection reads only the events whose rules matched.
+    reading = reading or read(event, config.recipients, mine)
+    return _interview(reading, decision, _extract(event, config, mine, manual, fix, reading))
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
-             manual: list[tuple[str, str]] | None, fix: TitleFix | None) -> people.Extraction:
+             manual: list[tuple[str, str]] | None, fix: TitleFix | None,
+             reading: InviteReading) -> people.Extraction:
     extraction = people.extract(event, config.recipients, mine, manual=manual,
                                 title_patterns=config.detect.title_patterns,
-                                my_name=config.me.name)
+                                my_name=config.me.name, reading=reading)
     if fix is None:
         return extraction
     # The user's word beats the title's: `afterword fix` corrects a wrong or missing one.
@@ -83,10 +90,9 @@ def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
                    role=extraction.role if fix.role is None else fix.role)
 
 
-def _interview(event: CalendarEvent, decision: detect.Decision,
+def _interview(reading: InviteReading, decision: detect.Decision,
                extraction: people.Extraction) -> Interview:
-    interview = people.build_interview(event, extraction, decision.reason)
+    interview = people.build_interview(reading.event, extraction, decision.reason)
     # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
-    # interview (notes.py owns the split; the extraction only keeps them apart from the
-    # listed names).
-    return apply_notes(replace(interview, notes=""), event.description)
+    # interview (notes.py owns the split).
+    return apply_notes(interview, reading.description.notes)

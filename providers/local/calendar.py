@@ -30,6 +30,9 @@ _PARTSTAT = {
     "DECLINED": Response.DECLINED,
     "TENTATIVE": Response.TENTATIVE,
     "NEEDS-ACTION": Response.NEEDS_ACTION,
+    # RFC 5545 3.2.12: the guest passed the meeting on; the delegate (DELEGATED-FROM) is
+    # listed as a guest of their own and is the one who takes part.
+    "DELEGATED": Response.DELEGATED,
 }
 _VIDEO_URL = re.compile(
     r"https://(?:[\w-]+\.)*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|webex\.com|"
@@ -284,10 +287,14 @@ class IcsCalendar(CalendarSource):
         params = getattr(prop, "params", {})
         email = _address(str(prop))
         cutype = str(params.get("CUTYPE", "INDIVIDUAL")).upper()
+        response = _PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(), Response.UNKNOWN)
+        if params.get("DELEGATED-TO"):
+            # DELEGATED-TO says the guest handed the meeting on, whatever PARTSTAT says.
+            response = Response.DELEGATED
         return Attendee(
             email=email,
             name=_clean_cn(params.get("CN")),
-            response=_PARTSTAT.get(str(params.get("PARTSTAT", "")).upper(), Response.UNKNOWN),
+            response=response,
             is_self=bool(email and email in self.my_emails),
             is_resource=cutype in ("ROOM", "RESOURCE"),
             # RFC 5545: "a group of individuals" (a mailing list), never one person to thank.

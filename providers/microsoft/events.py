@@ -180,10 +180,16 @@ def _organizer(data: Any, mine: set[str], i_organise: bool) -> Attendee | None:
 
 
 def _room_addresses(item: Mapping[str, Any]) -> set[str]:
-    """Addresses of the event's rooms (`locations[]` of type conferenceRoom)."""
+    """Addresses of the event's places (`location` and `locations[]`).
+
+    A place with a mailbox is a room or resource whatever its `locationType`: Graph lists
+    a room typed on the To line as an ordinary `required` attendee
+    (microsoft-graph-docs #3837), and only the locations tell it apart.
+    """
     rooms = set()
-    for place in item.get("locations") or ():
-        if isinstance(place, Mapping) and place.get("locationType") == "conferenceRoom":
+    places = [item.get("location"), *(item.get("locations") or ())]
+    for place in places:
+        if isinstance(place, Mapping):
             address = str(place.get("locationEmailAddress") or "").strip().lower()
             if "@" in address:
                 rooms.add(address)

@@ -98,3 +98,21 @@ def test_drafts_of_an_account_removed_from_the_config_are_not_waiting(tmp_path: 
     assert "Jane Doe" in waiting and "Carol Poe" not in waiting
     assert "Not in the config any more" in table
     assert "old: 1 interview(s), 1 draft(s) (1 still in its Drafts folder)" in table
+
+
+def test_an_upcoming_panel_shows_who_needs_an_address_and_what_to_check(
+        tmp_path: Path) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    description = ("DESCRIPTION:Interviewers: Jane Doe\\, Omar Haddad (Group PM)\\, "
+                   "Grace Liu <grace.liu@acme.com>")
+    (tmp_path / "calendar.ics").write_text(calendar(vevent(
+        "soon@acme", "Onsite interview", start, attendees=[JANE], extra=[description])))
+    config = local_config(tmp_path)
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    table = _table(config)
+    (row,) = [line for line in table.splitlines() if "Onsite interview" in line
+              and " to " in line]
+    assert row.endswith("to Jane Doe, Omar Haddad (address needed), "
+                        "Grace Liu (to check: grace.liu@acme.com)")
+    assert ("      address needed: Omar Haddad; `afterword add-interviewer soon@acme "
+            "\"Omar Haddad <address>\"`") in table.splitlines()

@@ -46,6 +46,7 @@ def test_event(key: str) -> None:
     assert [p.name for p in found.interviewers if not p.email] == want["address_needed"]
     assert [p.email for p in reachable if p.needs_check] == want["needs_check"]
     assert (found.company, found.role) == (want["company"], want["role"])
+    assert [p.email for p in reachable if p.to_check] == want.get("to_check", [])
     if "dropped" in want:
         assert [[v.attendee.email, v.reason] for v in found.verdicts
                 if not v.recipient and v.attendee.email

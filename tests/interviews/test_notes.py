@@ -1,10 +1,13 @@
-"""The description's `Notes:` section → interviewer.notes and interview.notes."""
+"""The description's `Notes:` section → interviewer.notes and interview.notes (read by the
+one pass over the description, `description.parse`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from afterword.daemon.interviews.notes import NoteLine, apply_notes, parse_notes
+from afterword.daemon.interviews import description as reader
+from afterword.daemon.interviews.notes import NoteLine
+from afterword.daemon.interviews.notes import apply_notes as apply_lines
 from afterword.daemon.model import Interview, Interviewer
 
 JANE = Interviewer("Jane Doe", "jane.doe@acme.example", "Jane", "Doe")
@@ -16,6 +19,16 @@ START = datetime(2026, 3, 3, 9, tzinfo=UTC)
 def interview(*people: Interviewer) -> Interview:
     """A bare interview with these interviewers."""
     return Interview("a", "e", "Interview", START, START + timedelta(hours=1), people)
+
+
+def parse_notes(text: str) -> list[NoteLine]:
+    """The Notes lines of a description, as the one reading pass finds them."""
+    return list(reader.parse(text).notes)
+
+
+def apply_notes(iv: Interview, text: str) -> Interview:
+    """`iv` with the notes of description `text`."""
+    return apply_lines(iv, reader.parse(text).notes)
 
 
 def test_per_person_and_general_lines() -> None:

@@ -10,6 +10,7 @@ from afterword.daemon.config import RecipientsConfig
 from afterword.daemon.drafting.compose import salutation
 from afterword.daemon.interviews import company, description, people
 from afterword.daemon.interviews.names import parse_name
+from afterword.daemon.interviews.reading import GuestKind, classify
 from afterword.daemon.model import Attendee, CalendarEvent, InterviewStatus, Response
 
 MINE = ("alex@example.com",)
@@ -59,7 +60,7 @@ def test_description_forms() -> None:
         ("Doe, Jane", "Staff Engineer", None),
         ("Mark Lee", "", "mark.lee@acme.com"),
     ]
-    assert info.notes == "bring a laptop"
+    assert [n.text for n in info.notes][:1] == ["bring a laptop"]
     inline = description.parse("Interviewers: Jane Doe (Engineering Manager), John Smith")
     assert [(p.name, p.role) for p in inline.people] == [("Jane Doe", "Engineering Manager"),
                                                          ("John Smith", "")]
@@ -115,15 +116,20 @@ def test_listed_names_are_matched_to_attendees_by_name_or_address() -> None:
 def test_drop_reasons(guest: Attendee, reason: str | None) -> None:
     rules = RecipientsConfig(include_organizer=False, exclude_domains=("agency.com",))
     mine = frozenset({"alex@example.com"})
-    assert people.drop_reason(guest, rules, mine) == reason
+    kind, why = classify(guest, rules, mine)
+    if reason is None:
+        assert (kind, why) == (GuestKind.PERSON, "")
+    else:
+        # The reason starts with the kind; a catalog match then names its entry.
+        assert why.startswith(reason), why
 
 
 def test_configurable_lists() -> None:
     rules = RecipientsConfig(shared_mailboxes=("jobs-desk",), group_addresses=("robot",))
     mine = frozenset({"alex@example.com"})
-    assert people.drop_reason(Attendee("jobs-desk@acme.com"), rules, mine) == "a shared mailbox"
-    assert people.drop_reason(Attendee("careers@acme.com"), rules, mine) is None
-    assert people.drop_reason(Attendee("robot@acme.com"), rules, mine) == (
+    assert classify(Attendee("jobs-desk@acme.com"), rules, mine)[1] == "a shared mailbox"
+    assert classify(Attendee("careers@acme.com"), rules, mine)[1] == ""
+    assert classify(Attendee("robot@acme.com"), rules, mine)[1] == (
         "a group or no-reply address")
 
 

@@ -1,5 +1,6 @@
-"""Property tests: whatever an invite looks like, no room, no self address and no declined
-guest is ever a recipient, and detection and extraction never raise."""
+"""Property tests: whatever an invite looks like, no room, bot, scheduler, shared calendar,
+self address, declined or delegating guest is ever a recipient, no recipient has an
+address the draft builder would refuse, and detection and extraction never raise."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afterword.daemon.config import DetectConfig, RecipientsConfig
+from afterword.daemon.email_address import valid_address
 from afterword.daemon.interviews import description, detect, names, people
 from afterword.daemon.interviews.addresses import normalise_address
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, InterviewStatus, Response
@@ -20,22 +22,32 @@ SELF_VARIANTS = ["alex@example.com", "ALEX@Example.com", "alex+jobs@example.com"
                  "Alex.Rivera+x@googlemail.com", " alex@example.com "]
 ROOM_ADDRESSES = ["acme.com_3130@resource.calendar.google.com", "room-4b@acme.com",
                   "c_188@resource.calendar.google.com", "rainier@contoso.com"]
+# Robots and systems that arrive as ordinary guests or organizers (data/non_people.toml).
+ROBOT_ADDRESSES = ["fred@fireflies.ai", "acme@myworkday.com", "acme@wd5.myworkday.com",
+                   "massive@assistant.gong.io", "c_9f8e7d@group.calendar.google.com",
+                   "en.usa#holiday@import.calendar.google.com", "reply@otter.ai",
+                   "notetaker@acme.com", "x@hire.lever.co"]
+ROBOT_NAMES = ["Fireflies.ai Notetaker", "ZR-SEA-12-Rainier (Zoom Room)", "MTR-Oslo (Teams Room)",
+               "Conf Rm 4B", "Gong Recorder", "OtterPilot", "Hooli Candidate Calendar",
+               "Read.ai Meeting Notes", "tl;dv Recorder"]
 
 local_part = st.from_regex(r"[a-z][a-z0-9._+-]{0,12}[a-z0-9]", fullmatch=True)
 domain = st.sampled_from(["acme.com", "globex.com", "gmail.com", "example.com", "x.io",
                           "resource.calendar.google.com", "group.calendar.google.com"])
 address = st.one_of(
     st.builds(lambda local, dom: f"{local}@{dom}", local_part, domain),
-    st.sampled_from(SELF_VARIANTS + ROOM_ADDRESSES),
+    st.sampled_from(SELF_VARIANTS + ROOM_ADDRESSES + ROBOT_ADDRESSES),
     st.sampled_from(["recruiting@acme.com", "no-reply@greenhouse.io", "bad address",
-                     "@nolocal.com", "a@b", "/o=ExchangeLabs/ou=x/cn=Kim"]),
+                     "@nolocal.com", "a@b", "/o=ExchangeLabs/ou=x/cn=Kim",
+                     "typo..dots@acme.com", ".lead@acme.com", "trail.@acme.com",
+                     "x@-acme.com", "jo@acme", "ünï@acme.com"]),
     st.text(max_size=30),
 )
 display = st.one_of(st.none(), st.text(max_size=40),
                     st.sampled_from(["Jane Doe", "Doe, Jane", "Dr. Priya Raman", "JANE DOE",
                                      "Conf Room Rainier", "李娜", "José Álvarez",
                                      "alex@example.com", "Board Room 2", "", "  ",
-                                     "Robert \"Bob\" Smith"]))
+                                     "Robert \"Bob\" Smith", *ROBOT_NAMES]))
 attendee = st.builds(
     Attendee,
     email=st.one_of(st.none(), address),
@@ -75,6 +87,7 @@ def events(draw: st.DrawFn) -> CalendarEvent:
         start=START,
         end=START + timedelta(hours=1),
         description=draw(description_text),
+        location=draw(st.sampled_from(["", "Rainier", "Conf Rm 4B", "Zoom"])),
         all_day=draw(st.booleans()),
         status=draw(st.sampled_from(list(EventStatus))),
         attendees=tuple(guests),
@@ -91,26 +104,33 @@ def events(draw: st.DrawFn) -> CalendarEvent:
 
 
 def _forbidden(event: CalendarEvent) -> set[str]:
-    """Addresses that must never get a note: rooms, groups, the user, declined guests."""
+    """Addresses that must never get a note: rooms, groups, bots, schedulers, calendars,
+    the user, guests who declined or delegated, and guests named like a robot or room."""
     bad = {normalise_address(m) for m in MINE}
+    bad |= {normalise_address(a) for a in ROBOT_ADDRESSES}
     guests = [*event.attendees, *((event.organizer,) if event.organizer else ())]
     for guest in guests:
         if not guest.email:
             continue
         room = guest.is_resource or "resource.calendar.google.com" in guest.email.lower()
-        if room or guest.is_group or guest.is_self or guest.response is Response.DECLINED:
+        robot = (guest.name or "").strip() in ROBOT_NAMES or (
+            guest.name and guest.name.strip().casefold() == event.location.strip().casefold())
+        if (room or robot or guest.is_group or guest.is_self
+                or guest.response in (Response.DECLINED, Response.DELEGATED)):
             bad.add(normalise_address(guest.email))
     return bad
 
 
 @settings(max_examples=400, deadline=None)
 @given(events(), st.booleans(), st.integers(min_value=1, max_value=10))
-def test_no_room_self_or_declined_guest_is_ever_a_recipient(
+def test_no_room_bot_scheduler_self_declined_or_delegating_guest_is_ever_a_recipient(
         event: CalendarEvent, include_organizer: bool, cap: int) -> None:
     rules = RecipientsConfig(include_organizer=include_organizer, max_per_interview=cap)
     found = people.extract(event, rules, MINE)
     recipients = [p.email for p in found.interviewers if p.email]
     assert not {normalise_address(r) for r in recipients} & _forbidden(event)
+    # Every recipient is one the draft builder accepts: one bad address never stops a panel.
+    assert all(valid_address(r) for r in recipients)
     assert len({normalise_address(r) for r in recipients}) == len(recipients)
     for verdict in found.verdicts:
         if verdict.recipient and verdict.attendee.email:

@@ -22,12 +22,12 @@ from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
     Interview,
-    InterviewStatus,
 )
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
     CredentialStore,
+    DraftMailbox,
     DraftRef,
     MailboxState,
     Provider,
@@ -86,6 +86,8 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
+        # account → the mailbox cursor as last read from or written to the state.
+        self._mailbox_cursors: dict[str, str | None] = {}
         # replan_stored's memo: (account, event id) → (stored row, hand-added people).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
@@ -104,6 +106,15 @@ class Cycle:
             )
             self._providers[account.name] = open_provider(account, context)
         return self._providers[account.name]
+
+    def mailbox(self, account: AccountConfig, provider: Provider) -> DraftMailbox:
+        """The account's mailbox, tracking on from the cursor the state keeps for it."""
+        mailbox = provider.mailbox()
+        if account.name not in self._mailbox_cursors:
+            cursor = self.store.mailbox_cursor(account.name)
+            mailbox.restore(cursor)
+            self._mailbox_cursors[account.name] = cursor
+        return mailbox
 
     def my_emails(self, account: AccountConfig) -> tuple[str, ...]:
         """Every address that is the user: me.emails plus the account's own."""
@@ -301,7 +312,11 @@ class Cycle:
                       interview.event_id, err)
             return
         messages = [(d.key, d.name, d.message) for d in composed.drafts]
-        mailbox = provider.mailbox()
+        mailbox = self.mailbox(account, provider)
+        if self._mailbox_cursors[account.name] is not None:
+            # A draft written now is not in the kept view: after a crash, look afresh.
+            self.store.set_mailbox_cursor(account.name, None)
+            self._mailbox_cursors[account.name] = None
         for key, name, message in messages:
             record, created = self.store.plan_draft(key, name, now)
             if record.state not in (DraftState.PLANNED, DraftState.FAILED):
@@ -345,9 +360,14 @@ class Cycle:
         if not open_drafts:
             return
         refs = {key: DraftRef(pid, thread) for key, (pid, thread) in open_drafts.items()}
-        statuses = provider.mailbox().draft_states(refs)
+        mailbox = self.mailbox(account, provider)
+        statuses = mailbox.draft_states(refs)
         now = self.clock()
+        cursor = mailbox.cursor()
         with self.store.transaction():
+            # Kept with the states it saw, or neither: never a view the states contradict.
+            if cursor != self._mailbox_cursors[account.name]:
+                self.store.set_mailbox_cursor(account.name, cursor)
             for key, status in statuses.items():
                 if status.state is MailboxState.OPEN:
                     if status.ref is not None:
@@ -358,11 +378,7 @@ class Cycle:
                 if self.store.close_draft(key, state, now, sent_at=status.sent_at):
                     report.closed[key] = state.value
                     log.info("account %s: draft %s is now %s", account.name, key, state.value)
-
-
-def names_needed(store: Store) -> list[Interview]:
-    """Interviews waiting for the user to name their interviewers."""
-    return [i for i in store.interviews() if i.status is InterviewStatus.NAMES_NEEDED]
+        self._mailbox_cursors[account.name] = cursor
 
 
 @contextmanager

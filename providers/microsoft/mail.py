@@ -8,8 +8,9 @@ edits it.
 Tracking follows the Drafts folder with a message delta query
 (`mailFolders('drafts')/messages/delta?$select=id`): the first cycle of a process
 enumerates the ids in Drafts, every later cycle asks the deltaLink for what changed — one
-small request when nothing did, whatever the number of open drafts. The ids and the
-deltaLink live in memory; an expired state (410, `syncStateNotFound`, `resyncRequired`)
+small request when nothing did, whatever the number of open drafts. The deltaLink and
+which tracked drafts were in Drafts are the `cursor` kept in the state, so a new process
+asks the deltaLink too; an expired state (410, `syncStateNotFound`, `resyncRequired`)
 starts the enumeration again. Only a tracked draft missing from Drafts costs more: a
 `$batch` asking Drafts by key (a draft the delta has not reported yet), Sent Items (by
 property, then by internetMessageId), Deleted Items and the Outbox where it went. An
@@ -20,6 +21,7 @@ Drafts' ids each cycle instead, and delta is tried again after a while.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -98,6 +100,7 @@ class OutlookDrafts(DraftMailbox):
         self._delta_link: str | None = None
         self._in_drafts: frozenset[str] = frozenset()
         self._delta_refused_at: float | None = None  # when the endpoint last refused delta
+        self._asked: frozenset[str] = frozenset()  # ids asked about by the last draft_states
 
     def create_draft(self, key: str, message: EmailMessage,
                      send_by: datetime | None = None) -> DraftRef:
@@ -140,6 +143,7 @@ class OutlookDrafts(DraftMailbox):
         if not drafts:
             return {}
         in_drafts = self._drafts_ids()
+        self._asked = frozenset(ref.provider_id for ref in drafts.values())
         result: dict[str, DraftStatus] = {}
         departed: dict[str, DraftRef] = {}
         for key, ref in drafts.items():
@@ -151,6 +155,26 @@ class OutlookDrafts(DraftMailbox):
         if departed:
             result.update(self._whereabouts(departed))
         return result
+
+    def cursor(self) -> str | None:
+        """The deltaLink and which of the drafts last asked about were in Drafts by it."""
+        if self._delta_link is None:
+            return None
+        return json.dumps({"delta": self._delta_link,
+                           "open": sorted(self._in_drafts & self._asked)},
+                          separators=(",", ":"))
+
+    def restore(self, cursor: str | None) -> None:
+        """Ask the last process's deltaLink next; the drafts it saw in Drafts are in Drafts
+        (any other id only matters if tracked, and a tracked one not seen is looked up)."""
+        try:
+            data: Any = json.loads(cursor) if cursor else None
+            link, seen = data["delta"], data["open"]
+        except (ValueError, TypeError, KeyError):
+            return
+        if isinstance(link, str) and link.startswith(self.client.base) \
+                and isinstance(seen, list) and all(isinstance(i, str) for i in seen):
+            self._delta_link, self._in_drafts = link, frozenset(seen)
 
     def _drafts_ids(self) -> frozenset[str]:
         """The ids of every message in Drafts, from the delta rounds (else a listing)."""

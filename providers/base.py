@@ -16,10 +16,25 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from afterword.daemon.errors import ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
+
+
+class NotFound(ProviderError):
+    """The resource does not exist (any more): the caller decides what that means."""
+
+    def __init__(self, message: str, status: int = 404, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class MaybeApplied(TransientError):
+    """A write may or may not have happened (timeout, dropped connection, 5xx, garbled
+    answer): look for it before trying again, never blindly re-send."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,9 @@ class DraftRef:
 
     provider_id: str
     thread_id: str | None = None
+    # The mailbox's marker of the draft's content (Gmail's message id, Graph's changeKey, a
+    # Maildir file's name, size and time): it changes whenever anyone edits the draft.
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +153,16 @@ class DraftMailbox(ABC):
     @abstractmethod
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """The state of many drafts (by key) in about one request, whatever their number."""
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The draft's content marker as it is now; None if it is no longer in Drafts."""
+        raise ProviderError("this mailbox cannot tell whether a draft was edited")
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """Replace the draft's content in place, all or nothing (never a second draft for
+        `key`); returns the draft's ref with its new version."""
+        raise ProviderError("this mailbox cannot replace a draft")
 
     def cursor(self) -> str | None:
         """What tracking learnt of Drafts, as of the last `draft_states`, for the next

@@ -25,9 +25,8 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -37,22 +36,19 @@ from afterword.daemon.errors import (
     SyncTokenExpired,
     TransientError,
 )
-from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
-from afterword.providers.microsoft.http import (
-    BatchItem,
-    GraphClient,
-    GraphError,
-    GraphFault,
+from afterword.providers.base import (
+    DraftMailbox,
+    DraftRef,
+    DraftStatus,
+    MailboxState,
     MaybeApplied,
     NotFound,
 )
+from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError, GraphFault
+from afterword.providers.microsoft.message import PROPERTY_ID, draft_payload
 
 log = logging.getLogger(__name__)
 
-# Our own property set: a GUID that is Afterword's, a named string property.
-PROPERTY_SET = "{6f0c2d0e-5a3b-4f0e-9b7d-a7e2f1c3d9b4}"
-PROPERTY_ID = f"String {PROPERTY_SET} Name AfterwordKey"
-KEY_HEADER = "x-afterword-key"
 IMMUTABLE = 'IdType="ImmutableId"'
 FOLDERS = {"drafts": "/me/mailFolders('drafts')/messages",
            "sent": "/me/mailFolders('sentitems')/messages",
@@ -101,6 +97,7 @@ class OutlookDrafts(DraftMailbox):
         self._in_drafts: frozenset[str] = frozenset()
         self._delta_refused_at: float | None = None  # when the endpoint last refused delta
         self._asked: frozenset[str] = frozenset()  # ids asked about by the last draft_states
+        self._drafts_id: str | None = None  # the Drafts folder's id (asked once)
 
     def create_draft(self, key: str, message: EmailMessage,
                      send_by: datetime | None = None) -> DraftRef:
@@ -120,10 +117,11 @@ class OutlookDrafts(DraftMailbox):
         if not isinstance(data, dict) or not data.get("id"):
             raise ProviderError(f"account '{self.account}': Graph created a draft but did not "
                                 "say its id")
-        return DraftRef(str(data["id"]), data.get("internetMessageId"))
+        return _ref(data)
 
     def _lookup(self, folder: str, key: str) -> dict[str, Any] | None:
-        params = {"$filter": key_filter(key), "$select": "id,internetMessageId", "$top": "5"}
+        params = {"$filter": key_filter(key), "$select": "id,internetMessageId,changeKey",
+                  "$top": "5"}
         page = self.client.get(FOLDERS[folder], params, (IMMUTABLE,))
         hits = page.get("value", []) if isinstance(page, dict) else []
         return hits[0] if hits else None
@@ -135,8 +133,46 @@ class OutlookDrafts(DraftMailbox):
         for folder in ("drafts", "sent", "deleted"):
             hit = self._lookup(folder, key)
             if hit:
-                return DraftRef(str(hit["id"]), hit.get("internetMessageId"))
+                return _ref(hit) if folder == "drafts" else DraftRef(
+                    str(hit["id"]), hit.get("internetMessageId"))
         return None
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The message's changeKey (Exchange changes it with every edit); None once the
+        message has left Drafts (sent, deleted, moved) or is gone."""
+        try:
+            data = self.client.get(f"/me/messages/{quote(ref.provider_id, safe='')}",
+                                   {"$select": "changeKey,isDraft,parentFolderId"},
+                                   (IMMUTABLE,))
+        except NotFound:
+            return None
+        if not isinstance(data, dict) or not data.get("isDraft") \
+                or data.get("parentFolderId") != self._drafts_folder_id():
+            return None
+        change_key = data.get("changeKey")
+        return change_key if isinstance(change_key, str) else None
+
+    def _drafts_folder_id(self) -> str:
+        if self._drafts_id is None:
+            data = self.client.get("/me/mailFolders('drafts')", {"$select": "id"},
+                                   (IMMUTABLE,))
+            self._drafts_id = str(data.get("id", "")) if isinstance(data, dict) else ""
+        return self._drafts_id
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """PATCH the draft's subject, body and recipients in one request (repeating it
+        writes the same content again); the key properties set at creation stay."""
+        payload = draft_payload(key, message, send_by if self.flag_drafts else None)
+        for creation_only in ("singleValueExtendedProperties", "internetMessageHeaders"):
+            payload.pop(creation_only)
+        data = self.client.request(
+            "PATCH", f"/me/messages/{quote(ref.provider_id, safe='')}", body=payload,
+            prefer=(IMMUTABLE,), idempotent=True, what="update draft")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise ProviderError(f"account '{self.account}': Graph updated a draft but did not "
+                                "return it")
+        return _ref(data)
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """What is in Drafts (one delta request when idle); a $batch only for drafts that left."""
@@ -183,7 +219,7 @@ class OutlookDrafts(DraftMailbox):
             return self._listed_ids()
         try:
             return self._delta_ids()
-        except (GraphError, GraphFault) as err:  # GraphFault: a 501 Not Implemented
+        except (GraphError, NotFound, GraphFault) as err:  # GraphFault: a 501 Not Implemented
             if err.status not in NO_DELTA or _resync(err):
                 raise  # not permitted, busy, or a state to read again
             log.warning("account %s: Graph has no delta for Drafts (%s); listing the ids of "
@@ -197,7 +233,7 @@ class OutlookDrafts(DraftMailbox):
         if self._delta_link is not None:
             try:
                 return self._delta_round(self._delta_link, None, self._in_drafts)
-            except (SyncTokenExpired, GraphError) as err:
+            except (SyncTokenExpired, GraphError, NotFound) as err:
                 if isinstance(err, GraphError) and err.status == 403:
                     raise  # not permitted: a fresh enumeration would fare no better
                 # Expired (410, syncStateNotFound, resyncRequired) or refused as invalid:
@@ -207,7 +243,7 @@ class OutlookDrafts(DraftMailbox):
                 self._delta_link = None
         try:
             return self._delta_round(DRAFTS_DELTA, {"$select": "id"}, frozenset())
-        except (SyncTokenExpired, GraphError) as err:
+        except (SyncTokenExpired, GraphError, NotFound) as err:
             if not _resync(err):
                 raise
             # Forgotten in the middle of a fresh enumeration: the next cycle starts over.
@@ -268,7 +304,7 @@ class OutlookDrafts(DraftMailbox):
                 slots.append((key, label))
         outcomes = self.client.batch(items, "track drafts")
         for index, outcome in enumerate(outcomes):
-            if isinstance(outcome.error, GraphError) and not isinstance(outcome.error, NotFound):
+            if isinstance(outcome.error, GraphError):
                 # A query the batch could not run: ask it directly before giving up on it.
                 outcomes[index] = self.client.single(items[index], "track drafts")
         found: dict[str, dict[str, Any]] = {}
@@ -312,7 +348,7 @@ def _resync(err: Exception) -> bool:
     """Graph forgot the delta state: 410 Gone, or a 4xx saying so by its code."""
     if isinstance(err, SyncTokenExpired):
         return True
-    return isinstance(err, GraphError) and 400 <= err.status < 500 and \
+    return isinstance(err, (GraphError, NotFound)) and 400 <= err.status < 500 and \
         err.code.lower() in RESYNC_CODES
 
 
@@ -332,42 +368,8 @@ def _sent_at(item: Mapping[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def draft_payload(key: str, message: EmailMessage,
-                  flag_due: datetime | None = None) -> dict[str, Any]:
-    """The Graph message JSON for an EmailMessage built by the cycle."""
-    recipients = []
-    for name, address in getaddresses([str(v) for v in message.get_all("To", [])]):
-        if address:
-            entry: dict[str, Any] = {"address": address}
-            if name:
-                entry["name"] = name
-            recipients.append({"emailAddress": entry})
-    if not recipients:
-        raise ProviderError("the note has no recipient")
-    html = message.get_body(("html",))
-    plain = message.get_body(("plain",))
-    if html is not None:
-        # A Graph message has one body: the HTML alternative when the template made one.
-        body = {"contentType": "HTML", "content": html.get_content()}
-    elif plain is not None:
-        body = {"contentType": "Text", "content": plain.get_content()}
-    else:
-        raise ProviderError("the note has no text")
-    payload: dict[str, Any] = {
-        "subject": str(message.get("Subject", "")),
-        "body": body,
-        "toRecipients": recipients,
-        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key}],
-        "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
-    }
-    due = flag_due.astimezone(UTC) if flag_due is not None else None
-    if due is not None:
-        # Graph refuses a due date without a start date (400).
-        start = min(datetime.now(UTC), due - timedelta(minutes=1))
-        payload["flag"] = {
-            "flagStatus": "flagged",
-            "startDateTime": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"),
-                              "timeZone": "UTC"},
-            "dueDateTime": {"dateTime": due.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-        }
-    return payload
+def _ref(item: Mapping[str, Any]) -> DraftRef:
+    """A draft's ref from Graph's message JSON (id, internetMessageId, changeKey)."""
+    change_key = item.get("changeKey")
+    return DraftRef(str(item["id"]), item.get("internetMessageId"),
+                    version=change_key if isinstance(change_key, str) else None)

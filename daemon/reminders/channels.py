@@ -239,7 +239,10 @@ def _exchange(proc: subprocess.Popen[bytes], text: bytes, deadline: Deadline) ->
         selector.register(proc.stdin, selectors.EVENT_WRITE)
         selector.register(proc.stderr, selectors.EVENT_READ)
         while selector.get_map() and not deadline.over:
-            for key, _events in selector.select(timeout=min(_TICK, deadline.left())):
+            ready = selector.select(timeout=min(_TICK, deadline.left()))
+            if not ready and proc.poll() is not None:
+                break  # it is done; something it started may hold the pipe: not waited for
+            for key, _events in ready:
                 if key.fileobj is proc.stdin:
                     try:
                         written = os.write(proc.stdin.fileno(), pending[:select.PIPE_BUF])

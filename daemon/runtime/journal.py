@@ -29,9 +29,10 @@ REDACTED = "[redacted]"
 _SECRET_KEYS = (r"access_token|refresh_token|id_token|code_verifier|client_secret|"
                 r"device_code|client_assertion|assertion|password|token|code|secret")
 _SECRETS = [
-    # key=value (query strings, form bodies), "key": "value" and 'key': 'value' (JSON, reprs)
-    re.compile(r"""(?i)(["']?\b(?:""" + _SECRET_KEYS + r""")["']?\s*[:=]\s*["']?)"""
-               r"""([^"'&\s,;}\])]{4,})"""),
+    # key=value (query strings, form bodies); "key": "value" and 'key': 'value' (JSON,
+    # reprs). Unquoted "key: words" is prose ("refused the token: expired"), left alone.
+    re.compile(r"(?i)(\b(?:" + _SECRET_KEYS + r")=)([^&\s\"',;}\])]{4,})"),
+    re.compile(r"""(?i)(["'](?:""" + _SECRET_KEYS + r""")["']\s*:\s*["'])([^"']{4,})"""),
     re.compile(r"(?i)(\bBearer\s+)([\w\-.~+/]+=*)"),
     # Google's shapes: access tokens, refresh tokens, authorization codes; and any JWT.
     re.compile(r"()\bya29\.[\w\-]+"),

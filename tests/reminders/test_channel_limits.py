@@ -132,3 +132,17 @@ def test_stopping_the_outbox_kills_the_command_in_progress(tmp_path: Path) -> No
     assert alive(pid)
     outbox.stop()
     assert not alive(pid)
+
+
+def test_a_command_that_leaves_a_child_holding_stderr_is_done_when_it_exits(
+        tmp_path: Path) -> None:
+    # notify-send style: the command exits 0 at once, a background child lives on with
+    # the command's stderr; the delivery is over when the command is, not at the deadline.
+    pid = tmp_path / "pid"
+    started = time.monotonic()
+    try:
+        channels.send_command(("sh", "-c", f"sleep 1000 & echo $! > {pid}; exit 0"),
+                              notice(), Deadline(60))
+        assert time.monotonic() - started < 30
+    finally:
+        os.kill(int(pid.read_text()), 9)

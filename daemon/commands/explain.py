@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from afterword.daemon.commands.fix import for_lines
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import salutation
 from afterword.daemon.errors import AfterwordError, UsageError, one_line
@@ -109,8 +110,9 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
     ]
+    fix = cycle.store.title_fix(account.name, event.id)
     planned = plan(event, config, mine,
-                   cycle.store.manual_interviewers(account.name, event.id))
+                   cycle.store.manual_interviewers(account.name, event.id), fix)
     decision, extraction = planned.decision, planned.extraction
     interview = decision.is_interview and found.gone not in _DROPPED
     # A skip's reason already says "skipped: ..." or "not an interview: ...".
@@ -126,10 +128,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         if extraction.status is InterviewStatus.NAMES_NEEDED:
             lines.append("  ask the receptionist or HR for their names, then `afterword "
                          f"add-interviewer {event.id} \"Name <address>\"`")
-        what = ", ".join(f"{k} {v}" for k, v in (("company", extraction.company),
-                                                   ("role", extraction.role)) if v)
-        if what:
-            lines.append(f"for: {what}")
+        lines.extend(for_lines(extraction.company, extraction.role, fix, event.id))
     lines.append("attendees:")
     by_address = {p.email: p for p in extraction.interviewers if p.email}
     why_not = ("the event is cancelled" if decision.rule == "cancelled"

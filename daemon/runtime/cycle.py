@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
-from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
+from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.planning import plan_interview
 from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
     Interview,
+    TitleFix,
 )
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
@@ -88,7 +89,7 @@ class Cycle:
         self._providers: dict[str, Provider] = {}
         # account → the mailbox cursor as last read from or written to the state.
         self._mailbox_cursors: dict[str, str | None] = {}
-        # replan_stored's memo: (account, event id) → (stored row, hand-added people).
+        # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
@@ -212,11 +213,12 @@ class Cycle:
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
+            fixes = self.store.title_fixes_of(account.name)
             live = self.store.live_interview_ids(account.name)
             for event in changes.events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
-                                   event.id in live):
+                                   event.id in live, fixes.get(event.id)):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
@@ -232,11 +234,12 @@ class Cycle:
             self.store.set_cursor(account.name, changes.cursor, now)
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
-                   manual: list[tuple[str, str]], stored: bool) -> bool:
+                   manual: list[tuple[str, str]], stored: bool,
+                   fix: TitleFix | None = None) -> bool:
         """Detect and extract one changed event, and store what will be drafted; True if it
         is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual)
+        live interview until now; `fix`: the user's correction of company and role."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual, fix)
         if interview is None:
             if stored:
                 self.store.forget_interview(account.name, event.id, now)
@@ -258,26 +261,28 @@ class Cycle:
             self._replanned, self._replanned_for = {}, self.config
         rows = self.store.interview_rows_between(account.name, window.start, window.end)
         hand_added = self.store.manual_interviewers_of(account.name)
+        fixes = self.store.title_fixes_of(account.name)
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
             manual = hand_added.get(event_id, [])
-            # Planning is pure: the same stored row (event included) and hand-added people
-            # as when this runner last left it, with the same config, plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, manual):
+            fix = fixes.get(event_id)
+            # Planning is pure: the same stored row (event included), hand-added people and
+            # correction as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, (manual, fix)):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual)
+            after = plan_interview(event, self.config, self.my_emails(account), manual, fix)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), manual)
+                self.store.interview_row(account.name, event_id), (manual, fix))
 
     # -- drafting ---------------------------------------------------------------------
 
@@ -343,11 +348,6 @@ class Cycle:
             log.info("account %s: drafted note %s for interview %s", account.name, key.id,
                      interview.event_id)
         self.store.mark_interview_drafted(account.name, interview.event_id)
-
-    def template_for(self, account: AccountConfig, interview: Interview) -> str:
-        """The template chosen by the first matching [[drafts.rules]] entry, else the default."""
-        return choose_template(self.config.drafts.rules, self.config.drafts.template,
-                               account.name, interview)
 
     # -- tracking ---------------------------------------------------------------------
 

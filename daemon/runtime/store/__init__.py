@@ -17,6 +17,7 @@ from pathlib import Path
 
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
 from afterword.daemon.runtime.store.drafts import DraftQueries
+from afterword.daemon.runtime.store.fixes import FixQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
 from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
@@ -24,7 +25,7 @@ from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, st
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

@@ -23,7 +23,7 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNI
 # requests_oauthlib logs the authorization code, the PKCE verifier and the tokens.
 QUIET = ("googleapiclient", "google", "google_auth_oauthlib", "google_auth_httplib2",
          "requests_oauthlib", "oauthlib", "msal", "urllib3", "requests", "httplib2",
-         "apscheduler", "jeepney")
+         "caldav", "niquests", "urllib3_future", "imapclient", "apscheduler", "jeepney")
 
 REDACTED = "[redacted]"
 _SECRET_KEYS = (r"access_token|refresh_token|id_token|code_verifier|client_secret|"

@@ -4,13 +4,18 @@ went stale or bad costs a fresh look at Drafts, never a sent or discarded state.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.providers.microsoft.mail import PROPERTY_ID
-from tests.fakes.graph import prop
+from tests.fakes.authority import FakeAuthority
+from tests.fakes.google import FakeGoogle
+from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME
 from tests.runtime.test_fault_matrix import (
     GoogleRemote,
@@ -19,10 +24,21 @@ from tests.runtime.test_fault_matrix import (
     World,
     due_interviews,
     make_world,
-    remote,
 )
 
-__all__ = ["remote"]
+
+@pytest.fixture(params=["google", "microsoft"])
+def remote(request: pytest.FixtureRequest) -> Iterator[Remote]:
+    """The HTTP mailboxes that keep a cursor (IMAP and Maildir keep none)."""
+    if request.param == "google":
+        fake = FakeGoogle()
+        with fake.serve():
+            yield GoogleRemote(fake)
+        return
+    with FakeAuthority() as authority:
+        authority.add_user(ME, "Alex Rivera")
+        with FakeGraph(authority) as graph:
+            yield GraphRemote(authority, graph)
 
 
 def api_requests(remote: Remote) -> list[str]:

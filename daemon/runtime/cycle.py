@@ -17,18 +17,21 @@ from datetime import datetime, timedelta
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.interviews.asking import ask_and_job, names_missing
 from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.letters import auto_letters
 from afterword.daemon.model import (
     CalendarEvent,
+    DraftKind,
     DraftState,
     Interview,
     TitleFix,
 )
+from afterword.daemon.runtime.mailbox_cursors import KeptCursors
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
     CredentialStore,
-    DraftMailbox,
     DraftRef,
     MailboxState,
     Provider,
@@ -87,8 +90,7 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
-        # account → the mailbox cursor as last read from or written to the state.
-        self._mailbox_cursors: dict[str, str | None] = {}
+        self.cursors = KeptCursors(store)
         # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
@@ -107,14 +109,6 @@ class Cycle:
             )
             self._providers[account.name] = open_provider(account, context)
         return self._providers[account.name]
-
-    def mailbox(self, account: AccountConfig, provider: Provider) -> DraftMailbox:
-        """The account's mailbox, tracking on from the cursor the state keeps for it."""
-        mailbox = provider.mailbox()
-        if account.name not in self._mailbox_cursors:
-            self._mailbox_cursors[account.name] = self.store.mailbox_cursor(account.name)
-            mailbox.restore(self._mailbox_cursors[account.name])
-        return mailbox
 
     def my_emails(self, account: AccountConfig) -> tuple[str, ...]:
         """Every address that is the user: me.emails plus the account's own."""
@@ -302,12 +296,18 @@ class Cycle:
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:
-        """One draft per interviewer with an address; all rendered before any is written."""
+        """One draft per interviewer with an address, and the one ask for missing names;
+        all rendered before any is written."""
         now = self.clock()
         from_address = provider.address() or (self.config.me.emails or ("",))[0]
+        ask = job = None
+        if names_missing(interview) and self.config.recipients.ask_for_names:
+            # Only then is the stored event read: its organizer is whom to ask.
+            event = self.store.interview_event(account.name, interview.event_id)
+            ask, job = ask_and_job(event, interview, self.config, self.my_emails(account))
         try:
             composed = compose_interview(self.config, self.templates, account.name, interview,
-                                         from_address=from_address, now=now)
+                                         from_address=from_address, now=now, ask=ask, job=job)
         except TemplateError as err:
             # Never a half-rendered draft, and never a partial panel: skip the interview.
             report.errors.append(f"interview {interview.event_id}: {err}")
@@ -315,14 +315,11 @@ class Cycle:
             log.error("account %s: interview %s not drafted: %s", account.name,
                       interview.event_id, err)
             return
-        messages = [(d.key, d.name, d.message) for d in composed.drafts]
-        mailbox = self.mailbox(account, provider)
-        if self._mailbox_cursors[account.name] is not None:
-            # A draft written now is not in the kept view: after a crash, look afresh.
-            self.store.set_mailbox_cursor(account.name, None)
-            self._mailbox_cursors[account.name] = None
-        for key, name, message in messages:
-            record, created = self.store.plan_draft(key, name, now)
+        notes = [*composed.drafts, *([composed.ask] if composed.ask else [])]
+        mailbox = self.cursors.open(account.name, provider.mailbox(), writing=True)
+        for note in notes:
+            key = note.key
+            record, created = self.store.plan_draft(key, note.name, now)
             if record.state not in (DraftState.PLANNED, DraftState.FAILED):
                 continue
             if not created:
@@ -336,7 +333,8 @@ class Cycle:
                     continue
             try:
                 ref = mailbox.create_draft(
-                    key.id, message, send_by=interview.end + self.config.reminders.deadline)
+                    key.id, note.message,
+                    send_by=interview.end + self.config.reminders.deadline)
             except AuthExpired:
                 raise
             except AfterwordError as err:
@@ -345,8 +343,15 @@ class Cycle:
             self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
                                       ref.version)
             report.drafted.append(key.id)
-            log.info("account %s: drafted note %s for interview %s", account.name, key.id,
-                     interview.event_id)
+            log.info("account %s: drafted %s %s for interview %s", account.name,
+                     "the ask for names" if key.kind is DraftKind.ASK_NAMES else "note",
+                     key.id, interview.event_id)
+        if self.config.letters.auto and composed.drafts:
+            # The panel's letters too; a failure is said once, and the drafts stand.
+            problem = auto_letters(self.config, self.templates, interview, now)
+            if problem:
+                report.warnings.append(problem)
+                log.error("account %s: %s", account.name, problem)
         self.store.mark_interview_drafted(account.name, interview.event_id)
 
     # -- tracking ---------------------------------------------------------------------
@@ -361,14 +366,10 @@ class Cycle:
         if not open_drafts:
             return
         refs = {key: DraftRef(pid, thread) for key, (pid, thread) in open_drafts.items()}
-        mailbox = self.mailbox(account, provider)
-        statuses = mailbox.draft_states(refs)
+        statuses = self.cursors.open(account.name, provider.mailbox()).draft_states(refs)
         now = self.clock()
-        cursor = mailbox.cursor()
         with self.store.transaction():
-            # Kept with the states it saw, or neither: never a view the states contradict.
-            if cursor != self._mailbox_cursors[account.name]:
-                self.store.set_mailbox_cursor(account.name, cursor)
+            self.cursors.keep(account.name)  # with the states it saw, or neither
             for key, status in statuses.items():
                 if status.state is MailboxState.OPEN:
                     if status.ref is not None:
@@ -379,7 +380,6 @@ class Cycle:
                 if self.store.close_draft(key, state, now, sent_at=status.sent_at):
                     report.closed[key] = state.value
                     log.info("account %s: draft %s is now %s", account.name, key, state.value)
-        self._mailbox_cursors[account.name] = cursor
 
 
 @contextmanager

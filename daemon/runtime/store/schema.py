@@ -91,6 +91,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, event_id)
     );
     """,
+    # What a draft is for: a thank-you note, or the one ask for the interviewers' names.
+    """
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
+    """,
     # What the mailbox provider knows of Drafts (a Gmail historyId, a Graph deltaLink):
     # a new process tracks from there instead of listing Drafts again.
     """

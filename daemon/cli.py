@@ -19,6 +19,7 @@ from typing import Any
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
 from afterword.daemon.errors import AfterwordError
+from afterword.daemon.runtime import journal
 from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
@@ -48,12 +49,11 @@ def _opened(args: argparse.Namespace) -> Iterator[Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     """`afterword run`: the daemon; `--once`: exactly one cycle."""
     if not args.once:
-        from afterword.daemon.runtime import journal
         from afterword.daemon.runtime.service import Service
 
         path = Path(args.config) if args.config else config_module.default_path()
         config = config_module.load(path)
-        journal.setup("debug" if args.verbose else config.daemon.log_level)
+        journal.setup("debug" if args.verbose else config.daemon.log_level, daemon=True)
         return Service(config, path).run()
     app = _app(args)
     try:
@@ -356,24 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(verbose: bool) -> None:
-    """Log lines to stderr, short and without tracebacks."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("afterword: %(levelname)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
-    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
-                  "caldav", "niquests", "urllib3_future", "imapclient"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `afterword` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(getattr(args, "verbose", False))
+    journal.setup("debug" if getattr(args, "verbose", False) else "warning")
     try:
         status: int = args.func(args)
     except AfterwordError as err:

@@ -164,6 +164,16 @@ class DraftMailbox(ABC):
         `key`); returns the draft's ref with its new version."""
         raise ProviderError("this mailbox cannot replace a draft")
 
+    def cursor(self) -> str | None:
+        """What tracking learnt of Drafts, as of the last `draft_states`, for the next
+        process to `restore` (opaque text; None: nothing worth keeping)."""
+        return None
+
+    def restore(self, cursor: str | None) -> None:
+        """Track on from a cursor an earlier process kept (before any other call); one
+        that is unreadable or stale only costs a fresh look at Drafts."""
+        return None  # this mailbox keeps nothing between processes
+
 
 class OptionReader(Protocol):
     """One account's TOML table as the config reads it: typed getters that record problems.

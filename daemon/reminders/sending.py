@@ -14,7 +14,7 @@ from datetime import datetime
 from afterword.daemon.config import Config
 from afterword.daemon.model import DraftKind, DraftRecord, DraftState, Interview, InterviewStatus
 from afterword.daemon.reminders import channels, policy
-from afterword.daemon.reminders.policy import History, Kind, Subject
+from afterword.daemon.reminders.policy import History, Kind, Notice, Subject
 from afterword.daemon.runtime.store import Store
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,14 @@ def _letter(config: Config, interview: Interview | None, draft: DraftRecord) -> 
 
 
 def send_due(config: Config, store: Store, now: datetime,
-             refresh: Callable[[set[str]], object] | None = None) -> int:
+             refresh: Callable[[set[str]], object] | None = None,
+             send: Callable[[Notice], object] | None = None) -> int:
     """Send one digest of everything due now; returns how many subjects it covered.
 
     `refresh(accounts)` checks those accounts' mailboxes first (the daemon passes the
     cycle's tracking): a draft sent since the last poll is then not reminded about.
+    `send(notice)` hands the digest to the channels; the daemon's returns at once (its
+    `Outbox` delivers in another thread), the default delivers before returning.
     """
     if not config.reminders.channels:
         return 0  # reminders turned off (`channels = []`)
@@ -109,15 +112,15 @@ def send_due(config: Config, store: Store, now: datetime,
     if not due:
         return 0
     notice = policy.digest(due, zone)
-    delivered = channels.deliver(config.reminders.channels, notice)
-    # Recorded even when a channel failed: the failure is retried at the next reminder,
-    # not every minute.
+    # Recorded whatever the channels do: a failure is retried at the next reminder, not
+    # every minute.
     with store.transaction():
         store.record_reminded([s.key for s in due if s.kind is Kind.DRAFT], now)
         store.record_subjects_reminded([s.ref for s in due if s.kind is not Kind.DRAFT], now)
-    log.info("reminder sent about %d thing(s) (%s) on %d of %d channel(s)", len(due),
-             ", ".join(sorted({s.kind.value for s in due})), delivered,
-             len(config.reminders.channels))
+    if send is None:
+        channels.deliver(config.reminders.channels, notice)
+    else:
+        send(notice)
     return len(due)
 
 

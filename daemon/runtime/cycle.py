@@ -27,6 +27,7 @@ from afterword.daemon.model import (
     Interview,
     TitleFix,
 )
+from afterword.daemon.runtime.mailbox_cursors import KeptCursors
 from afterword.daemon.runtime.store import AccountState, Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -89,6 +90,7 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
+        self.cursors = KeptCursors(store)
         # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
@@ -99,12 +101,8 @@ class Cycle:
         """The (cached) provider object of an account."""
         if account.name not in self._providers:
             context = ProviderContext(
-                timezone=self.config.me.timezone,
-                my_emails=self.my_emails(account),
-                secrets=self.secrets,
-                clock=self.clock,
-                extra=self.provider_extra,
-            )
+                timezone=self.config.me.timezone, my_emails=self.my_emails(account),
+                secrets=self.secrets, clock=self.clock, extra=self.provider_extra)
             self._providers[account.name] = open_provider(account, context)
         return self._providers[account.name]
 
@@ -316,7 +314,7 @@ class Cycle:
                       interview.event_id, err)
             return
         notes = [*composed.drafts, *([composed.ask] if composed.ask else [])]
-        mailbox = provider.mailbox()
+        mailbox = self.cursors.open(account.name, provider.mailbox(), writing=True)
         for note in notes:
             key = note.key
             record, created = self.store.plan_draft(key, note.name, now)
@@ -366,9 +364,10 @@ class Cycle:
         if not open_drafts:
             return
         refs = {key: DraftRef(pid, thread) for key, (pid, thread) in open_drafts.items()}
-        statuses = provider.mailbox().draft_states(refs)
+        statuses = self.cursors.open(account.name, provider.mailbox()).draft_states(refs)
         now = self.clock()
         with self.store.transaction():
+            self.cursors.keep(account.name)  # with the states it saw, or neither
             for key, status in statuses.items():
                 if status.state is MailboxState.OPEN:
                     if status.ref is not None:

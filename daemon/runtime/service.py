@@ -7,7 +7,9 @@ state database sees one writer at a time):
   draft what is due, track what was sent;
 - `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview: the
   same pass for that account, so a draft appears on time whatever the poll interval;
-- `remind` at the moment the reminder policy says the next reminder is due.
+- `remind` at the moment the reminder policy says the next reminder is due; it writes
+  the digest's history and hands the digest to the `Outbox`, whose own thread delivers
+  it, so no channel (a hung command, a trickling webhook) ever delays a draft or a stop.
 
 A heartbeat in its own thread pings the systemd watchdog and notices wall-clock jumps
 (the scheduler waits on a monotonic clock that stops while a laptop sleeps) to catch up.
@@ -36,6 +38,7 @@ from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
 from afterword.daemon.errors import ConfigError, one_line
 from afterword.daemon.reminders import policy, sending
+from afterword.daemon.reminders.channels import Outbox
 from afterword.daemon.runtime import journal, paths
 from afterword.daemon.runtime.app import utc_now
 from afterword.daemon.runtime.cycle import Cycle
@@ -88,6 +91,7 @@ class Service:
             job_defaults=JOB_DEFAULTS,
             executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
         )
+        self.outbox = Outbox()
         self._wall, self._mono = time.time(), time.monotonic()
         self._busy_since: float | None = None  # monotonic start of the running job
 
@@ -114,6 +118,7 @@ class Service:
         log.info("ready: %d job(s) scheduled", len(self.scheduler.get_jobs()))
         if not self.stopping.is_set():
             self.scheduler.start()
+        self.outbox.stop()
         with self.lock:  # waits for the job in progress to finish its write
             self.store.close()
         log.info("stopped")
@@ -130,6 +135,7 @@ class Service:
     def _shutdown_scheduler(self, signame: str) -> None:
         sd_notify("STOPPING=1")
         log.info("stopping on %s: finishing the current step", signame)
+        self.outbox.stop(wait=0)  # a channel in progress is cut short, never waited for
         # A signal between run()'s check and the scheduler's start: wait for it to run.
         for _ in range(100):
             if self.scheduler.state != STATE_STOPPED:
@@ -197,7 +203,9 @@ class Service:
                                  account.name, len(report.closed))
 
         now = self.clock()
-        sending.send_due(self.config, self.store, now, refresh)
+        channels = self.config.reminders.channels
+        sending.send_due(self.config, self.store, now, refresh,
+                         send=lambda notice: self.outbox.submit(channels, notice))
         self._schedule_reminder(now)
 
     def _reload(self) -> None:

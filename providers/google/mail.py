@@ -21,11 +21,16 @@
   there means sent, and when; failing that, a SENT message carrying our key in the
   history since tracking began in this process (the same getProfile answer gives that
   start; the draft may have changed threads before it was sent).
+- A new process starts from the `cursor` the last one left in the state: the historyId
+  before its last listing, when that listing was taken (wall clock), which of the
+  tracked drafts it showed open, and the history start. While the historyId still
+  equals it, that listing still holds: a fresh process idles at one getProfile too.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -68,6 +73,9 @@ class GmailDrafts(DraftMailbox):
         self._listing: dict[str, str] | None = None
         self._listing_history: str | None = None
         self._listed_at = 0.0
+        self._listed_wall = 0.0  # the same moment on the wall clock (for the next process)
+        # Of the drafts asked about in the last draft_states, those listed: id → thread.
+        self._tracked: dict[str, str] = {}
         # draft id → (message id, key header or "") already read by find_draft.
         self._seen: dict[str, tuple[str, str]] = {}
         self._warned_scope = False
@@ -190,7 +198,39 @@ class GmailDrafts(DraftMailbox):
                 states[key] = self._sent_or_discarded(key, ref.thread_id)
             else:
                 states[key] = DraftStatus(MailboxState.GONE)
+        self._tracked = {ref.provider_id: listed[ref.provider_id] for ref in drafts.values()
+                         if ref.provider_id in listed}
         return states
+
+    def cursor(self) -> str | None:
+        """The historyId before the last listing, its time and what it showed of ours."""
+        if self._listing is None or self._listing_history is None:
+            return None  # no listing to build on (or a draft was written since)
+        return json.dumps({"history": self._listing_history, "listed": self._listed_wall,
+                           "open": self._tracked, "start": self._history_start},
+                          sort_keys=True, separators=(",", ":"))
+
+    def restore(self, cursor: str | None) -> None:
+        """Take the last process's listing as ours while it is fresh (see the module)."""
+        try:
+            data: Any = json.loads(cursor) if cursor else None
+            history, listed, tracked = data["history"], float(data["listed"]), data["open"]
+            start = data.get("start")
+            if not isinstance(history, str) or not isinstance(tracked, dict) \
+                    or not all(isinstance(v, str) for v in tracked.values()) \
+                    or not isinstance(start, str | None):
+                return
+        except (ValueError, TypeError, KeyError):
+            return  # not ours to read: Drafts are listed afresh
+        age = time.time() - listed
+        if not 0 <= age < RELIST_EVERY:
+            return  # stale, or the wall clock went back: list afresh
+        # The tracked drafts it showed are the whole listing that matters: any draft
+        # made since moved the historyId, and the cycle forgets the cursor before writing.
+        self._listing, self._listing_history = dict(tracked), history
+        self._listed_at, self._listed_wall = self._monotonic() - age, listed
+        self._tracked = dict(tracked)
+        self._history_start = start
 
     def _mailbox_history_id(self) -> str | None:
         """The mailbox's current historyId (an opaque uint64 string), None if not given."""
@@ -211,6 +251,7 @@ class GmailDrafts(DraftMailbox):
         self._listing = None  # a listing that fails halfway is not remembered
         listing = {draft_id: thread for draft_id, _msg, thread in self._list()}
         self._listing, self._listing_history, self._listed_at = listing, history, now
+        self._listed_wall = time.time()
         return listing
 
     def _can_read_metadata(self) -> bool:

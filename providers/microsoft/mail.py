@@ -8,8 +8,9 @@ edits it.
 Tracking follows the Drafts folder with a message delta query
 (`mailFolders('drafts')/messages/delta?$select=id`): the first cycle of a process
 enumerates the ids in Drafts, every later cycle asks the deltaLink for what changed — one
-small request when nothing did, whatever the number of open drafts. The ids and the
-deltaLink live in memory; an expired state (410, `syncStateNotFound`, `resyncRequired`)
+small request when nothing did, whatever the number of open drafts. The deltaLink and
+which tracked drafts were in Drafts are the `cursor` kept in the state, so a new process
+asks the deltaLink too; an expired state (410, `syncStateNotFound`, `resyncRequired`)
 starts the enumeration again. Only a tracked draft missing from Drafts costs more: a
 `$batch` asking Drafts by key (a draft the delta has not reported yet), Sent Items (by
 property, then by internetMessageId), Deleted Items and the Outbox where it went. An
@@ -20,12 +21,12 @@ Drafts' ids each cycle instead, and delta is tried again after a while.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -44,13 +45,10 @@ from afterword.providers.base import (
     NotFound,
 )
 from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError, GraphFault
+from afterword.providers.microsoft.message import PROPERTY_ID, draft_payload
 
 log = logging.getLogger(__name__)
 
-# Our own property set: a GUID that is Afterword's, a named string property.
-PROPERTY_SET = "{6f0c2d0e-5a3b-4f0e-9b7d-a7e2f1c3d9b4}"
-PROPERTY_ID = f"String {PROPERTY_SET} Name AfterwordKey"
-KEY_HEADER = "x-afterword-key"
 IMMUTABLE = 'IdType="ImmutableId"'
 FOLDERS = {"drafts": "/me/mailFolders('drafts')/messages",
            "sent": "/me/mailFolders('sentitems')/messages",
@@ -98,6 +96,7 @@ class OutlookDrafts(DraftMailbox):
         self._delta_link: str | None = None
         self._in_drafts: frozenset[str] = frozenset()
         self._delta_refused_at: float | None = None  # when the endpoint last refused delta
+        self._asked: frozenset[str] = frozenset()  # ids asked about by the last draft_states
         self._drafts_id: str | None = None  # the Drafts folder's id (asked once)
 
     def create_draft(self, key: str, message: EmailMessage,
@@ -180,6 +179,7 @@ class OutlookDrafts(DraftMailbox):
         if not drafts:
             return {}
         in_drafts = self._drafts_ids()
+        self._asked = frozenset(ref.provider_id for ref in drafts.values())
         result: dict[str, DraftStatus] = {}
         departed: dict[str, DraftRef] = {}
         for key, ref in drafts.items():
@@ -191,6 +191,26 @@ class OutlookDrafts(DraftMailbox):
         if departed:
             result.update(self._whereabouts(departed))
         return result
+
+    def cursor(self) -> str | None:
+        """The deltaLink and which of the drafts last asked about were in Drafts by it."""
+        if self._delta_link is None:
+            return None
+        return json.dumps({"delta": self._delta_link,
+                           "open": sorted(self._in_drafts & self._asked)},
+                          separators=(",", ":"))
+
+    def restore(self, cursor: str | None) -> None:
+        """Ask the last process's deltaLink next; the drafts it saw in Drafts are in Drafts
+        (any other id only matters if tracked, and a tracked one not seen is looked up)."""
+        try:
+            data: Any = json.loads(cursor) if cursor else None
+            link, seen = data["delta"], data["open"]
+        except (ValueError, TypeError, KeyError):
+            return
+        if isinstance(link, str) and link.startswith(self.client.base) \
+                and isinstance(seen, list) and all(isinstance(i, str) for i in seen):
+            self._delta_link, self._in_drafts = link, frozenset(seen)
 
     def _drafts_ids(self) -> frozenset[str]:
         """The ids of every message in Drafts, from the delta rounds (else a listing)."""
@@ -346,47 +366,6 @@ def _sent_at(item: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def draft_payload(key: str, message: EmailMessage,
-                  flag_due: datetime | None = None) -> dict[str, Any]:
-    """The Graph message JSON for an EmailMessage built by the cycle."""
-    recipients = []
-    for name, address in getaddresses([str(v) for v in message.get_all("To", [])]):
-        if address:
-            entry: dict[str, Any] = {"address": address}
-            if name:
-                entry["name"] = name
-            recipients.append({"emailAddress": entry})
-    if not recipients:
-        raise ProviderError("the note has no recipient")
-    html = message.get_body(("html",))
-    plain = message.get_body(("plain",))
-    if html is not None:
-        # A Graph message has one body: the HTML alternative when the template made one.
-        body = {"contentType": "HTML", "content": html.get_content()}
-    elif plain is not None:
-        body = {"contentType": "Text", "content": plain.get_content()}
-    else:
-        raise ProviderError("the note has no text")
-    payload: dict[str, Any] = {
-        "subject": str(message.get("Subject", "")),
-        "body": body,
-        "toRecipients": recipients,
-        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": key}],
-        "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
-    }
-    due = flag_due.astimezone(UTC) if flag_due is not None else None
-    if due is not None:
-        # Graph refuses a due date without a start date (400).
-        start = min(datetime.now(UTC), due - timedelta(minutes=1))
-        payload["flag"] = {
-            "flagStatus": "flagged",
-            "startDateTime": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"),
-                              "timeZone": "UTC"},
-            "dueDateTime": {"dateTime": due.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-        }
-    return payload
 
 
 def _ref(item: Mapping[str, Any]) -> DraftRef:

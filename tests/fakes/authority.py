@@ -137,6 +137,8 @@ class FakeAuthority:
         self.device_codes: dict[str, DeviceCode] = {}
         self.access: dict[str, Grant] = {}
         self.refresh: dict[str, Grant] = {}
+        # Every secret it ever handed out (tokens, device codes): none may leak anywhere.
+        self.handed_out: set[str] = set()
         self.log: list[tuple[str, str, str]] = []  # (method, path, grant_type)
         self.lock = threading.Condition()
         self.polls = 0
@@ -238,6 +240,7 @@ class FakeAuthority:
         id_token = ".".join([_b64(b'{"alg":"none","typ":"JWT"}'),
                              _b64(json.dumps(claims).encode()), ""])
         info = _b64(json.dumps({"uid": user.oid, "utid": user.tid}).encode())
+        self.handed_out |= {access, refresh, id_token}
         granted = sorted(s for s in scopes if s.lower() not in OIDC_SCOPES)
         return {
             "token_type": "Bearer", "scope": " ".join([*granted, "openid", "profile"]),
@@ -315,6 +318,7 @@ class FakeAuthority:
                           time.time() + 900)
         with self.lock:
             self.device_codes[code.device_code] = code
+            self.handed_out.add(code.device_code)
         uri = f"{self.base}/devicelogin"
         return 200, {
             "user_code": user_code, "device_code": code.device_code,

@@ -145,6 +145,8 @@ class FakeGoogle:
     sync_tokens: dict[str, tuple[str, int, int, str]] = field(default_factory=dict)
     page_tokens: dict[str, tuple[list[str], int, str | None]] = field(default_factory=dict)
     seq: int = 0
+    # Every secret handed out or received (codes, verifiers, tokens): none may leak.
+    handed_out: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.mailbox.address = self.address
@@ -194,6 +196,7 @@ class FakeGoogle:
         with self.lock:
             refresh = new_id("1//")
             self.grants[refresh] = Grant(frozenset(scopes))
+            self.handed_out.add(refresh)
             info: dict[str, Any] = {
                 "refresh_token": refresh, "token_uri": self.token_uri,
                 "client_id": self.client.id, "client_secret": self.client.secret,
@@ -233,6 +236,7 @@ class FakeGoogle:
         granted = frozenset(scopes if scopes is not None else query["scope"].split())
         code = new_id("4/")
         with self.lock:
+            self.handed_out.add(code)
             self.codes[code] = PendingCode(granted, query["redirect_uri"],
                                            query["code_challenge"], query["client_id"])
         params = {"state": query.get("state", ""), "code": code, "scope": " ".join(granted)}
@@ -357,6 +361,7 @@ class FakeGoogle:
     def _issue_access(self, scopes: frozenset[str]) -> str:
         token = new_id("ya29.")
         self.access[token] = (scopes, time.time() + self.token_lifetime)
+        self.handed_out.add(token)
         return token
 
     def token_endpoint(self, form: dict[str, str],
@@ -387,6 +392,7 @@ class FakeGoogle:
             if grant_type == "authorization_code":
                 pending = self.codes.pop(form.get("code", ""), None)
                 verifier = form.get("code_verifier", "")
+                self.handed_out.add(verifier)
                 challenge = base64.urlsafe_b64encode(
                     hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
                 if pending is None or pending.redirect_uri != form.get("redirect_uri") \
@@ -394,6 +400,7 @@ class FakeGoogle:
                     return 400, {"error": "invalid_grant", "error_description": "Bad Request"}
                 refresh = new_id("1//")
                 self.grants[refresh] = Grant(pending.scopes)
+                self.handed_out.add(refresh)
                 return 200, {"access_token": self._issue_access(pending.scopes),
                              "refresh_token": refresh, "expires_in": int(self.token_lifetime),
                              "scope": " ".join(sorted(pending.scopes)),

@@ -1,8 +1,10 @@
-"""A loopback HTTP receiver that records every POST (for the webhook reminder channel)."""
+"""Loopback HTTP receivers for the webhook reminder channel: one that records every POST,
+and one that misbehaves (trickles, hangs, holds its answer, redirects elsewhere)."""
 
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,5 +79,74 @@ def webhook_receiver(ntfy: bool = False) -> Iterator[tuple[str, Recorded]]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/afterword-topic", recorded
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Stubborn:
+    """What a misbehaving receiver saw, and the switch that releases a held answer."""
+
+    requests: list[bytes] = field(default_factory=list)
+    closed: threading.Event = field(default_factory=threading.Event)  # the client hung up
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@contextmanager
+def stubborn_receiver(mode: str, location: str = "") -> Iterator[tuple[str, Stubborn]]:
+    """A webhook receiver that misbehaves the way real ones were seen to.
+
+    - "trickle": answers one byte of a valid response every 0.5 s (each read is quick,
+      the whole answer takes minutes);
+    - "hang": reads the request, never answers;
+    - "slow": answers 200 only once `release` is set;
+    - "redirect": answers 307 to `location` (another host), as a hijacked hook might.
+    """
+    seen = Stubborn()
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 11\r\n\r\n{\"id\":\"x\"}\n")
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = self.request.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            body = head.split(b"\r\n\r\n", 1)[1]
+            while len(body) < length:
+                body += self.request.recv(65536)
+            seen.requests.append(head.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body)
+            try:
+                if mode == "trickle":
+                    for byte in answer * 1000:
+                        self.request.sendall(bytes([byte]))
+                        if seen.closed.wait(0.5):
+                            return
+                elif mode == "hang":
+                    self.request.recv(1)  # returns when the client hangs up
+                elif mode == "slow":
+                    seen.release.wait()
+                    self.request.sendall(answer)
+                elif mode == "redirect":
+                    self.request.sendall(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: "
+                                         + location.encode() + b"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+            finally:
+                seen.closed.set()
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/afterword-topic", seen
+    finally:
+        seen.closed.set()
+        seen.release.set()
         server.shutdown()
         server.server_close()

@@ -54,6 +54,10 @@ class Harness(ABC):
         """The account's draft mailbox (the same object across calls)."""
 
     @abstractmethod
+    def new_mailbox(self) -> DraftMailbox:
+        """The same account's mailbox as a new process opens it (nothing in memory)."""
+
+    @abstractmethod
     def add_event(self, title: str, start: datetime, minutes: int,
                   guests: list[tuple[str, str]]) -> None:
         """The organiser adds a one-off event with these guests (name, address)."""
@@ -250,3 +254,21 @@ class ProviderContract:
         assert now is not None and now != ref.version
         harness.user_deletes(box.find_draft(key) or ref)
         assert box.draft_version(ref) is None
+
+    def test_a_new_process_tracks_on_from_the_kept_cursor(self, harness: Harness) -> None:
+        box = harness.mailbox()
+        keys = [key_for("jane@acme.example"), key_for("raj@acme.example")]
+        refs = {k: box.create_draft(k, note(k)) for k in keys}
+        assert {s.state for s in box.draft_states(refs).values()} == {MailboxState.OPEN}
+        kept = box.cursor()
+        again = harness.new_mailbox()
+        again.restore(kept)
+        assert {s.state for s in again.draft_states(refs).values()} == {MailboxState.OPEN}
+        harness.user_sends(refs[keys[0]])
+        expected = MailboxState.SENT if harness.can_tell_sent else MailboxState.GONE
+        for cursor in (kept, again.cursor(), "{not a cursor", None):
+            fresh = harness.new_mailbox()
+            fresh.restore(cursor)  # stale, garbled or none: only a fresh look at Drafts
+            states = fresh.draft_states(refs)
+            assert states[keys[0]].state is expected, cursor
+            assert states[keys[1]].state is MailboxState.OPEN, cursor

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from pathlib import Path
@@ -73,9 +74,15 @@ def test_a_reminder_still_goes_out_when_the_draft_is_waiting(tmp_path: Path) -> 
                       clock=lambda: made + timedelta(hours=1, minutes=1))
     try:
         service._remind()
+        # The outbox delivers in its own thread: wait for what it writes.
+        deadline = time.monotonic() + 30
+        while "a thank-you note is waiting in Drafts" not in (
+                out.read_text() if out.exists() else ""):
+            assert time.monotonic() < deadline, "no reminder delivered"
+            time.sleep(0.05)
     finally:
+        service.outbox.stop()
         service.store.close()
-    assert "a thank-you note is waiting in Drafts" in out.read_text()
 
 
 def test_a_dismissed_draft_sent_later_is_recorded_as_sent(tmp_path: Path) -> None:

@@ -58,6 +58,17 @@ class AccountQueries:
             (cursor, ts(now), name),
         )
 
+    def mailbox_cursor(self, name: str) -> str | None:
+        """The account's mailbox-tracking cursor (opaque, the provider's), if one was kept."""
+        row = self.db.execute("SELECT mailbox_cursor FROM accounts WHERE name = ?",
+                              (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_mailbox_cursor(self, name: str, cursor: str | None) -> None:
+        """Keep (or forget, with None) the account's mailbox-tracking cursor."""
+        self._ensure_account(name)
+        self.db.execute("UPDATE accounts SET mailbox_cursor = ? WHERE name = ?", (cursor, name))
+
     def reset_cursors(self) -> None:
         """Forget every cursor: the next cycle reads every window in full."""
         self.db.execute("UPDATE accounts SET cursor = NULL")

@@ -95,6 +95,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
     """,
+    # What the mailbox provider knows of Drafts (a Gmail historyId, a Graph deltaLink):
+    # a new process tracks from there instead of listing Drafts again.
+    """
+    ALTER TABLE accounts ADD COLUMN mailbox_cursor TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,15 +40,17 @@ class CalDavHarness(Harness):
             CalDavFaults.for_url("contract", radicale.url), account="contract",
             selection=(), timezone=ZoneInfo("Europe/Berlin"),
             my_emails=("alex@example.com",), clock=lambda: self.now)
-        self._mailbox = ImapDrafts(
-            ImapSettings("127.0.0.1", dovecot.port, "none", USER, timeout=10),
-            lambda: PASSWORD, account="contract")
+        self._mailbox = self.new_mailbox()
 
     def calendar(self) -> CalendarSource:
         return self._calendar
 
     def mailbox(self) -> DraftMailbox:
         return self._mailbox
+
+    def new_mailbox(self) -> DraftMailbox:
+        return ImapDrafts(ImapSettings("127.0.0.1", self.dovecot.port, "none", USER, timeout=10),
+                          lambda: PASSWORD, account="contract")
 
     def _save(self, title: str, start: datetime, minutes: int,
               guests: list[tuple[str, str]], rrule: str = "") -> None:

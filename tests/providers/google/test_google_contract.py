@@ -49,6 +49,10 @@ class GoogleHarness(Harness):
     def mailbox(self) -> DraftMailbox:
         return self.provider.mailbox()
 
+    def new_mailbox(self) -> DraftMailbox:
+        return make_provider(self.fake, clock=Clock(NOW), track_sent=True,
+                             scopes=_SCOPES).mailbox()
+
     def add_event(self, title: str, start: datetime, minutes: int,
                   guests: list[tuple[str, str]]) -> None:
         self.ids[title] = self.fake.put_event(_event(title, start, minutes, guests))

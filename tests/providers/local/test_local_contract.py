@@ -75,6 +75,9 @@ class LocalHarness(Harness):
     def mailbox(self) -> DraftMailbox:
         return self._mailbox
 
+    def new_mailbox(self) -> DraftMailbox:
+        return MaildirDrafts(self.maildir)
+
     def add_event(self, title: str, start: datetime, minutes: int,
                   guests: list[tuple[str, str]]) -> None:
         self.events.append(_Event(f"{len(self.events)}@contract", title, start, minutes,

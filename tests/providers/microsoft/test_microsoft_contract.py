@@ -25,6 +25,7 @@ class MicrosoftHarness(Harness):
     def __init__(self, authority: FakeAuthority, graph: FakeGraph) -> None:
         self.now = NOW
         self.graph = graph
+        self.authority = authority
         self.provider: MicrosoftProvider = make_provider(authority, graph, clock=Clock(NOW))
         sign_in(self.provider, authority)
         self.ids: dict[str, str] = {}
@@ -34,6 +35,9 @@ class MicrosoftHarness(Harness):
 
     def mailbox(self) -> DraftMailbox:
         return self.provider.mailbox()
+
+    def new_mailbox(self) -> DraftMailbox:
+        return make_provider(self.authority, self.graph, clock=Clock(NOW)).mailbox()
 
     @staticmethod
     def _people(guests: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -113,13 +113,14 @@ def test_auth_draft_track_faults_and_reauth(setup: tuple[Path, dict[str, str]],
     keys = {d["recipient"]: d["key"] for d in status(config, env)["drafts"]}
     assert prop(jane, PROPERTY_ID) == keys["jane@acme.com"]
 
-    # Idle: one calendar delta request and one Drafts delta request (a new process reads
-    # the few ids in Drafts in one page), nothing drafted twice.
+    # Idle: one calendar delta request and one Drafts delta request (a new process asks
+    # the Drafts deltaLink the last one kept in the state), nothing drafted twice.
     graph.reset_counters()
     idle = cli(config, env, "run", "--once")
     assert idle.returncode == 0 and "0 draft(s) written" in idle.stdout
-    assert [e["path"] for e in graph.log] == ["/me/calendarView/delta",
-                                              "/me/mailFolders('drafts')/messages/delta"]
+    assert [e["path"].endswith("/messages/delta") for e in graph.log] == [False, True]
+    assert graph.log[0]["path"] == "/me/calendarView/delta"
+    assert "$deltatoken" in graph.log[1]["query"]
 
     # Jane's note is sent, Raj's deleted.
     graph.user_sends(ME, jane["id"])
@@ -196,6 +197,10 @@ def test_a_server_without_message_delta_still_tracks_each_cycle(
     refusals = [line for line in tracked.stderr.splitlines() if "no delta for Drafts" in line]
     assert len(refusals) == 1 and "400" in refusals[0]
     asked = [e for e in graph.log if e["path"].endswith("/messages/delta")]
-    assert len(asked) == 1  # refused once, not retried in a loop
+    # The deltaLink the last process kept, then a fresh start: refused, not retried in a
+    # loop (and no link is kept for the next process).
+    assert len(asked) == 2 and "$deltatoken" in asked[0]["query"]
+    again = cli(config, env, "run", "--once")
+    assert again.returncode == 0 and "no delta for Drafts" in again.stderr
     states = {d["recipient"]: d["state"] for d in status(config, env)["drafts"]}
     assert states == {"jane@acme.com": "sent", "raj@acme.com": "drafted"}

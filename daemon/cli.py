@@ -27,10 +27,12 @@ def _load(args: argparse.Namespace) -> config_module.Config:
     return config_module.load(path)
 
 
-def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _app(args: argparse.Namespace, exclusive: bool = False):  # type: ignore[no-untyped-def]
+    """The configured App; `exclusive`: this command syncs or drafts, so it must be the
+    only one doing so on this state folder (see runtime/lock.py)."""
     from afterword.daemon.runtime.app import App
 
-    return App(_load(args))
+    return App(_load(args), exclusive=exclusive)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -43,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = config_module.load(path)
         journal.setup("debug" if args.verbose else config.daemon.log_level)
         return Service(config, path).run()
-    app = _app(args)
+    app = _app(args, exclusive=True)
     try:
         report = app.cycle.run()
     finally:
@@ -84,7 +86,8 @@ def cmd_auth(args: argparse.Namespace) -> int:
     from afterword.daemon.runtime.app import App
     from afterword.providers.base import AuthOptions
 
-    app = App(_load(args))
+    # The daemon keeps the old credentials in memory: sign in while it is stopped.
+    app = App(_load(args), exclusive=True)
     try:
         provider = app.cycle.provider(app.config.account(args.account))
         message = provider.authorize(AuthOptions(

@@ -75,3 +75,7 @@ class TemplateError(AfterwordError):
 
 class InputError(AfterwordError):
     """Input from outside (an .ics file, an invite) could not be read."""
+
+
+class StateError(AfterwordError):
+    """The state folder cannot be used (full, read-only, not writable): names the folder."""

@@ -34,12 +34,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
-from afterword.daemon.errors import ConfigError
+from afterword.daemon.errors import AfterwordError, ConfigError
 from afterword.daemon.model import InterviewStatus
 from afterword.daemon.reminders import policy, sending
 from afterword.daemon.runtime import journal, paths
 from afterword.daemon.runtime.app import utc_now
 from afterword.daemon.runtime.cycle import Cycle
+from afterword.daemon.runtime.lock import StateLock
 from afterword.daemon.runtime.sdnotify import sd_notify, watchdog_interval
 from afterword.daemon.runtime.secrets import open_secrets
 from afterword.daemon.runtime.store import Store, _dt, _ts
@@ -80,6 +81,8 @@ class Service:
         self.clock = clock
         self.lock = threading.RLock()  # one writer at a time: every job holds it
         self.stopping = threading.Event()
+        # Held until the process exits: a second daemon or `run --once` is refused.
+        self.state_lock = StateLock(paths.state_dir()).acquire()
         self.store = Store(paths.state_dir() / "state.db")
         self.secrets = open_secrets(config.secrets.backend, paths.state_dir())
         self.cycle = self._new_cycle(config)
@@ -157,6 +160,8 @@ class Service:
             self._busy_since = time.monotonic()
             try:
                 step()
+            except AfterwordError as err:  # already one line for the user (a full disk)
+                log.error("%s failed: %s", what, _one_line(err))
             except Exception as err:
                 log.error("%s failed: %s: %s", what, type(err).__name__, _one_line(err))
             finally:

@@ -26,6 +26,7 @@ from afterword.daemon.model import (
     Interviewer,
     InterviewStatus,
 )
+from afterword.daemon.runtime.paths import is_state_problem, state_problem
 
 # Each entry upgrades the schema by one version; never edit a released step, append one.
 MIGRATIONS: list[str] = [
@@ -103,6 +104,31 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class _StateConnection(sqlite3.Connection):
+    """A connection whose disk problems (full, read-only, unwritable) are one StateError
+    naming the folder, wherever in the code the write happens."""
+
+    folder = Path(".")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        """`Connection.execute`, disk problems mapped."""
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as err:
+            if is_state_problem(err):
+                raise state_problem(self.folder, err) from None
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        """`Connection.executemany`, disk problems mapped."""
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as err:
+            if is_state_problem(err):
+                raise state_problem(self.folder, err) from None
+            raise
+
+
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
@@ -128,6 +154,14 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            self._open(path)
+        except (OSError, sqlite3.Error) as err:
+            if isinstance(err, sqlite3.Error) and not is_state_problem(err):
+                raise
+            raise state_problem(path.parent, err) from None
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
             # Create it private before SQLite writes a byte into it.
@@ -135,7 +169,8 @@ class Store:
         os.chmod(path, 0o600)
         # The daemon's scheduler runs jobs in worker threads, one at a time under a lock.
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                  check_same_thread=False)
+                                  check_same_thread=False, factory=_StateConnection)
+        self.db.folder = path.parent
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -155,7 +190,8 @@ class Store:
         store = cls.__new__(cls)
         store.path = path
         store.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
-                                   isolation_level=None)
+                                   isolation_level=None, factory=_StateConnection)
+        store.db.folder = path.parent
         store.db.row_factory = sqlite3.Row
         version = store.db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
@@ -190,7 +226,9 @@ class Store:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk).
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 

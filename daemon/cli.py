@@ -160,15 +160,14 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee."""
-    from afterword.daemon.commands.explain import explain, find_event
+    from afterword.daemon.commands.explain import explain_blocks
 
     app = _app(args)
     try:
-        found = find_event(app.config, app.cycle, args.event_id)
-        blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
+        blocks = explain_blocks(app.config, app.cycle, args.event_id)
     finally:
         app.close()
-    print("\n\n".join(blocks))
+    print("\n\n".join("\n".join(block) for block in blocks))
     return 0
 
 

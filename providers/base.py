@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from afterword.daemon.model import CalendarEvent
+from afterword.providers.series import SkippedSeries
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
@@ -49,6 +50,9 @@ class ChangeSet:
     full: bool
     removed: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Series the provider refused to expand or keep (providers/series.py): the cycle
+    # remembers them, warns once, and never plans their occurrences.
+    skipped: tuple[SkippedSeries, ...] = ()
 
 
 @dataclass(frozen=True)

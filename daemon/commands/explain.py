@@ -23,6 +23,7 @@ from afterword.daemon.model import (
 )
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.providers.base import Lookup
+from afterword.providers.series import SkippedSeries
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,25 @@ def find_event(config: Config, cycle: Cycle, event_id: str) -> list[Found]:
 
 
 _UNREACHABLE = Lookup("", None)  # the calendar could not be asked
+
+
+def explain_blocks(config: Config, cycle: Cycle, event_id: str) -> list[list[str]]:
+    """What `afterword explain EVENT_ID` prints: one block per event found (a skipped
+    runaway series, by its id or one of its occurrences' ids, included)."""
+    blocks = [_skipped(account, series) for account, series, _ in cycle.store.skipped_series()
+              if event_id in (series.series_id, series.series_id[:len(event_id)])
+              or event_id.startswith(series.series_id + "_")]
+    if blocks:
+        return blocks
+    return [explain(config, cycle, found) for found in find_event(config, cycle, event_id)]
+
+
+def _skipped(account: str, series: SkippedSeries) -> list[str]:
+    return [f"event: {_one_line(series.title) or '(no title)'} (a repeating event)",
+            f"  account {account}, series {series.series_id}",
+            f"decision: skipped: {series.reason}; nobody has that many interviews a day, so "
+            "no occurrence of it gets a note (an invite from a stranger can repeat every "
+            "minute)"]
 
 
 def _lookup(cycle: Cycle, account: AccountConfig, event_id: str,

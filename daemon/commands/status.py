@@ -41,8 +41,11 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     for d in drafts:
         d["interview_title"] = titles.get((d["account"], d["event_id"]))
     _add_reminders(config, store, now, drafts, interviews)
+    skipped = [{"account": account, "series_id": s.series_id, "title": s.title,
+                "reason": s.reason, "skipped_at": _iso(at)}
+               for account, s, at in store.skipped_series() if account in configured]
     return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
-            "drafts": drafts}
+            "drafts": drafts, "skipped_series": skipped}
 
 
 def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dict[str, Any]],
@@ -52,7 +55,7 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
 
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
     upcoming = {s.ref: policy.upcoming(s, now, quiet, zone)
-                for s in sending.subjects(config, store)} if config.reminders.channels else {}
+                for s in sending.subjects(config, store, now)} if config.reminders.channels else {}
     for d in drafts:
         created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
         d["age_seconds"] = (max(0, int((now - created).total_seconds()))
@@ -183,6 +186,10 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
                 "dismissed": f"done (no reminders) {when(d['closed_at'])}",
             }.get(d["state"], d["state"])
             out.append(f"  {d['key']}  {d['state']:<9}  {who[:50]:<50}  {detail}")
+    if data.get("skipped_series"):
+        out += ["", "Repeating events skipped (more interviews a day than anyone has)"]
+        out += [f"  {_short(s['title'], 40)}  {s['reason']}  [`afterword explain "
+                f"{s['series_id'][:40]}`]" for s in data["skipped_series"]]
     out += _removed(data)
     return "\n".join(out) + "\n"
 

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     NAMES = "names_needed"
     CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
+    HELD = "held"  # due interviews kept back by drafts.max_per_day
 
 
 @dataclass(frozen=True)
@@ -263,12 +264,26 @@ def reauth_subject(account: str, since: datetime, history: History,
     )
 
 
+def held_subject(count: int, since: datetime, history: History,
+                 reminders: RemindersConfig, line: str) -> Subject:
+    """Interviews the daily cap on new drafts keeps back: asked about until they fit."""
+    return Subject(
+        kind=Kind.HELD,
+        key="held",
+        label=line,
+        schedule=Schedule(since, timedelta(0), reminders.every, None),
+        history=history,
+        ref="held",
+    )
+
+
 def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     """One message for everything due (several pending drafts make one digest)."""
     drafts = [s for s in subjects if s.kind is Kind.DRAFT]
     names = [s for s in subjects if s.kind is Kind.NAMES]
     reauth = [s for s in subjects if s.kind is Kind.REAUTH]
     capped = [s for s in subjects if s.kind is Kind.CAP]
+    held = [s for s in subjects if s.kind is Kind.HELD]
     titles, lines = [], []
     if drafts:
         titles.append("a thank-you note is waiting in Drafts" if len(drafts) == 1
@@ -298,6 +313,9 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
         for s in reauth:
             lines.append(f"• Account {s.label} needs you to sign in again: "
                          f"run `afterword auth {s.label}`.")
+    for s in held:
+        titles.append("drafting paused")
+        lines.append(f"• {s.label}.")
     title = "Afterword: " + "; ".join(titles)
     return Notice(title=title, body="\n".join(lines), subjects=tuple(subjects))
 

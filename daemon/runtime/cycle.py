@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
+from afterword.daemon.drafting import quota
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.planning import plan_interview
@@ -27,6 +28,7 @@ from afterword.daemon.model import (
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
+    ChangeSet,
     CredentialStore,
     DraftRef,
     MailboxState,
@@ -34,6 +36,7 @@ from afterword.providers.base import (
     ProviderContext,
     Window,
 )
+from afterword.providers.series import SeriesGuard
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class Cycle:
         # replan_stored's memo: (account, event id) → (stored row, hand-added people).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
+        self._held: dict[str, int] = {}  # account → interviews the daily cap holds back
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
 
@@ -193,24 +197,26 @@ class Cycle:
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
                       cursor: str | None, now: datetime, report: AccountReport | None) -> None:
         changes = provider.calendar().changes(window, cursor)
-        for warning in changes.warnings:
-            log.warning("account %s: %s", account.name, warning)
-            if report is not None:
-                report.warnings.append(warning)
+        warnings = list(changes.warnings)
         with self.store.transaction():
+            events, dropped = self._bounded(account, changes, now, warnings)
+            for warning in warnings:
+                log.warning("account %s: %s", account.name, warning)
+                if report is not None:
+                    report.warnings.append(warning)
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
             live = self.store.live_interview_ids(account.name)
-            for event in changes.events:
+            for event in events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
                                    event.id in live):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
-            removed = set(changes.removed)
+            removed = set(changes.removed) | dropped
             if changes.full:
                 known = self.store.interview_ids_between(account.name, window.start, window.end)
                 removed |= known - seen
@@ -220,6 +226,22 @@ class Cycle:
                              account.name, event_id)
             self.replan_stored(account, window, seen | removed, now)
             self.store.set_cursor(account.name, changes.cursor, now)
+
+    def _bounded(self, account: AccountConfig, changes: ChangeSet, now: datetime,
+                 warnings: list[str]) -> tuple[list[CalendarEvent], set[str]]:
+        """The change set's events less those of runaway series (more occurrences a day
+        than anyone has interviews), whichever provider expanded them; the ids dropped.
+        A series is remembered when first skipped and warned about once."""
+        known = self.store.skipped_series_ids(account.name)
+        guard = SeriesGuard(self.config.me.timezone, known)
+        admitted = [e for e in changes.events if guard.admit(e.series_id, e.start, e.title)]
+        events = [e for e in admitted if not guard.refused(e.series_id)]
+        for series in (*changes.skipped, *guard.skipped.values()):
+            if series.series_id not in known and self.store.skip_series(
+                    account.name, series, now):
+                warnings.append(series.warning())
+        kept = {e.id for e in events}
+        return events, {e.id for e in changes.events if e.id not in kept}
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
                    manual: list[tuple[str, str]], stored: bool) -> bool:
@@ -280,10 +302,21 @@ class Cycle:
             ended_before=now - self.config.drafts.delay,
             ended_after=now - self.config.drafts.max_age,
         )
+        waiting = 0
         for interview in due:
             if self.should_stop():
                 return
+            if quota.new_drafts(self.store, interview) > quota.room(self.store, self.config,
+                                                                    now):
+                waiting += 1  # the daily cap: asked about, never drafted past it
+                continue
             self.draft_interview(account, provider, interview, report)
+        if waiting:
+            line = quota.held_line(waiting, self.config)
+            report.warnings.append(line)
+            if self._held.get(account.name) != waiting:  # logged when it changes only
+                log.warning("account %s: %s", account.name, line)
+        self._held[account.name] = waiting
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:

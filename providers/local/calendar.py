@@ -18,6 +18,7 @@ from afterword.providers.base import (
     Lookup,
     Window,
 )
+from afterword.providers.series import SkippedSeries, runaway_series
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class IcsCalendar(CalendarSource):
         # No settled cursor while something is skipped: the next cycle reads (and warns) again.
         return ChangeSet(events=tuple(read.events),
                          cursor=None if read.warnings else signature, full=not read.warnings,
-                         removed=tuple(read.cancelled), warnings=tuple(read.warnings))
+                         removed=tuple(read.cancelled), warnings=tuple(read.warnings),
+                         skipped=tuple(read.skipped))
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event with this id within 400 days of today; None if absent or cancelled."""
@@ -130,6 +132,14 @@ class IcsCalendar(CalendarSource):
             calendar = icalendar.Calendar.from_ical(data)
         except Exception as err:  # icalendar raises ValueError, TypeError, … on bad input
             raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
+        # A rule that repeats more than a few times a day is never expanded: FREQ=SECONDLY
+        # over the window is 1.9 million occurrences (it grew the daemon to 6 GB).
+        runaway = runaway_series(calendar.walk("VEVENT"))
+        if runaway:
+            calendar.subcomponents = [
+                c for c in calendar.subcomponents
+                if c.name != "VEVENT" or str(c.get("UID", "")).strip() not in runaway]
+            read.skipped.extend(runaway.values())
         try:
             occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
         except Exception:  # the library raises many types on bad recurrence data
@@ -333,3 +343,4 @@ class _Read:
     cancelled: list[str] = field(default_factory=list)
     cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedSeries] = field(default_factory=list)  # runaway series

@@ -19,6 +19,7 @@ from afterword.daemon.runtime.paths import is_state_problem, state_problem
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
 from afterword.daemon.runtime.store.drafts import DraftQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
+from afterword.daemon.runtime.store.limits import LimitQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
 from afterword.daemon.runtime.store.schema import (
     MIGRATIONS,
@@ -30,7 +31,7 @@ from afterword.daemon.runtime.store.schema import (
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, LimitQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

@@ -80,6 +80,17 @@ MIGRATIONS: list[str] = [
         dismissed INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # Repeating events skipped for making more interviews a day than anyone attends.
+    """
+    CREATE TABLE skipped_series (
+        account TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL,
+        skipped_at TEXT NOT NULL,
+        PRIMARY KEY (account, series_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

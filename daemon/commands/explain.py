@@ -93,7 +93,7 @@ def explain_blocks(config: Config, cycle: Cycle, event_id: str) -> list[list[str
 
 
 def _skipped(account: str, series: SkippedSeries) -> list[str]:
-    return [f"event: {_one_line(series.title) or '(no title)'} (a repeating event)",
+    return [f"event: {one_line(series.title) or '(no title)'} (a repeating event)",
             f"  account {account}, series {series.series_id}",
             f"decision: skipped: {series.reason}; nobody has that many interviews a day, so "
             "no occurrence of it gets a note (an invite from a stranger can repeat every "

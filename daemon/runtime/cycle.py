@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting import quota
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
-from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.errors import (
+    AfterwordError,
+    AuthExpired,
+    TemplateError,
+    TransientError,
+    one_line,
+)
 from afterword.daemon.interviews.planning import plan_interview
 from afterword.daemon.model import (
     CalendarEvent,
@@ -36,6 +42,7 @@ from afterword.providers.base import (
     ProviderContext,
     Window,
 )
+from afterword.providers.event_errors import dates_problem
 from afterword.providers.series import SeriesGuard
 
 log = logging.getLogger(__name__)
@@ -230,11 +237,19 @@ class Cycle:
     def _bounded(self, account: AccountConfig, changes: ChangeSet, now: datetime,
                  warnings: list[str]) -> tuple[list[CalendarEvent], set[str]]:
         """The change set's events less those of runaway series (more occurrences a day
-        than anyone has interviews), whichever provider expanded them; the ids dropped.
+        than anyone has interviews), whichever provider expanded them, and less those
+        with dates no interview has (year 9999, an end before the start); the ids dropped.
         A series is remembered when first skipped and warned about once."""
         known = self.store.skipped_series_ids(account.name)
         guard = SeriesGuard(self.config.me.timezone, known)
-        admitted = [e for e in changes.events if guard.admit(e.series_id, e.start, e.title)]
+        sane = []
+        for event in changes.events:
+            problem = dates_problem(event)
+            if problem:  # the translators skip these already; a provider may not
+                warnings.append(f"skipped an event: {one_line(event.id, 80)!r}: {problem}")
+            else:
+                sane.append(event)
+        admitted = [e for e in sane if guard.admit(e.series_id, e.start, e.title)]
         events = [e for e in admitted if not guard.refused(e.series_id)]
         for series in (*changes.skipped, *guard.skipped.values()):
             if series.series_id not in known and self.store.skip_series(
@@ -281,6 +296,9 @@ class Cycle:
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
+                continue
+            if dates_problem(event):  # stored by an older Afterword
+                self.store.forget_interview(account.name, event_id, now)
                 continue
             after = plan_interview(event, self.config, self.my_emails(account), manual)
             if after is None:

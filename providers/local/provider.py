@@ -8,11 +8,14 @@ as drafts. A draft that moved to `.Sent` was sent; one gone from both was discar
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
+from afterword.daemon.errors import InputError
 from afterword.providers.base import (
     CalendarSource,
     DraftMailbox,
     Provider,
+    Window,
 )
 from afterword.providers.local import LocalOptions
 from afterword.providers.local.calendar import IcsCalendar
@@ -38,14 +41,22 @@ class LocalProvider(Provider[LocalOptions]):
         return MaildirDrafts(self.options.maildir)
 
     def check(self) -> list[str]:
-        """The calendar must exist; the Maildir's parent must be writable."""
+        """What `run` needs: the calendar read and parsed as a cycle reads it, and the
+        Maildir a folder Afterword can write (or create)."""
         problems = []
-        cal = self.options.calendar
-        if cal is not None and not cal.exists():
-            problems.append(f"calendar not found: {cal}")
+        if self.options.calendar is not None:
+            now = self.context.clock()
+            try:
+                read = self.calendar().changes(Window(now - timedelta(days=8),
+                                                      now + timedelta(days=15)), None)
+                problems += list(read.warnings)
+            except InputError as err:
+                problems.append(str(err))
         maildir = self.options.maildir
         if maildir is not None:
             existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)
-            if existing is None or not os.access(existing, os.W_OK):
+            if existing is not None and not existing.is_dir():
+                problems.append(f"maildir: {existing} is a file, not a folder")
+            elif existing is None or not os.access(existing, os.W_OK | os.X_OK):
                 problems.append(f"maildir is not writable: {maildir}")
         return problems

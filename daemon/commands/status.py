@@ -54,8 +54,10 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
     from afterword.daemon.reminders import policy, sending
 
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
-    upcoming = {s.ref: policy.upcoming(s, now, quiet, zone)
-                for s in sending.subjects(config, store, now)} if config.reminders.channels else {}
+    upcoming = {s.ref: policy.when_sent(t, now, quiet, zone)
+                for s in sending.subjects(config, store, now)
+                if (t := policy.upcoming(s, now, quiet, zone)) is not None
+                } if config.reminders.channels else {}
     for d in drafts:
         created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
         d["age_seconds"] = (max(0, int((now - created).total_seconds()))

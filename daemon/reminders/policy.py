@@ -118,7 +118,13 @@ def next_reminder(schedule: Schedule, history: History, quiet: QuietHours | None
     if final is not None:
         final = last_allowed(final, quiet, zone)
         if final < schedule.start:
-            return None  # it appeared after its deadline: too late to nag
+            # It appeared after its deadline (a late draft): one reminder, then silence.
+            if history.last_at is not None or history.snoozed_until is not None:
+                return None
+            moment = schedule.start
+            if quiet is not None and in_quiet_hours(moment, quiet, zone):
+                moment = quiet_end(moment, quiet, zone)
+            return moment
         if history.last_at is not None and history.last_at >= final:
             return None  # the last one went out: silence
     if history.last_at is None:
@@ -156,10 +162,12 @@ def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None, zone: 
 def _expired(schedule: Schedule, now: datetime, quiet: QuietHours | None,
              zone: tzinfo) -> bool:
     """Its last moment passed a while ago (the daemon was stopped, the laptop asleep):
-    a reminder now would come after the deadline, so none comes at all."""
+    a reminder now would come after the deadline, so none comes at all. A subject that
+    appeared after its deadline (a late draft) has its one reminder all the same."""
     if schedule.final_at is None:
         return False
-    return now > last_allowed(schedule.final_at, quiet, zone) + LATE
+    final = last_allowed(schedule.final_at, quiet, zone)
+    return final >= schedule.start and now > final + LATE
 
 
 # How late the deadline reminder may still go out (a busy or just-resumed daemon).
@@ -177,6 +185,16 @@ def upcoming(subject: Subject, now: datetime, quiet: QuietHours | None,
     if _expired(subject.schedule, now, quiet, zone):
         return None
     return next_reminder(subject.schedule, subject.history, quiet, zone)
+
+
+def when_sent(moment: datetime, now: datetime, quiet: QuietHours | None,
+              zone: tzinfo) -> datetime:
+    """When a reminder due at `moment` actually goes out: never in the past (what is due
+    goes at once), and never in quiet hours."""
+    moment = max(moment, now)
+    if quiet is not None and in_quiet_hours(moment, quiet, zone):
+        moment = quiet_end(moment, quiet, zone)
+    return moment
 
 
 def earliest(subjects: list[Subject], now: datetime, quiet: QuietHours | None,

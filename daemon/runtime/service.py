@@ -298,10 +298,9 @@ class Service:
             if job is not None:
                 job.remove()
             return
-        quiet = self.config.reminders.quiet_hours
-        if quiet is not None and policy.in_quiet_hours(now, quiet, self.config.me.timezone):
-            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
-        # Never in the past: what was due was just handled; this avoids a tight loop.
+        when = policy.when_sent(when, now, self.config.reminders.quiet_hours,
+                                self.config.me.timezone)
+        # Never now: what was due was just handled; this avoids a tight loop.
         when = max(when, now + timedelta(seconds=1))
         if job is not None and job.next_run_time == when:
             return

@@ -63,11 +63,17 @@ class MaildirDrafts(DraftMailbox):
         entry = mailbox.MaildirMessage(message.as_bytes(policy=message.policy.clone(linesep="\n")))
         entry.set_subdir("cur")
         entry.set_flags("DS")
+        # Drafts are private (0600) whatever the umask of a hand-typed `run --once`: the
+        # file is created under this umask before a byte of the note is written into it.
+        # Jobs run one at a time, so no other file is created meanwhile.
+        umask = os.umask(0o077)
         try:
             return DraftRef(provider_id=drafts.add(entry))
         except OSError as err:
             raise ProviderError(f"cannot write draft to {self.root}/.Drafts: "
                                 f"{err.strerror or err}") from err
+        finally:
+            os.umask(umask)
 
     def find_draft(self, key: str) -> DraftRef | None:
         """Look for a message stamped with `key` in Drafts, then in Sent."""

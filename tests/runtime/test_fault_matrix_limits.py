@@ -153,3 +153,24 @@ def test_full_disk(tmp_path: Path, remote: Remote, small_disk: Path) -> None:
     world.run()
     assert world.run().ok
     assert len(remote.drafts()) == 2 and len(world.local_drafts()) == 1
+
+
+def test_never_signed_in(tmp_path: Path, remote: Remote) -> None:
+    """An account never signed in: no request at all, *needs sign-in*, others drafted."""
+    remote.sign_in = lambda: None  # type: ignore[method-assign]  # the user never ran auth
+    world = make_world(tmp_path, remote)
+    due_interviews(world)
+    report = world.run()
+    mine = next(a for a in report.accounts if a.name == remote.name)
+    assert mine.needs_reauth and len(mine.errors) == 1, mine.errors
+    assert f"run `afterword auth {remote.name}`" in mine.errors[0]
+    assert len(world.local_drafts()) == 1
+    if isinstance(remote, GoogleRemote):
+        assert remote.fake.calls() == []
+    else:
+        assert isinstance(remote, GraphRemote)
+        assert remote.authority.log == [] and remote.graph.log == []
+    now = datetime.now(UTC)
+    table = render_table(status_data(world.cycle.config, world.store, now),
+                         world.cycle.config, now)
+    assert f"! account {remote.name} needs to sign in again" in table

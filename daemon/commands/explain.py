@@ -22,8 +22,7 @@ from afterword.daemon.model import (
     InterviewStatus,
 )
 from afterword.daemon.runtime.cycle import Cycle
-from afterword.providers.base import Lookup
-from afterword.providers.series import SkippedSeries
+from afterword.providers.base import Lookup, SkippedSeries
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from afterword.daemon.config import Config
-from afterword.daemon.drafting import quota
 from afterword.daemon.model import DraftState, InterviewStatus
 from afterword.daemon.reminders import channels, policy
 from afterword.daemon.reminders.policy import History, Kind, Subject
+from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.store import Store
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,11 @@ def subjects(config: Config, store: Store, now: datetime | None = None) -> list[
                 found.append(policy.reauth_subject(
                     account.name, since, subject_history(store, f"auth:{account.name}"), rem))
     if now is not None:
-        held = quota.held(store, config, now, sorted(configured))
+        held = limits.held(store, config, now, sorted(configured))
         if held:
             since = min(i.end for i in held) + config.drafts.delay
             found.append(policy.held_subject(len(held), since, subject_history(store, "held"),
-                                             rem, quota.held_line(len(held), config)))
+                                             rem, limits.held_line(len(held), config)))
     return found
 
 

@@ -15,26 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
-from afterword.daemon.drafting import quota
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
-from afterword.daemon.errors import (
-    AfterwordError,
-    AuthExpired,
-    TemplateError,
-    TransientError,
-    one_line,
-)
+from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.planning import plan_interview
 from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
     Interview,
-    InterviewStatus,
 )
+from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
-    ChangeSet,
     CredentialStore,
     DraftRef,
     MailboxState,
@@ -42,8 +34,6 @@ from afterword.providers.base import (
     ProviderContext,
     Window,
 )
-from afterword.providers.event_errors import dates_problem
-from afterword.providers.series import SeriesGuard
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +196,8 @@ class Cycle:
         changes = provider.calendar().changes(window, cursor)
         warnings = list(changes.warnings)
         with self.store.transaction():
-            events, dropped = self._bounded(account, changes, now, warnings)
+            events, dropped = limits.bounded(self.store, self.config.me.timezone,
+                                             account.name, changes, now, warnings)
             for warning in warnings:
                 log.warning("account %s: %s", account.name, warning)
                 if report is not None:
@@ -233,30 +224,6 @@ class Cycle:
                              account.name, event_id)
             self.replan_stored(account, window, seen | removed, now)
             self.store.set_cursor(account.name, changes.cursor, now)
-
-    def _bounded(self, account: AccountConfig, changes: ChangeSet, now: datetime,
-                 warnings: list[str]) -> tuple[list[CalendarEvent], set[str]]:
-        """The change set's events less those of runaway series (more occurrences a day
-        than anyone has interviews), whichever provider expanded them, and less those
-        with dates no interview has (year 9999, an end before the start); the ids dropped.
-        A series is remembered when first skipped and warned about once."""
-        known = self.store.skipped_series_ids(account.name)
-        guard = SeriesGuard(self.config.me.timezone, known)
-        sane = []
-        for event in changes.events:
-            problem = dates_problem(event)
-            if problem:  # the translators skip these already; a provider may not
-                warnings.append(f"skipped an event: {one_line(event.id, 80)!r}: {problem}")
-            else:
-                sane.append(event)
-        admitted = [e for e in sane if guard.admit(e.series_id, e.start, e.title)]
-        events = [e for e in admitted if not guard.refused(e.series_id)]
-        for series in (*changes.skipped, *guard.skipped.values()):
-            if series.series_id not in known and self.store.skip_series(
-                    account.name, series, now):
-                warnings.append(series.warning())
-        kept = {e.id for e in events}
-        return events, {e.id for e in changes.events if e.id not in kept}
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
                    manual: list[tuple[str, str]], stored: bool) -> bool:
@@ -297,10 +264,9 @@ class Cycle:
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            if dates_problem(event):  # stored by an older Afterword
-                self.store.forget_interview(account.name, event_id, now)
-                continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual)
+            # (Dates no interview has: stored by an older Afterword.)
+            after = None if limits.dates_problem(event) else plan_interview(
+                event, self.config, self.my_emails(account), manual)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
@@ -320,20 +286,19 @@ class Cycle:
             ended_before=now - self.config.drafts.delay,
             ended_after=now - self.config.drafts.max_age,
         )
-        waiting = 0
+        waiting = 0  # held back by the daily cap: asked about, never drafted past it
         for interview in due:
             if self.should_stop():
                 return
-            if quota.new_drafts(self.store, interview) > quota.room(self.store, self.config,
+            if limits.new_drafts(self.store, interview) > limits.room(self.store, self.config,
                                                                     now):
-                waiting += 1  # the daily cap: asked about, never drafted past it
-                continue
-            self.draft_interview(account, provider, interview, report)
+                waiting += 1
+            else:
+                self.draft_interview(account, provider, interview, report)
         if waiting:
-            line = quota.held_line(waiting, self.config)
-            report.warnings.append(line)
+            report.warnings.append(limits.held_line(waiting, self.config))
             if self._held.get(account.name) != waiting:  # logged when it changes only
-                log.warning("account %s: %s", account.name, line)
+                log.warning("account %s: %s", account.name, report.warnings[-1])
         self._held[account.name] = waiting
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
@@ -361,7 +326,8 @@ class Cycle:
                 # An earlier attempt may have reached the mailbox: look before writing.
                 found = mailbox.find_draft(key.id)
                 if found is not None:
-                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now)
+                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now,
+                                              found.version)
                     log.info("account %s: found draft %s from an earlier attempt",
                              account.name, key.id)
                     continue
@@ -373,7 +339,8 @@ class Cycle:
             except AfterwordError as err:
                 self.store.record_failed(key.id, str(err))
                 raise
-            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock())
+            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
+                                      ref.version)
             report.drafted.append(key.id)
             log.info("account %s: drafted note %s for interview %s", account.name, key.id,
                      interview.event_id)
@@ -409,11 +376,6 @@ class Cycle:
                 if self.store.close_draft(key, state, now, sent_at=status.sent_at):
                     report.closed[key] = state.value
                     log.info("account %s: draft %s is now %s", account.name, key, state.value)
-
-
-def names_needed(store: Store) -> list[Interview]:
-    """Interviews waiting for the user to name their interviewers."""
-    return [i for i in store.interviews() if i.status is InterviewStatus.NAMES_NEEDED]
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from afterword.daemon.runtime.store.schema import dt, ts
-from afterword.providers.series import SkippedSeries
+from afterword.providers.base import SkippedSeries
 
 
 class LimitQueries:

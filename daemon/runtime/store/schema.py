@@ -80,6 +80,10 @@ MIGRATIONS: list[str] = [
         dismissed INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # The mailbox's version marker of each draft as written (`afterword redraft`).
+    """
+    ALTER TABLE drafts ADD COLUMN version TEXT;
+    """,
     # Repeating events skipped for making more interviews a day than anyone attends.
     """
     CREATE TABLE skipped_series (

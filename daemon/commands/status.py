@@ -8,7 +8,7 @@ from typing import Any
 from afterword.daemon.config import Config
 from afterword.daemon.durations import format_duration
 from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
-from afterword.daemon.reminders.policy import cap_advice
+from afterword.daemon.reminders.policy import cap_advice, later
 from afterword.daemon.runtime.store import Store
 
 
@@ -67,15 +67,6 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
         i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
-def _later(moment: datetime, delta: timedelta) -> datetime:
-    """`moment + delta`, or the last moment Python can hold (a date far out must not
-    make `status` fail)."""
-    try:
-        return moment + delta
-    except OverflowError:
-        return datetime.max.replace(tzinfo=moment.tzinfo)
-
-
 def _interview(interview: Interview, config: Config) -> dict[str, Any]:
     return {
         "account": interview.account,
@@ -87,7 +78,7 @@ def _interview(interview: Interview, config: Config) -> dict[str, Any]:
         "end": _iso(interview.end),
         "status": interview.status.value,
         "recipients": sum(1 for p in interview.interviewers if p.email),
-        "drafts_due_at": _iso(_later(interview.end, config.drafts.delay)),
+        "drafts_due_at": _iso(later(interview.end, config.drafts.delay)),
         "interviewers": [
             {"name": p.name, "email": p.email, "needs_check": p.needs_check,
              "address_needed": p.email is None, "source": p.source}

@@ -11,7 +11,7 @@ message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from afterword.daemon.config import DraftsConfig, QuietHours, RemindersConfig
@@ -68,6 +68,19 @@ class Notice:
     title: str
     body: str
     subjects: tuple[Subject, ...]
+
+
+# Past this, time-zone conversions of an aware datetime can overflow.
+FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def later(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, held at FAR: an interview stored with a far date (year 9999)
+    must never make `status`, reminders or the schedule fail with OverflowError."""
+    try:
+        return min(moment + delta, FAR)
+    except OverflowError:
+        return FAR
 
 
 def in_quiet_hours(moment: datetime, quiet: QuietHours | None, zone: tzinfo) -> bool:
@@ -209,7 +222,7 @@ def draft_subject(draft: DraftRecord, interview: Interview | None, reminders: Re
     """A draft still waiting in Drafts; None once it is sent, discarded, gone or dismissed."""
     if draft.state is not DraftState.DRAFTED or draft.created_at is None:
         return None
-    deadline = (interview.end if interview else draft.created_at) + reminders.deadline
+    deadline = later(interview.end if interview else draft.created_at, reminders.deadline)
     what = _interview_label(interview, zone)
     return Subject(
         kind=Kind.DRAFT,
@@ -227,12 +240,12 @@ def names_subject(interview: Interview, history: History, drafts: DraftsConfig,
     """An interview with nobody to write to: from when its drafts were due to the deadline."""
     if interview.status is not InterviewStatus.NAMES_NEEDED:
         return None
-    deadline = interview.end + reminders.deadline
+    deadline = later(interview.end, reminders.deadline)
     return Subject(
         kind=Kind.NAMES,
         key=interview.event_id,
         label=_interview_label(interview, zone) or "an interview",
-        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+        schedule=Schedule(later(interview.end, drafts.delay), timedelta(0), reminders.every,
                           deadline),
         history=history,
         deadline=deadline,
@@ -246,14 +259,14 @@ def cap_subject(interview: Interview, history: History, drafts: DraftsConfig,
     raises the cap or excludes someone; reminded like names needed."""
     if interview.status is not InterviewStatus.TOO_MANY:
         return None
-    deadline = interview.end + reminders.deadline
+    deadline = later(interview.end, reminders.deadline)
     count = sum(1 for p in interview.interviewers if p.email)
     return Subject(
         kind=Kind.CAP,
         key=interview.event_id,
         label=f"{_interview_label(interview, zone) or 'an interview'}: {count} recipients, "
               f"more than recipients.max_per_interview = {cap}",
-        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+        schedule=Schedule(later(interview.end, drafts.delay), timedelta(0), reminders.every,
                           deadline),
         history=history,
         deadline=deadline,

@@ -65,7 +65,7 @@ def subjects(config: Config, store: Store, now: datetime | None = None) -> list[
     if now is not None:
         held = limits.held(store, config, now, sorted(configured))
         if held:
-            since = min(i.end for i in held) + config.drafts.delay
+            since = policy.later(min(i.end for i in held), config.drafts.delay)
             found.append(policy.held_subject(len(held), since, subject_history(store, "held"),
                                              rem, limits.held_line(len(held), config)))
     return found

@@ -276,9 +276,9 @@ class Service:
         configured = {a.name for a in self.config.accounts}
         # Names-needed interviews too: the re-check may find the interviewers added.
         for account, event_id, end in self.store.awaiting_drafts(now - self.config.drafts.delay):
-            if account in configured:
-                wanted[f"draft:{account}:{event_id}"] = (account, event_id,
-                                                         end + self.config.drafts.delay)
+            when = policy.later(end, self.config.drafts.delay)
+            if account in configured and when < policy.FAR:  # never a job for year 9999
+                wanted[f"draft:{account}:{event_id}"] = (account, event_id, when)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("draft:") and job.id not in wanted:
                 job.remove()

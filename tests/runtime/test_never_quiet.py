@@ -97,3 +97,30 @@ def test_an_unwritable_state_folder_is_one_line_naming_it(tmp_path: Path,
     assert result.returncode == 1
     assert result.stderr.startswith(f"afterword: state folder {xdg['state'] / 'afterword'}: "
                                     "permission denied"), result.stderr
+
+
+def test_an_interview_stored_with_a_year_9999_end_never_breaks_status_or_reminders(
+        tmp_path: Path) -> None:
+    # As an older Afterword could store it: names needed, ending in year 9999.
+    from afterword.daemon.commands.status import render_table
+    from afterword.daemon.model import CalendarEvent, Interview, InterviewStatus
+    from afterword.daemon.reminders import sending
+
+    (tmp_path / "calendar.ics").write_text(calendar())
+    path = local_config(tmp_path, extra='[[reminders.channels]]\ntype = "desktop"\n')
+    path.write_text(path.read_text().replace("channels = []\n", ""))
+    config = parse(tomllib.loads(path.read_text()), base_dir=tmp_path)
+    store = Store(tmp_path / "state.db")
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=2), datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    event = CalendarEvent(account="local", calendar="c", id="far@acme",
+                          title="Interview: far", start=start, end=end)
+    store.save_interview(Interview("local", "far@acme", "Interview: far", start, end, (),
+                                   status=InterviewStatus.NAMES_NEEDED), event, now)
+    table = render_table(status_data(config, store, now), config, now)
+    assert "Interview: far" in table
+    sending.next_due(config, store, now)
+    # The next cycle drops it (no interview has such dates) and says nothing alarming.
+    report = Cycle(config, store, KeyringSecrets(), lambda: now).run()
+    assert report.ok
+    assert "Interview: far" not in render_table(status_data(config, store, now), config, now)

@@ -185,6 +185,22 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_redraft(args: argparse.Namespace) -> int:
+    """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
+    from afterword.daemon.commands.redraft import redraft
+
+    app = _app(args, exclusive=True)  # it writes to the mailboxes, like a cycle
+    try:
+        outcomes = redraft(app.cycle, args.target)
+    finally:
+        app.close()
+    for outcome in outcomes:
+        print(outcome.line())
+    if not outcomes:
+        print("no drafts to rewrite")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     # The shared options work before or after the subcommand. The subcommands' copies
@@ -261,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
+
+    p = sub.add_parser("redraft", parents=[common],
+                       help="rewrite the drafts you have not edited, after a correction")
+    p.add_argument("target", metavar="KEY|EVENT_ID")
+    p.set_defaults(func=cmd_redraft)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

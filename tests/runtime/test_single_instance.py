@@ -36,7 +36,7 @@ def test_a_second_run_beside_the_daemon_is_refused_and_drafts_nothing_twice(
     daemon.wait_for(lambda: len(drafts_in(drafts)) == 2, "the panel's two drafts")
     state = xdg["state"] / "afterword"
 
-    for argv in (["run", "--once"], ["run"], ["auth", "local"]):
+    for argv in (["run", "--once"], ["run"], ["auth", "local"], ["redraft", "panel@acme"]):
         second = run_cli(*argv, "--config", str(config))
         assert second.returncode == 1, (argv, second)
         assert second.stderr.startswith(

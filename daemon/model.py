@@ -154,6 +154,17 @@ class Interview:
     reason: str = ""  # why it was recognised (the detection rule that matched)
 
 
+@dataclass(frozen=True)
+class TitleFix:
+    """The user's correction of what an interview is for (`afterword fix`).
+
+    None keeps what the invite says; "" says there is none ("no role, please").
+    """
+
+    company: str | None = None
+    role: str | None = None
+
+
 class DraftState(StrEnum):
     """The lifecycle of one draft: planned → drafted → sent | discarded | gone."""
 

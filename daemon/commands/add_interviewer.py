@@ -85,7 +85,8 @@ def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> In
     with cycle.store.transaction():
         cycle.store.add_manual_interviewer(account.name, interview.event_id, address, name, now)
         updated = plan(event, cycle.config, mine,
-                       cycle.store.manual_interviewers(account.name, interview.event_id))
+                       cycle.store.manual_interviewers(account.name, interview.event_id),
+                       cycle.store.title_fix(account.name, interview.event_id))
         result = updated.interview or people.build_interview(
             event, updated.extraction, interview.reason)  # a config edit may say "not one"
         # save_interview resets `drafted` because the interviewers changed: due again.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from afterword.daemon.commands.fix import for_lines
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import salutation
 from afterword.daemon.errors import AfterwordError, UsageError, one_line
@@ -22,6 +23,7 @@ from afterword.daemon.model import (
     InterviewStatus,
 )
 from afterword.daemon.runtime.cycle import Cycle
+from afterword.daemon.runtime.store import Store
 from afterword.providers.base import Lookup, SkippedSeries
 
 
@@ -80,15 +82,13 @@ def find_event(config: Config, cycle: Cycle, event_id: str) -> list[Found]:
 _UNREACHABLE = Lookup("", None)  # the calendar could not be asked
 
 
-def explain_blocks(config: Config, cycle: Cycle, event_id: str) -> list[list[str]]:
-    """What `afterword explain EVENT_ID` prints: one block per event found (a skipped
-    runaway series, by its id or one of its occurrences' ids, included)."""
-    blocks = [_skipped(account, series) for account, series, _ in cycle.store.skipped_series()
-              if event_id in (series.series_id, series.series_id[:len(event_id)])
-              or event_id.startswith(series.series_id + "_")]
-    if blocks:
-        return blocks
-    return [explain(config, cycle, found) for found in find_event(config, cycle, event_id)]
+def skipped_blocks(store: Store, event_id: str) -> list[str]:
+    """What `explain` says of a series skipped for repeating too often, found by its id,
+    a prefix of it, or one of its occurrences' ids (none: [])."""
+    return ["\n".join(_skipped(account, series)) for account, series, _
+            in store.skipped_series()
+            if event_id in (series.series_id, series.series_id[:len(event_id)])
+            or event_id.startswith(series.series_id + "_")]
 
 
 def _skipped(account: str, series: SkippedSeries) -> list[str]:
@@ -128,8 +128,9 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
     ]
+    fix = cycle.store.title_fix(account.name, event.id)
     planned = plan(event, config, mine,
-                   cycle.store.manual_interviewers(account.name, event.id))
+                   cycle.store.manual_interviewers(account.name, event.id), fix)
     decision, extraction = planned.decision, planned.extraction
     interview = decision.is_interview and found.gone not in _DROPPED
     # A skip's reason already says "skipped: ..." or "not an interview: ...".
@@ -145,10 +146,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         if extraction.status is InterviewStatus.NAMES_NEEDED:
             lines.append("  ask the receptionist or HR for their names, then `afterword "
                          f"add-interviewer {event.id} \"Name <address>\"`")
-        what = ", ".join(f"{k} {v}" for k, v in (("company", extraction.company),
-                                                   ("role", extraction.role)) if v)
-        if what:
-            lines.append(f"for: {what}")
+        lines.extend(for_lines(extraction.company, extraction.role, fix, event.id))
     lines.append("attendees:")
     by_address = {p.email: p for p in extraction.interviewers if p.email}
     why_not = ("the event is cancelled" if decision.rule == "cancelled"

@@ -53,7 +53,8 @@ def redraft(cycle: Cycle, target: str) -> list[Outcome]:
         # The interview as it would be planned now: a config edit, an added interviewer
         # or a correction takes effect before the notes are composed again.
         manual = cycle.store.manual_interviewers(account.name, interview.event_id)
-        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual)
+        fix = cycle.store.title_fix(account.name, interview.event_id)
+        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual, fix)
         if planned is not None and planned != interview:
             cycle.store.save_interview(planned, event, now)
             interview = planned

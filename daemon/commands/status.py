@@ -32,7 +32,9 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
         })
     stored = store.interviews()
     titles = {(i.account, i.event_id): i.title for i in stored}
-    interviews = [_interview(i, config) for i in stored
+    fixed = {(name, event_id) for name in {i.account for i in stored}
+             for event_id in store.title_fixes_of(name)}
+    interviews = [_interview(i, config, (i.account, i.event_id) in fixed) for i in stored
                   if i.status is not InterviewStatus.CANCELLED]
     drafts = [_draft(d) for d in store.drafts()]
     for item in (*interviews, *drafts):
@@ -67,13 +69,14 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
         i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
-def _interview(interview: Interview, config: Config) -> dict[str, Any]:
+def _interview(interview: Interview, config: Config, fixed: bool) -> dict[str, Any]:
     return {
         "account": interview.account,
         "event_id": interview.event_id,
         "title": interview.title,
         "company": interview.company or None,
         "role": interview.role or None,
+        "fixed": fixed,  # company and role as corrected with `afterword fix`
         "start": _iso(interview.start),
         "end": _iso(interview.end),
         "status": interview.status.value,
@@ -135,6 +138,9 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
         out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
                    f"  to {names}")
+        if i.get("fixed"):
+            what = " at ".join(x for x in (i["role"], i["company"]) if x) or "no company or role"
+            out.append(f"      for {what} (fixed with `afterword fix`)")
     if not upcoming:
         out.append("  none")
     if needed:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from afterword.daemon.config import Config
 from afterword.daemon.interviews import detect, people
 from afterword.daemon.interviews.notes import apply_notes
-from afterword.daemon.model import CalendarEvent, Interview
+from afterword.daemon.model import CalendarEvent, Interview, TitleFix
 
 
 @dataclass(frozen=True)
@@ -25,31 +25,41 @@ class Plan:
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-         manual: list[tuple[str, str]] | None = None) -> Plan:
-    """Detect and extract one event with the whole config. Pure; never raises on odd input."""
+         manual: list[tuple[str, str]] | None = None, fix: TitleFix | None = None) -> Plan:
+    """Detect and extract one event with the whole config. Pure; never raises on odd input.
+
+    `manual`: interviewers added by hand; `fix`: the user's correction of company and role.
+    """
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
-    extraction = _extract(event, config, mine, manual)
+    extraction = _extract(event, config, mine, manual, fix)
     interview = _interview(event, decision, extraction) if decision.is_interview else None
     return Plan(decision, extraction, interview)
 
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-                   manual: list[tuple[str, str]] | None = None) -> Interview | None:
+                   manual: list[tuple[str, str]] | None = None,
+                   fix: TitleFix | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
     if not decision.is_interview:
         return None
-    return _interview(event, decision, _extract(event, config, mine, manual))
+    return _interview(event, decision, _extract(event, config, mine, manual, fix))
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
-             manual: list[tuple[str, str]] | None) -> people.Extraction:
-    return people.extract(event, config.recipients, mine, manual=manual,
-                          title_patterns=config.detect.title_patterns,
-                          my_name=config.me.name)
+             manual: list[tuple[str, str]] | None, fix: TitleFix | None) -> people.Extraction:
+    extraction = people.extract(event, config.recipients, mine, manual=manual,
+                                title_patterns=config.detect.title_patterns,
+                                my_name=config.me.name)
+    if fix is None:
+        return extraction
+    # The user's word beats the title's: `afterword fix` corrects a wrong or missing one.
+    return replace(extraction,
+                   company=extraction.company if fix.company is None else fix.company,
+                   role=extraction.role if fix.role is None else fix.role)
 
 
 def _interview(event: CalendarEvent, decision: detect.Decision,

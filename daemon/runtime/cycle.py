@@ -22,6 +22,7 @@ from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
     Interview,
+    TitleFix,
 )
 from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.store import Store
@@ -86,7 +87,7 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
-        # replan_stored's memo: (account, event id) → (stored row, hand-added people).
+        # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
         self._held: dict[str, int] = {}  # account → interviews the daily cap holds back
@@ -206,11 +207,12 @@ class Cycle:
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
+            fixes = self.store.title_fixes_of(account.name)
             live = self.store.live_interview_ids(account.name)
             for event in events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
-                                   event.id in live):
+                                   event.id in live, fixes.get(event.id)):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
@@ -226,11 +228,12 @@ class Cycle:
             self.store.set_cursor(account.name, changes.cursor, now)
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
-                   manual: list[tuple[str, str]], stored: bool) -> bool:
+                   manual: list[tuple[str, str]], stored: bool,
+                   fix: TitleFix | None = None) -> bool:
         """Detect and extract one changed event, and store what will be drafted; True if it
         is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual)
+        live interview until now; `fix`: the user's correction of company and role."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual, fix)
         if interview is None:
             if stored:
                 self.store.forget_interview(account.name, event.id, now)
@@ -252,13 +255,15 @@ class Cycle:
             self._replanned, self._replanned_for = {}, self.config
         rows = self.store.interview_rows_between(account.name, window.start, window.end)
         hand_added = self.store.manual_interviewers_of(account.name)
+        fixes = self.store.title_fixes_of(account.name)
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
             manual = hand_added.get(event_id, [])
-            # Planning is pure: the same stored row (event included) and hand-added people
-            # as when this runner last left it, with the same config, plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, manual):
+            fix = fixes.get(event_id)
+            # Planning is pure: the same stored row (event included), hand-added people and
+            # correction as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, (manual, fix)):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
@@ -266,14 +271,14 @@ class Cycle:
                 continue
             # (Dates no interview has: stored by an older Afterword.)
             after = None if limits.dates_problem(event) else plan_interview(
-                event, self.config, self.my_emails(account), manual)
+                event, self.config, self.my_emails(account), manual, fix)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), manual)
+                self.store.interview_row(account.name, event_id), (manual, fix))
 
     # -- drafting ---------------------------------------------------------------------
 
@@ -290,8 +295,7 @@ class Cycle:
         for interview in due:
             if self.should_stop():
                 return
-            if limits.new_drafts(self.store, interview) > limits.room(self.store, self.config,
-                                                                    now):
+            if limits.new_drafts(self.store, interview) > limits.room(self.store, self.config, now):
                 waiting += 1
             else:
                 self.draft_interview(account, provider, interview, report)

@@ -18,6 +18,7 @@ from pathlib import Path
 from afterword.daemon.runtime.paths import is_state_problem, state_problem
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
 from afterword.daemon.runtime.store.drafts import DraftQueries
+from afterword.daemon.runtime.store.fixes import FixQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
 from afterword.daemon.runtime.store.limits import LimitQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
@@ -31,7 +32,8 @@ from afterword.daemon.runtime.store.schema import (
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, LimitQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries,
+            LimitQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

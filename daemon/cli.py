@@ -11,8 +11,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
@@ -33,6 +35,16 @@ def _app(args: argparse.Namespace, exclusive: bool = False):  # type: ignore[no-
     from afterword.daemon.runtime.app import App
 
     return App(_load(args), exclusive=exclusive)
+
+
+@contextmanager
+def _opened(args: argparse.Namespace, exclusive: bool = False) -> Iterator[Any]:
+    """The app of a one-shot command, closed however the command ends."""
+    app = _app(args, exclusive)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -61,12 +73,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     """`afterword status [--json]`."""
     from afterword.daemon.commands.status import render_table, status_data
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         now = app.clock()
         data = status_data(app.config, app.store, now)
-    finally:
-        app.close()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -119,11 +128,8 @@ def cmd_done(args: argparse.Namespace) -> int:
     """`afterword done KEY`: no more reminders about this draft (or names-needed interview)."""
     from afterword.daemon.commands.done_snooze import done
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(done(app.store, args.key, app.clock()))
-    finally:
-        app.close()
     return 0
 
 
@@ -131,11 +137,8 @@ def cmd_snooze(args: argparse.Namespace) -> int:
     """`afterword snooze KEY DURATION`: no reminder about it before DURATION from now."""
     from afterword.daemon.commands.done_snooze import snooze
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(snooze(app.store, args.key, args.duration, app.clock(), app.config.me.timezone))
-    finally:
-        app.close()
     return 0
 
 
@@ -208,11 +211,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
     """`afterword fix EVENT_ID --company X --role Y` (`--clear`): correct company and role."""
     from afterword.daemon.commands.fix import fix
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(fix(app.cycle, args.event_id, args.company, args.role, args.clear, app.clock()))
-    finally:
-        app.close()
     return 0
 
 
@@ -220,11 +220,8 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
     """`afterword add-interviewer EVENT_ID "Name <address>"`."""
     from afterword.daemon.commands.add_interviewer import add_interviewer
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         interview = add_interviewer(app.cycle, args.event_id, args.interviewer, app.clock())
-    finally:
-        app.close()
     print(f"added {args.interviewer.strip()} to {interview.title!r}: now {interview.status.value}"
           f"; the next cycle drafts a note to them once the interview is over")
     return 0
@@ -234,15 +231,22 @@ def cmd_redraft(args: argparse.Namespace) -> int:
     """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
     from afterword.daemon.commands.redraft import redraft
 
-    app = _app(args, exclusive=True)  # it writes to the mailboxes, like a cycle
-    try:
+    with _opened(args, exclusive=True) as app:  # it writes to the mailboxes, like a cycle
         outcomes = redraft(app.cycle, args.target)
-    finally:
-        app.close()
     for outcome in outcomes:
         print(outcome.line())
     if not outcomes:
         print("no drafts to rewrite")
+    return 0
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    """`afterword letter EVENT_ID [--out DIR] [--card]`: one PDF per interviewer."""
+    from afterword.daemon.commands.letter import letters
+
+    with _opened(args) as app:
+        for path in letters(app.cycle, args.event_id, Path(args.out), args.card, app.clock()):
+            print(path)
     return 0
 
 
@@ -344,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="KEY|EVENT_ID")
     p.set_defaults(func=cmd_redraft)
 
+    p = sub.add_parser("letter", parents=[common], help="a printable letter (PDF) per "
+                       "interviewer, or (--card) a short A6 one to copy out by hand")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("--out", metavar="DIR", default=".", help="where to write (default: .)")
+    p.add_argument("--card", action="store_true", help="a short card instead of a letter")
+    p.set_defaults(func=cmd_letter)
+
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")
     p.add_argument("--dir", help="where to put the demo files (default: a new temp folder)")
@@ -359,7 +370,8 @@ def setup_logging(verbose: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
-    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2"):
+    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
+                  "caldav", "niquests", "urllib3_future", "imapclient"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -43,6 +43,10 @@ def test_example_config_loads_completely() -> None:
     assert config.reminders.deadline == timedelta(hours=48)
     assert config.me.timezone_name == "America/New_York"
     assert config.accounts[2].options.calendar == Path.home() / "calendars/interviews.ics"
+    assert [j.company for j in config.jobs] == ["Acme"]
+    assert config.jobs[0].contact == "Rita Recruiter <rita@acme.example>"
+    assert config.me.postal_address == ("350 Fifth Avenue, Apt 12", "New York, NY 10118")
+    assert config.recipients.ask_for_names and not config.letters.auto
 
 
 def test_relative_paths_start_at_the_config_folder(tmp_path: Path) -> None:
@@ -71,7 +75,7 @@ type = "webhook"
 """
     problems = problems_of(text, tmp_path)
     assert "accounts[1].provider: unknown provider 'gogle' (did you mean 'google'?)" \
-        " (one of: google, microsoft, local)" in problems
+        " (one of: google, microsoft, local, caldav)" in problems
     assert "drafts.dealy: unknown key (did you mean 'delay'?)" in problems
     assert any(p.startswith("drafts.max_age: not a duration: 'a week'") for p in problems)
     assert any(p.startswith("reminders.quiet_hours: expected \"HH:MM-HH:MM\"") for p in problems)

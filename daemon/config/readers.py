@@ -17,6 +17,7 @@ from afterword.daemon.config.sections import (
     DetectConfig,
     DraftRule,
     DraftsConfig,
+    LettersConfig,
     Me,
     QuietHours,
     RecipientsConfig,
@@ -66,6 +67,8 @@ def read_me(t: Table) -> Me:
         timezone_name=tz_name,
         signature=t.string("signature", ""),
         links=t.strings("links", ()),
+        postal_address=tuple(line.strip() for line in t.strings("postal_address", ())
+                             if line.strip()),
     )
     t.finish()
     return me
@@ -135,6 +138,7 @@ def read_recipients(t: Table) -> RecipientsConfig:
         shared_mailboxes=lowered("shared_mailboxes", d.shared_mailboxes),
         group_addresses=lowered("group_addresses", d.group_addresses),
         generic_domains=lowered("generic_domains", d.generic_domains),
+        ask_for_names=t.boolean("ask_for_names", d.ask_for_names),
     )
     t.finish()
     return config
@@ -215,6 +219,32 @@ def _quiet_hours(t: Table, text: str) -> QuietHours | None:
             return QuietHours(time(h1, m1), time(h2, m2))
     t.problem("quiet_hours", f"expected \"HH:MM-HH:MM\" (e.g. \"21:00-08:00\"), got {text!r}")
     return None
+
+
+# Territories that print on US Letter (the rest of the world uses A4).
+_LETTER_TERRITORIES = ("US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "SV",
+                       "NI", "DO", "PR")
+
+
+def default_paper() -> str:
+    """"letter" when the locale ($LC_ALL, $LC_PAPER, $LANG) is in a Letter country, else "a4"."""
+    for var in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            territory = re.match(r"^[a-z]{2,3}_([A-Z]{2})", value)
+            return "letter" if territory and territory.group(1) in _LETTER_TERRITORIES else "a4"
+    return "a4"
+
+
+def read_letters(t: Table) -> LettersConfig:
+    auto = t.boolean("auto", False)
+    folder = t.path("dir")
+    if auto and folder is None:
+        t.problem("dir", "missing: letters.auto = true needs a folder to write them into")
+    config = LettersConfig(paper=t.choice("paper", ("a4", "letter"), default_paper())
+                           or default_paper(), auto=auto, dir=folder)
+    t.finish()
+    return config
 
 
 def read_secrets(t: Table) -> SecretsConfig:

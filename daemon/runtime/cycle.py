@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
-from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
+from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
+from afterword.daemon.interviews.asking import ask_and_job, names_missing
 from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.letters import auto_letters
 from afterword.daemon.model import (
     CalendarEvent,
+    DraftKind,
     DraftState,
     Interview,
     TitleFix,
@@ -307,12 +310,18 @@ class Cycle:
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:
-        """One draft per interviewer with an address; all rendered before any is written."""
+        """One draft per interviewer with an address, and the one ask for missing names;
+        all rendered before any is written."""
         now = self.clock()
         from_address = provider.address() or (self.config.me.emails or ("",))[0]
+        ask = job = None
+        if names_missing(interview) and self.config.recipients.ask_for_names:
+            # Only then is the stored event read: its organizer is whom to ask.
+            event = self.store.interview_event(account.name, interview.event_id)
+            ask, job = ask_and_job(event, interview, self.config, self.my_emails(account))
         try:
             composed = compose_interview(self.config, self.templates, account.name, interview,
-                                         from_address=from_address, now=now)
+                                         from_address=from_address, now=now, ask=ask, job=job)
         except TemplateError as err:
             # Never a half-rendered draft, and never a partial panel: skip the interview.
             report.errors.append(f"interview {interview.event_id}: {err}")
@@ -320,10 +329,11 @@ class Cycle:
             log.error("account %s: interview %s not drafted: %s", account.name,
                       interview.event_id, err)
             return
-        messages = [(d.key, d.name, d.message) for d in composed.drafts]
+        notes = [*composed.drafts, *([composed.ask] if composed.ask else [])]
         mailbox = provider.mailbox()
-        for key, name, message in messages:
-            record, created = self.store.plan_draft(key, name, now)
+        for note in notes:
+            key = note.key
+            record, created = self.store.plan_draft(key, note.name, now)
             if record.state not in (DraftState.PLANNED, DraftState.FAILED):
                 continue
             if not created:
@@ -337,7 +347,8 @@ class Cycle:
                     continue
             try:
                 ref = mailbox.create_draft(
-                    key.id, message, send_by=interview.end + self.config.reminders.deadline)
+                    key.id, note.message,
+                    send_by=interview.end + self.config.reminders.deadline)
             except AuthExpired:
                 raise
             except AfterwordError as err:
@@ -346,14 +357,16 @@ class Cycle:
             self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
                                       ref.version)
             report.drafted.append(key.id)
-            log.info("account %s: drafted note %s for interview %s", account.name, key.id,
-                     interview.event_id)
+            log.info("account %s: drafted %s %s for interview %s", account.name,
+                     "the ask for names" if key.kind is DraftKind.ASK_NAMES else "note",
+                     key.id, interview.event_id)
+        if self.config.letters.auto and composed.drafts:
+            # The panel's letters too; a failure is said once, and the drafts stand.
+            problem = auto_letters(self.config, self.templates, interview, now)
+            if problem:
+                report.warnings.append(problem)
+                log.error("account %s: %s", account.name, problem)
         self.store.mark_interview_drafted(account.name, interview.event_id)
-
-    def template_for(self, account: AccountConfig, interview: Interview) -> str:
-        """The template chosen by the first matching [[drafts.rules]] entry, else the default."""
-        return choose_template(self.config.drafts.rules, self.config.drafts.template,
-                               account.name, interview)
 
     # -- tracking ---------------------------------------------------------------------
 

@@ -96,6 +96,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, event_id)
     );
     """,
+    # What a draft is for: a thank-you note, or the one ask for the interviewers' names.
+    """
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
+    """,
     # Repeating events skipped for making more interviews a day than anyone attends.
     """
     CREATE TABLE skipped_series (

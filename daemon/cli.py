@@ -30,8 +30,7 @@ def _load(args: argparse.Namespace) -> config_module.Config:
 
 
 def _app(args: argparse.Namespace, exclusive: bool = False):  # type: ignore[no-untyped-def]
-    """The configured App; `exclusive`: this command syncs or drafts, so it must be the
-    only one doing so on this state folder (see runtime/lock.py)."""
+    """The configured App; `exclusive`: it syncs or drafts, alone (runtime/lock.py)."""
     from afterword.daemon.runtime.app import App
 
     return App(_load(args), exclusive=exclusive)
@@ -95,7 +94,6 @@ def cmd_auth(args: argparse.Namespace) -> int:
     from afterword.daemon.runtime.app import App
     from afterword.providers.base import AuthOptions
 
-    # The daemon keeps the old credentials in memory: sign in while it is stopped.
     app = App(_load(args), exclusive=True)
     try:
         provider = app.cycle.provider(app.config.account(args.account))
@@ -167,10 +165,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from afterword.daemon.commands.explain import explain, find_event, skipped_blocks
     from afterword.daemon.commands.list_events import series_lines, window_events
 
-    app = _app(args)
-    try:
-        # A series skipped for repeating too often says so first.
-        blocks = skipped_blocks(app.cycle.store, args.event_id)
+    with _opened(args) as app:
+        blocks = skipped_blocks(app.cycle.store, args.event_id)  # a runaway series first
         series: list[str] = []
         # A stored interview's own id is explained at once; anything else may be a series
         # (a unique prefix of an id still reaches find_event below).
@@ -184,8 +180,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
         elif not blocks:
             found = find_event(app.config, app.cycle, args.event_id)
             blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
-    finally:
-        app.close()
     print("\n\n".join(blocks))
     return 0
 

@@ -93,7 +93,6 @@ class Cycle:
         # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
-        self._held: dict[str, int] = {}  # account → interviews the daily cap holds back
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
 
@@ -198,14 +197,11 @@ class Cycle:
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
                       cursor: str | None, now: datetime, report: AccountReport | None) -> None:
         changes = provider.calendar().changes(window, cursor)
-        warnings = list(changes.warnings)
         with self.store.transaction():
-            events, dropped = limits.bounded(self.store, self.config.me.timezone,
-                                             account.name, changes, now, warnings)
-            for warning in warnings:
-                log.warning("account %s: %s", account.name, warning)
-                if report is not None:
-                    report.warnings.append(warning)
+            events, dropped, warnings = limits.bounded(self.store, self.config.me.timezone,
+                                                       account.name, changes, now)
+            if report is not None:
+                report.warnings += warnings
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
@@ -272,8 +268,7 @@ class Cycle:
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            # (Dates no interview has: stored by an older Afterword.)
-            after = None if limits.dates_problem(event) else plan_interview(
+            after = None if limits.dates_problem(event) else plan_interview(  # far: dropped
                 event, self.config, self.my_emails(account), manual, fix)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
@@ -294,19 +289,11 @@ class Cycle:
             ended_before=now - self.config.drafts.delay,
             ended_after=now - self.config.drafts.max_age,
         )
-        waiting = 0  # held back by the daily cap: asked about, never drafted past it
+        due = limits.within_cap(self.store, self.config, account.name, due, now, report.warnings)
         for interview in due:
             if self.should_stop():
                 return
-            if limits.new_drafts(self.store, interview) > limits.room(self.store, self.config, now):
-                waiting += 1
-            else:
-                self.draft_interview(account, provider, interview, report)
-        if waiting:
-            report.warnings.append(limits.held_line(waiting, self.config))
-            if self._held.get(account.name) != waiting:  # logged when it changes only
-                log.warning("account %s: %s", account.name, report.warnings[-1])
-        self._held[account.name] = waiting
+            self.draft_interview(account, provider, interview, report)
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:

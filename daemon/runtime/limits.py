@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
@@ -24,13 +25,15 @@ from afterword.providers.base import ChangeSet, SeriesGuard, dates_problem
 __all__ = ["bounded", "dates_problem", "held", "held_line", "new_drafts", "room"]
 
 DAY = timedelta(days=1)
+log = logging.getLogger(__name__)
 
 
-def bounded(store: Store, zone: tzinfo, account: str, changes: ChangeSet, now: datetime,
-            warnings: list[str]) -> tuple[list[CalendarEvent], set[str]]:
+def bounded(store: Store, zone: tzinfo, account: str, changes: ChangeSet, now: datetime
+            ) -> tuple[list[CalendarEvent], set[str], list[str]]:
     """The change set's events less those of runaway series, whichever provider
     expanded them, and less those with dates no interview has (year 9999, an end before
-    the start); the ids dropped. New skips are stored, and warned about in `warnings`."""
+    the start); the ids dropped; the warnings (the provider's and new skips), logged."""
+    warnings = list(changes.warnings)
     known = store.skipped_series_ids(account)
     guard = SeriesGuard(zone, known)
     sane = []
@@ -45,8 +48,34 @@ def bounded(store: Store, zone: tzinfo, account: str, changes: ChangeSet, now: d
     for series in (*changes.skipped, *guard.skipped.values()):
         if series.series_id not in known and store.skip_series(account, series, now):
             warnings.append(series.warning())
+    for warning in warnings:
+        log.warning("account %s: %s", account, warning)
     kept = {e.id for e in events}
-    return events, {e.id for e in changes.events if e.id not in kept}
+    return events, {e.id for e in changes.events if e.id not in kept}, warnings
+
+
+# account → how many interviews the cap held back at its last pass (logged on change).
+_held: dict[str, int] = {}
+
+
+def within_cap(store: Store, config: Config, account: str, due: list[Interview],
+               now: datetime, warnings: list[str]) -> list[Interview]:
+    """The due interviews whose drafts fit under drafts.max_per_day, in order; for the
+    rest, one line in `warnings` (logged when their number changes)."""
+    left, fitting, waiting = room(store, config, now), [], 0
+    for interview in due:
+        needed = new_drafts(store, interview)
+        if needed > left:
+            waiting += 1
+        else:
+            fitting.append(interview)
+            left -= needed
+    if waiting:
+        warnings.append(held_line(waiting, config))
+        if _held.get(account) != waiting:
+            log.warning("account %s: %s", account, warnings[-1])
+    _held[account] = waiting
+    return fitting
 
 
 def new_drafts(store: Store, interview: Interview) -> int:

@@ -36,6 +36,13 @@ from tests.runtime.test_fault_matrix import (
 from tests.runtime.test_fault_matrix import remote as remote
 
 
+def google_or_graph(remote: Remote) -> None:
+    """These rows seed server-side data through the Google and Graph fakes' own helpers;
+    CalDAV reads .ics through the local reader, whose rows are tests/runtime/test_limits.py."""
+    if not isinstance(remote, GoogleRemote | GraphRemote):
+        pytest.skip("seeded through the Google and Graph fakes only")
+
+
 def flood(remote: Remote, start: datetime, count: int) -> None:
     """One series with an occurrence every minute, as the server expands it."""
     guests = [("Jane Doe", "jane@acme.com")]
@@ -52,6 +59,7 @@ def flood(remote: Remote, start: datetime, count: int) -> None:
 
 
 def test_runaway_series(tmp_path: Path, remote: Remote) -> None:
+    google_or_graph(remote)
     world = make_world(tmp_path, remote)
     assert world.run().ok
     due_interviews(world)
@@ -99,6 +107,7 @@ def far_event(remote: Remote, kind: str) -> None:
 @pytest.mark.parametrize("kind", ["year-9999", "end-before-start"])
 def test_dates_out_of_range(tmp_path: Path, remote: Remote, kind: str,
                             caplog: pytest.LogCaptureFixture) -> None:
+    google_or_graph(remote)
     world = make_world(tmp_path, remote)
     assert world.run().ok
     due_interviews(world)
@@ -160,6 +169,7 @@ def test_full_disk(tmp_path: Path, remote: Remote, small_disk: Path) -> None:
 
 def test_never_signed_in(tmp_path: Path, remote: Remote) -> None:
     """An account never signed in: no request at all, *needs sign-in*, others drafted."""
+    google_or_graph(remote)
     remote.sign_in = lambda: None  # type: ignore[method-assign]  # the user never ran auth
     world = make_world(tmp_path, remote)
     due_interviews(world)

@@ -95,19 +95,22 @@ def rule_per_day(rule: Any) -> int:
     return most
 
 
-def runaway_series(vevents: Iterable[Any]) -> dict[str, SkippedSeries]:
-    """UID → why, for each .ics VEVENT whose RRULEs allow more than MAX_PER_DAY
-    occurrences on one day (icalendar components; nothing is expanded)."""
+def runaway_blocks(blocks: Iterable[Any]) -> dict[str, SkippedSeries]:
+    """UID → why, for each .ics VEVENT block (its unfolded text lines) whose RRULEs allow
+    more than MAX_PER_DAY occurrences on one day; nothing is parsed beyond those lines."""
     found: dict[str, SkippedSeries] = {}
-    for ve in vevents:
-        rules = ve.get("RRULE")
-        rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
-        try:
-            most = sum(rule_per_day(rule) for rule in rules)
-        except Exception:  # a rule too broken to read: the expansion reports it
-            continue
+    for block in blocks:
+        most, title = 0, ""
+        for line in block.lines:
+            name, _, value = line.partition(":")
+            name = name.split(";")[0].upper()
+            if name == "SUMMARY":
+                title = value
+            elif name == "RRULE":
+                rule = {k.upper(): v.split(",") for k, _, v in
+                        (part.partition("=") for part in value.split(";"))}
+                most += rule_per_day(rule)
         if most > MAX_PER_DAY:
-            uid = str(ve.get("UID", "")).strip()
-            found[uid] = SkippedSeries(uid, str(ve.get("SUMMARY", "")),
-                                       f"its rule repeats it up to {most} times a day")
+            found[block.uid] = SkippedSeries(block.uid, title,
+                                             f"its rule repeats it up to {most} times a day")
     return found

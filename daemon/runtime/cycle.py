@@ -11,14 +11,14 @@ import gc
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.asking import ask_and_job, names_missing
-from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.interviews.planning import plan_interview, plannable
 from afterword.daemon.letters import auto_letters
 from afterword.daemon.model import (
     CalendarEvent,
@@ -28,7 +28,7 @@ from afterword.daemon.model import (
     TitleFix,
 )
 from afterword.daemon.runtime import limits
-from afterword.daemon.runtime.store import Store
+from afterword.daemon.runtime.store import AccountState, Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
     CredentialStore,
@@ -190,18 +190,25 @@ class Cycle:
         """Read the calendar's changes and update the interviews they concern."""
         now = self.clock()
         window = self.window(now)
-        cursor = self.store.account(account.name).cursor
+        state = self.store.account(account.name)
         with _collector_paused():
-            self._sync_changes(account, provider, window, cursor, now, report)
+            self._sync_changes(account, provider, window, state, now, report)
 
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
-                      cursor: str | None, now: datetime, report: AccountReport | None) -> None:
-        changes = provider.calendar().changes(window, cursor)
+                      state: AccountState, now: datetime, report: AccountReport | None) -> None:
+        changes = provider.calendar().changes(window, state.cursor)
+        events, warnings = plannable(changes.events, changes.warnings)
+        # Warnings unchanged since the last cycle stay in `status` but are not logged again.
+        for warning in warnings if "; ".join(warnings)[:1000] != state.last_error else []:
+            log.warning("account %s: %s", account.name, warning)
+        if report is not None:
+            report.warnings.extend(warnings)
         with self.store.transaction():
-            events, dropped, warnings = limits.bounded(self.store, self.config.me.timezone,
-                                                       account.name, changes, now)
+            events, dropped, skips = limits.bounded(self.store, self.config.me.timezone,
+                                                    account.name, replace(changes, events=tuple(
+                                                        events), warnings=()), now)
             if report is not None:
-                report.warnings += warnings
+                report.warnings += skips
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.

@@ -8,14 +8,11 @@ as drafts. A draft that moved to `.Sent` was sent; one gone from both was discar
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 
-from afterword.daemon.errors import InputError
 from afterword.providers.base import (
     CalendarSource,
     DraftMailbox,
     Provider,
-    Window,
 )
 from afterword.providers.local import LocalOptions
 from afterword.providers.local.calendar import IcsCalendar
@@ -41,17 +38,17 @@ class LocalProvider(Provider[LocalOptions]):
         return MaildirDrafts(self.options.maildir)
 
     def check(self) -> list[str]:
-        """What `run` needs: the calendar read and parsed as a cycle reads it, and the
-        Maildir a folder Afterword can write (or create)."""
+        """The calendar must exist and read without damage; the Maildir's parent must be
+        writable."""
         problems = []
-        if self.options.calendar is not None:
-            now = self.context.clock()
-            try:
-                read = self.calendar().changes(Window(now - timedelta(days=8),
-                                                      now + timedelta(days=15)), None)
-                problems += list(read.warnings)
-            except InputError as err:
-                problems.append(str(err))
+        cal = self.options.calendar
+        if cal is not None and not cal.exists():
+            problems.append(f"calendar not found: {cal}")
+        elif cal is not None:
+            # What a cycle would skip (a damaged event, a file that is not a calendar).
+            problems += IcsCalendar(cal, account=self.account.name,
+                                    timezone=self.context.timezone,
+                                    my_emails=self.context.my_emails).problems()
         maildir = self.options.maildir
         if maildir is not None:
             existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)

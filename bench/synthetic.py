@@ -119,7 +119,9 @@ def draft_keys(account: str, n_drafts: int) -> list[DraftKey]:
 
 def record_open_drafts(store: Store, refs: list[tuple[DraftKey, str, str | None]],
                        now: datetime) -> None:
-    """Tell the state that these drafts were written and are still open."""
+    """Tell the state that these drafts were written (days before `now`, for earlier
+    interviews: not counted by drafts.max_per_day) and are still open."""
+    now -= timedelta(days=3)
     with store.transaction():
         for i, (key, provider_id, thread) in enumerate(refs):
             store.plan_draft(key, f"R {i}", now)

@@ -30,16 +30,17 @@ def _load(args: argparse.Namespace) -> config_module.Config:
     return config_module.load(path)
 
 
-def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _app(args: argparse.Namespace, exclusive: bool = False):  # type: ignore[no-untyped-def]
+    """The configured App; `exclusive`: it syncs or drafts, alone (runtime/lock.py)."""
     from afterword.daemon.runtime.app import App
 
-    return App(_load(args))
+    return App(_load(args), exclusive=exclusive)
 
 
 @contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Any]:
+def _opened(args: argparse.Namespace, exclusive: bool = False) -> Iterator[Any]:
     """The app of a one-shot command, closed however the command ends."""
-    app = _app(args)
+    app = _app(args, exclusive)
     try:
         yield app
     finally:
@@ -55,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = config_module.load(path)
         journal.setup("debug" if args.verbose else config.daemon.log_level, daemon=True)
         return Service(config, path).run()
-    app = _app(args)
+    app = _app(args, exclusive=True)
     try:
         report = app.cycle.run()
     finally:
@@ -93,7 +94,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
     from afterword.daemon.runtime.app import App
     from afterword.providers.base import AuthOptions
 
-    app = App(_load(args))
+    app = App(_load(args), exclusive=True)
     try:
         provider = app.cycle.provider(app.config.account(args.account))
         message = provider.authorize(AuthOptions(
@@ -161,25 +162,24 @@ def cmd_service(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee;
     for a recurring series' id or UID, its occurrences in the window."""
-    from afterword.daemon.commands.explain import explain, find_event
+    from afterword.daemon.commands.explain import explain, find_event, skipped_blocks
     from afterword.daemon.commands.list_events import series_lines, window_events
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
+        blocks = skipped_blocks(app.cycle.store, args.event_id)  # a runaway series first
         series: list[str] = []
         # A stored interview's own id is explained at once; anything else may be a series
         # (a unique prefix of an id still reaches find_event below).
-        if not any(app.store.interview(a.name, args.event_id) for a in app.config.accounts):
+        if not blocks and not any(app.store.interview(a.name, args.event_id)
+                                  for a in app.config.accounts):
             problems: list[str] = []
             series = series_lines(app.config, window_events(
                 app.config, app.cycle, app.clock(), problems), args.event_id)
         if series:
             blocks = ["\n".join(series)]
-        else:
+        elif not blocks:
             found = find_event(app.config, app.cycle, args.event_id)
             blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
-    finally:
-        app.close()
     print("\n\n".join(blocks))
     return 0
 
@@ -225,7 +225,7 @@ def cmd_redraft(args: argparse.Namespace) -> int:
     """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
     from afterword.daemon.commands.redraft import redraft
 
-    with _opened(args) as app:
+    with _opened(args, exclusive=True) as app:  # it writes to the mailboxes, like a cycle
         outcomes = redraft(app.cycle, args.target)
     for outcome in outcomes:
         print(outcome.line())

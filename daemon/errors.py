@@ -78,6 +78,10 @@ class InputError(AfterwordError):
     """Input from outside (an .ics file, an invite) could not be read."""
 
 
+class StateError(AfterwordError):
+    """The state folder cannot be used (full, read-only, not writable): names the folder."""
+
+
 # Line breaks of every kind (CR, LF, NEL, LINE/PARAGRAPH SEPARATOR) and the other C0/C1
 # controls: in a stranger's text they could forge a log line or a mail header.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

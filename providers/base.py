@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from afterword.daemon.errors import ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent
+from afterword.providers.event_errors import dates_problem
+from afterword.providers.series import SeriesGuard, SkippedSeries
+
+# What the application may use of the shared event checks (it sees providers only
+# through this module and the registry).
+__all__ = ["SeriesGuard", "SkippedSeries", "dates_problem"]
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
@@ -64,6 +70,9 @@ class ChangeSet:
     full: bool
     removed: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Series the provider refused to expand or keep (providers/series.py): the cycle
+    # remembers them, warns once, and never plans their occurrences.
+    skipped: tuple[SkippedSeries, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,13 @@ def check_accounts(config: Config, state_dir: Path,
     problems: list[str] = []
     secrets = open_secrets(config.secrets.backend, state_dir)
     secrets_broken = False
+    signing_in = [a for a in config.accounts if provider_spec(a.provider).signs_in]
+    if signing_in:
+        try:  # the credential store itself, once: `run` cannot sign in without it
+            secrets.get(signing_in[0].name)
+        except SecretsUnavailable as err:
+            secrets_broken = True
+            problems.append(f"credentials: {err}")
     for account in config.accounts:
         mine = tuple(dict.fromkeys([*config.me.emails, *filter(None, [account.address])]))
         found: list[str] = []
@@ -146,7 +153,7 @@ def check_accounts(config: Config, state_dir: Path,
             provider = cls(account, ProviderContext(config.me.timezone, mine, secrets, clock))
             found = [f"account {account.name}: {p}" for p in provider.check()]
         except SecretsUnavailable:
-            pass  # reported once below, for the store
+            pass  # reported once above, for the store
         except AfterwordError as err:
             found = [f"account {account.name}: {err}"]
         problems += found

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from afterword.daemon.durations import parse_duration
 from afterword.daemon.errors import UsageError
-from afterword.daemon.model import DraftState, Interview, InterviewStatus
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
 from afterword.daemon.runtime.store import Store
 
 # A shorter prefix matches too much by chance (`snooze d 1h` once snoozed another draft).
@@ -20,7 +20,8 @@ def _interview_ref(interview: Interview) -> str:
 
 
 def _resolve(store: Store, key: str) -> tuple[str, str]:
-    """("draft", key) or ("interview", subject row) for what the user typed.
+    """("draft", key), ("interview", subject row) or ("event", "account\0event id": every
+    draft of it) for what the user typed.
 
     In order: an exact draft key, an exact event id, then a unique prefix (at least
     MIN_PREFIX characters) of either; anything ambiguous is refused with the candidates.
@@ -38,26 +39,50 @@ def _resolve(store: Store, key: str) -> tuple[str, str]:
         raise UsageError(f"'{key}' is an interview in {len(exact)} accounts "
                          f"({', '.join(i.account for i in exact)}): "
                          "use the key of one of its drafts")
+    drafted = sorted({(d.account, d.event_id) for d in store.drafts()})
+    events = [ref for ref in drafted if ref[1] == key]
+    if len(events) == 1:
+        return "event", "\0".join(events[0])
+    if len(events) > 1:
+        raise UsageError(f"'{key}' is an interview in {len(events)} accounts "
+                         f"({', '.join(a for a, _ in events)}): "
+                         "use the key of one of its drafts")
     if len(key) < MIN_PREFIX:
         raise UsageError(f"'{key}' is too short: type at least {MIN_PREFIX} characters "
                          "of a key shown by `afterword status`")
     drafts = store.find_draft_keys(key)
     interviews = [i for i in reminded if i.event_id.startswith(key)]
-    if len(drafts) + len(interviews) == 1:
+    events = [ref for ref in drafted if ref[1].startswith(key)]
+    if len(drafts) + len(interviews) + len(events) == 1:
         if drafts:
             return "draft", drafts[0]
+        if events:
+            return "event", "\0".join(events[0])
         return "interview", _interview_ref(interviews[0])
-    if drafts or interviews:
-        candidates = [*drafts, *(i.event_id for i in interviews)]
+    if drafts or interviews or events:
+        candidates = [*drafts, *(i.event_id for i in interviews), *(e for _, e in events)]
         raise UsageError(f"'{key}' matches {len(candidates)}: {', '.join(candidates)}; "
                          "type more of the key")
-    raise UsageError(f"no draft (or interview waiting for names) with key '{key}'; "
-                     "`afterword status` lists them")
+    raise UsageError(f"no draft or interview with key '{key}'; `afterword status` lists "
+                     "them")
+
+
+def _open_drafts(store: Store, ref: str) -> list[DraftRecord]:
+    """The drafts of an "event" reference still worth reminding about."""
+    account, event_id = ref.split("\0", 1)
+    return [d for d in store.drafts_for_event(account, event_id) if not d.state.is_final]
 
 
 def done(store: Store, key: str, now: datetime) -> str:
     """Dismiss a draft (or a names-needed interview): no more reminders about it."""
     kind, ref = _resolve(store, key)
+    if kind == "event":
+        waiting = _open_drafts(store, ref)
+        for each in waiting:
+            store.close_draft(each.key, DraftState.DISMISSED, now)
+        return (f"ok: no more reminders about the {len(waiting)} draft(s) of that interview"
+                if waiting else "every draft of that interview is already sent, discarded "
+                "or done: nothing to remind about")
     if kind == "interview":
         store.dismiss_subject(ref)
         what = "names for" if ref.startswith("names:") else "confirming"
@@ -80,7 +105,14 @@ def snooze(store: Store, key: str, duration: str, now: datetime, zone: tzinfo) -
         raise UsageError("the snooze must be longer than 0s")
     kind, ref = _resolve(store, key)
     until = now + delta
-    if kind == "interview":
+    if kind == "event":
+        waiting = _open_drafts(store, ref)
+        if not waiting:
+            return ("every draft of that interview is already sent, discarded or done: "
+                    "nothing to remind about")
+        for each in waiting:
+            store.snooze(each.key, until)
+    elif kind == "interview":
         store.snooze_subject(ref, until)
     else:
         record = store.draft(ref)
@@ -89,4 +121,5 @@ def snooze(store: Store, key: str, duration: str, now: datetime, zone: tzinfo) -
             return f"draft {ref} is already {record.state.value}: nothing to remind about"
         store.snooze(ref, until)
     local = until.astimezone(zone).strftime("%a %d %b %H:%M")
-    return f"ok: no reminder about {ref if kind == 'draft' else 'that interview'} before {local}"
+    what = {"draft": ref, "event": "the drafts of that interview"}.get(kind, "that interview")
+    return f"ok: no reminder about {what} before {local}"

@@ -27,7 +27,8 @@ from afterword.daemon.model import (
     InterviewStatus,
 )
 from afterword.daemon.runtime.cycle import Cycle
-from afterword.providers.base import Lookup
+from afterword.daemon.runtime.store import Store
+from afterword.providers.base import Lookup, SkippedSeries
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,23 @@ def find_event(config: Config, cycle: Cycle, event_id: str) -> list[Found]:
 
 
 _UNREACHABLE = Lookup("", None)  # the calendar could not be asked
+
+
+def skipped_blocks(store: Store, event_id: str) -> list[str]:
+    """What `explain` says of a series skipped for repeating too often, found by its id,
+    a prefix of it, or one of its occurrences' ids (none: [])."""
+    return ["\n".join(_skipped(account, series)) for account, series, _
+            in store.skipped_series()
+            if event_id in (series.series_id, series.series_id[:len(event_id)])
+            or event_id.startswith(series.series_id + "_")]
+
+
+def _skipped(account: str, series: SkippedSeries) -> list[str]:
+    return [f"event: {one_line(series.title) or '(no title)'} (a repeating event)",
+            f"  account {account}, series {series.series_id}",
+            f"decision: skipped: {series.reason}; nobody has that many interviews a day, so "
+            "no occurrence of it gets a note (an invite from a stranger can repeat every "
+            "minute)"]
 
 
 def _lookup(cycle: Cycle, account: AccountConfig, event_id: str,

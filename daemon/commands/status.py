@@ -8,7 +8,7 @@ from typing import Any
 from afterword.daemon.config import Config
 from afterword.daemon.durations import format_duration
 from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
-from afterword.daemon.reminders.policy import cap_advice
+from afterword.daemon.reminders.policy import cap_advice, later
 from afterword.daemon.runtime.store import Store
 
 
@@ -50,8 +50,11 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
                      "recipient_name": ask["recipient_name"], "state": ask["state"]}
                     if ask else None)
     _add_reminders(config, store, now, drafts, interviews)
+    skipped = [{"account": account, "series_id": s.series_id, "title": s.title,
+                "reason": s.reason, "skipped_at": _iso(at)}
+               for account, s, at in store.skipped_series() if account in configured]
     return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
-            "drafts": drafts}
+            "drafts": drafts, "skipped_series": skipped}
 
 
 def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dict[str, Any]],
@@ -60,8 +63,10 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
     from afterword.daemon.reminders import policy, sending
 
     zone, quiet = config.me.timezone, config.reminders.quiet_hours
-    upcoming = {s.ref: policy.upcoming(s, now, quiet, zone)
-                for s in sending.subjects(config, store)} if config.reminders.channels else {}
+    upcoming = {s.ref: policy.when_sent(t, now, quiet, zone)
+                for s in sending.subjects(config, store, now)
+                if (t := policy.upcoming(s, now, quiet, zone)) is not None
+                } if config.reminders.channels else {}
     for d in drafts:
         created = datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
         d["age_seconds"] = (max(0, int((now - created).total_seconds()))
@@ -83,7 +88,7 @@ def _interview(interview: Interview, config: Config, fixed: bool) -> dict[str, A
         "end": _iso(interview.end),
         "status": interview.status.value,
         "recipients": sum(1 for p in interview.interviewers if p.email),
-        "drafts_due_at": _iso(interview.end + config.drafts.delay),
+        "drafts_due_at": _iso(later(interview.end, config.drafts.delay)),
         "interviewers": [
             {"name": p.name, "email": p.email, "needs_check": p.needs_check,
              "address_needed": p.email is None, "to_check": p.to_check,
@@ -203,6 +208,10 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
                 "dismissed": f"done (no reminders) {when(d['closed_at'])}",
             }.get(d["state"], d["state"])
             out.append(f"  {d['key']}  {d['state']:<9}  {who[:50]:<50}  {detail}")
+    if data.get("skipped_series"):
+        out += ["", "Repeating events skipped (more interviews a day than anyone has)"]
+        out += [f"  {_short(s['title'], 40)}  {s['reason']}  [`afterword explain "
+                f"{s['series_id'][:40]}`]" for s in data["skipped_series"]]
     out += _removed(data)
     return "\n".join(out) + "\n"
 

@@ -169,6 +169,7 @@ def read_drafts(t: Table, account_names: set[str]) -> DraftsConfig:
     config = DraftsConfig(
         delay=t.duration("delay", d.delay),
         max_age=t.duration("max_age", d.max_age),
+        max_per_day=t.integer("max_per_day", d.max_per_day, minimum=1),
         template=t.string("template", d.template),
         templates_dir=t.path("templates_dir"),
         vars=variables,

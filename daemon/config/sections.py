@@ -123,6 +123,8 @@ class DraftsConfig:
 
     delay: timedelta = timedelta(minutes=30)
     max_age: timedelta = timedelta(days=7)
+    # At most this many new drafts in any 24 hours; past it Afterword asks first.
+    max_per_day: int = 30
     template: str = "thank-you"
     templates_dir: Path | None = None
     vars: Mapping[str, str] = field(default_factory=dict)

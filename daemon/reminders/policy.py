@@ -11,7 +11,7 @@ message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from afterword.daemon.config import DraftsConfig, QuietHours, RemindersConfig
@@ -31,6 +31,7 @@ class Kind(StrEnum):
     NAMES = "names_needed"
     CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
+    HELD = "held"  # due interviews kept back by drafts.max_per_day
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ class Notice:
     title: str
     body: str
     subjects: tuple[Subject, ...]
+
+
+# Past this, time-zone conversions of an aware datetime can overflow.
+FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def later(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, held at FAR: an interview stored with a far date (year 9999)
+    must never make `status`, reminders or the schedule fail with OverflowError."""
+    try:
+        return min(moment + delta, FAR)
+    except OverflowError:
+        return FAR
 
 
 def in_quiet_hours(moment: datetime, quiet: QuietHours | None, zone: tzinfo) -> bool:
@@ -125,7 +139,13 @@ def next_reminder(schedule: Schedule, history: History, quiet: QuietHours | None
     if final is not None:
         final = last_allowed(final, quiet, zone)
         if final < schedule.start:
-            return None  # it appeared after its deadline: too late to nag
+            # It appeared after its deadline (a late draft): one reminder, then silence.
+            if history.last_at is not None or history.snoozed_until is not None:
+                return None
+            moment = schedule.start
+            if quiet is not None and in_quiet_hours(moment, quiet, zone):
+                moment = quiet_end(moment, quiet, zone)
+            return moment
         if history.last_at is not None and history.last_at >= final:
             return None  # the last one went out: silence
     if history.last_at is None:
@@ -163,10 +183,12 @@ def due(subjects: list[Subject], now: datetime, quiet: QuietHours | None, zone: 
 def _expired(schedule: Schedule, now: datetime, quiet: QuietHours | None,
              zone: tzinfo) -> bool:
     """Its last moment passed a while ago (the daemon was stopped, the laptop asleep):
-    a reminder now would come after the deadline, so none comes at all."""
+    a reminder now would come after the deadline, so none comes at all. A subject that
+    appeared after its deadline (a late draft) has its one reminder all the same."""
     if schedule.final_at is None:
         return False
-    return now > last_allowed(schedule.final_at, quiet, zone) + LATE
+    final = last_allowed(schedule.final_at, quiet, zone)
+    return final >= schedule.start and now > final + LATE
 
 
 # How late the deadline reminder may still go out (a busy or just-resumed daemon).
@@ -186,6 +208,16 @@ def upcoming(subject: Subject, now: datetime, quiet: QuietHours | None,
     return next_reminder(subject.schedule, subject.history, quiet, zone)
 
 
+def when_sent(moment: datetime, now: datetime, quiet: QuietHours | None,
+              zone: tzinfo) -> datetime:
+    """When a reminder due at `moment` actually goes out: never in the past (what is due
+    goes at once), and never in quiet hours."""
+    moment = max(moment, now)
+    if quiet is not None and in_quiet_hours(moment, quiet, zone):
+        moment = quiet_end(moment, quiet, zone)
+    return moment
+
+
 def earliest(subjects: list[Subject], now: datetime, quiet: QuietHours | None,
              zone: tzinfo) -> datetime | None:
     """When the next reminder of any subject falls due (None: no reminder planned)."""
@@ -199,7 +231,7 @@ def draft_subject(draft: DraftRecord, interview: Interview | None, reminders: Re
     `letter`: the path of its printable letter, when [letters] auto wrote one."""
     if draft.state is not DraftState.DRAFTED or draft.created_at is None:
         return None
-    deadline = (interview.end if interview else draft.created_at) + reminders.deadline
+    deadline = later(interview.end if interview else draft.created_at, reminders.deadline)
     what = _interview_label(interview, zone)
     return Subject(
         kind=Kind.DRAFT,
@@ -219,12 +251,12 @@ def names_subject(interview: Interview, history: History, drafts: DraftsConfig,
     """An interview with nobody to write to: from when its drafts were due to the deadline."""
     if interview.status is not InterviewStatus.NAMES_NEEDED:
         return None
-    deadline = interview.end + reminders.deadline
+    deadline = later(interview.end, reminders.deadline)
     return Subject(
         kind=Kind.NAMES,
         key=interview.event_id,
         label=_interview_label(interview, zone) or "an interview",
-        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+        schedule=Schedule(later(interview.end, drafts.delay), timedelta(0), reminders.every,
                           deadline),
         history=history,
         deadline=deadline,
@@ -238,14 +270,14 @@ def cap_subject(interview: Interview, history: History, drafts: DraftsConfig,
     raises the cap or excludes someone; reminded like names needed."""
     if interview.status is not InterviewStatus.TOO_MANY:
         return None
-    deadline = interview.end + reminders.deadline
+    deadline = later(interview.end, reminders.deadline)
     count = sum(1 for p in interview.interviewers if p.email)
     return Subject(
         kind=Kind.CAP,
         key=interview.event_id,
         label=f"{_interview_label(interview, zone) or 'an interview'}: {count} recipients, "
               f"more than recipients.max_per_interview = {cap}",
-        schedule=Schedule(interview.end + drafts.delay, timedelta(0), reminders.every,
+        schedule=Schedule(later(interview.end, drafts.delay), timedelta(0), reminders.every,
                           deadline),
         history=history,
         deadline=deadline,
@@ -274,6 +306,19 @@ def reauth_subject(account: str, since: datetime, history: History,
     )
 
 
+def held_subject(count: int, since: datetime, history: History,
+                 reminders: RemindersConfig, line: str) -> Subject:
+    """Interviews the daily cap on new drafts keeps back: asked about until they fit."""
+    return Subject(
+        kind=Kind.HELD,
+        key="held",
+        label=line,
+        schedule=Schedule(since, timedelta(0), reminders.every, None),
+        history=history,
+        ref="held",
+    )
+
+
 def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     """One message for everything due (several pending drafts make one digest)."""
     drafts = [s for s in subjects if s.kind is Kind.DRAFT and not s.ask]
@@ -281,6 +326,7 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     names = [s for s in subjects if s.kind is Kind.NAMES]
     reauth = [s for s in subjects if s.kind is Kind.REAUTH]
     capped = [s for s in subjects if s.kind is Kind.CAP]
+    held = [s for s in subjects if s.kind is Kind.HELD]
     titles, lines = [], []
     if drafts:
         titles.append("a thank-you note is waiting in Drafts" if len(drafts) == 1
@@ -318,6 +364,9 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
         for s in reauth:
             lines.append(f"• Account {s.label} needs you to sign in again: "
                          f"run `afterword auth {s.label}`.")
+    for s in held:
+        titles.append("drafting paused")
+        lines.append(f"• {s.label}.")
     title = "Afterword: " + "; ".join(titles)
     return Notice(title=title, body="\n".join(lines), subjects=tuple(subjects))
 

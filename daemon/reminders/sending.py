@@ -15,6 +15,7 @@ from afterword.daemon.config import Config
 from afterword.daemon.model import DraftKind, DraftRecord, DraftState, Interview, InterviewStatus
 from afterword.daemon.reminders import channels, policy
 from afterword.daemon.reminders.policy import History, Kind, Notice, Subject
+from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ def subject_history(store: Store, subject: str) -> History:
 
 
 
-def subjects(config: Config, store: Store) -> list[Subject]:
-    """Everything that may deserve a reminder, as the state stands."""
+def subjects(config: Config, store: Store, now: datetime | None = None) -> list[Subject]:
+    """Everything that may deserve a reminder, as the state stands (with `now`, also
+    interviews that the daily cap on new drafts keeps back)."""
     zone, rem = config.me.timezone, config.reminders
     found: list[Subject] = []
     # An account removed from the config is not watched any more: no reminders about it.
@@ -66,6 +68,12 @@ def subjects(config: Config, store: Store) -> list[Subject]:
             if since is not None:
                 found.append(policy.reauth_subject(
                     account.name, since, subject_history(store, f"auth:{account.name}"), rem))
+    if now is not None:
+        held = limits.held(store, config, now, sorted(configured))
+        if held:
+            since = policy.later(min(i.end for i in held), config.drafts.delay)
+            found.append(policy.held_subject(len(held), since, subject_history(store, "held"),
+                                             rem, limits.held_line(len(held), config)))
     return found
 
 
@@ -102,13 +110,16 @@ def send_due(config: Config, store: Store, now: datetime,
             # Signed in again: a later expiry starts a fresh series of reminders.
             store.forget_subject(f"auth:{account.name}")
     window = policy.group_window(config.reminders)
-    due = policy.due(subjects(config, store), now, quiet, zone, window)
+    current = subjects(config, store, now)
+    if not any(s.kind is Kind.HELD for s in current):
+        store.forget_subject("held")  # the hold is over: a later one asks afresh
+    due = policy.due(current, now, quiet, zone, window)
     if due and refresh is not None:
         owner = {d.key: d.account for d in store.drafts(states=[DraftState.DRAFTED])}
         accounts = {owner[s.ref] for s in due if s.kind is Kind.DRAFT and s.ref in owner}
         if accounts:
             refresh(accounts)
-            due = policy.due(subjects(config, store), now, quiet, zone, window)
+            due = policy.due(subjects(config, store, now), now, quiet, zone, window)
     if not due:
         return 0
     notice = policy.digest(due, zone)
@@ -128,5 +139,5 @@ def next_due(config: Config, store: Store, now: datetime) -> datetime | None:
     """When the next reminder falls due, for the scheduler (None: nothing to send)."""
     if not config.reminders.channels:
         return None
-    return policy.earliest(subjects(config, store), now, config.reminders.quiet_hours,
+    return policy.earliest(subjects(config, store, now), now, config.reminders.quiet_hours,
                               config.me.timezone)

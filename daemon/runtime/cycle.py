@@ -7,11 +7,9 @@ the provider is looked up by its key before any retry, so nothing is drafted twi
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
@@ -27,6 +25,8 @@ from afterword.daemon.model import (
     Interview,
     TitleFix,
 )
+from afterword.daemon.runtime import limits
+from afterword.daemon.runtime.collector import collector_paused
 from afterword.daemon.runtime.mailbox_cursors import KeptCursors
 from afterword.daemon.runtime.store import AccountState, Store
 from afterword.providers import open_provider
@@ -188,7 +188,7 @@ class Cycle:
         now = self.clock()
         window = self.window(now)
         state = self.store.account(account.name)
-        with _collector_paused():
+        with collector_paused():
             self._sync_changes(account, provider, window, state, now, report)
 
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
@@ -201,6 +201,11 @@ class Cycle:
         if report is not None:
             report.warnings.extend(warnings)
         with self.store.transaction():
+            events, dropped, skips = limits.bounded(self.store, self.config.me.timezone,
+                                                    account.name, replace(changes, events=tuple(
+                                                        events), warnings=()), now)
+            if report is not None:
+                report.warnings += skips
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
@@ -214,7 +219,7 @@ class Cycle:
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
-            removed = set(changes.removed)
+            removed = set(changes.removed) | dropped
             if changes.full:
                 known = self.store.interview_ids_between(account.name, window.start, window.end)
                 removed |= known - seen
@@ -267,7 +272,8 @@ class Cycle:
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual, fix)
+            after = None if limits.dates_problem(event) else plan_interview(  # far: dropped
+                event, self.config, self.my_emails(account), manual, fix)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
@@ -287,6 +293,7 @@ class Cycle:
             ended_before=now - self.config.drafts.delay,
             ended_after=now - self.config.drafts.max_age,
         )
+        due = limits.within_cap(self.store, self.config, account.name, due, now, report.warnings)
         for interview in due:
             if self.should_stop():
                 return
@@ -378,21 +385,3 @@ class Cycle:
                 if self.store.close_draft(key, state, now, sent_at=status.sent_at):
                     report.closed[key] = state.value
                     log.info("account %s: draft %s is now %s", account.name, key, state.value)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a change set is read and planned.
-
-    A first sync creates some 10^5 objects that all live on, and every collection walks
-    them again: measured, a third of the CPU of a 10,000-event first sync. Reading and
-    planning make no reference cycles worth collecting early; the collector runs again
-    (and catches up) as soon as the block ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -36,12 +36,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
-from afterword.daemon.errors import ConfigError, one_line
+from afterword.daemon.errors import AfterwordError, ConfigError, one_line
 from afterword.daemon.reminders import policy, sending
 from afterword.daemon.reminders.channels import Outbox
 from afterword.daemon.runtime import journal, paths
 from afterword.daemon.runtime.app import utc_now
 from afterword.daemon.runtime.cycle import Cycle
+from afterword.daemon.runtime.lock import StateLock
 from afterword.daemon.runtime.sdnotify import sd_notify, watchdog_interval
 from afterword.daemon.runtime.secrets import open_secrets
 from afterword.daemon.runtime.store import Store
@@ -82,6 +83,8 @@ class Service:
         self.clock = clock
         self.lock = threading.RLock()  # one writer at a time: every job holds it
         self.stopping = threading.Event()
+        # Held until the process exits: a second daemon or `run --once` is refused.
+        self.state_lock = StateLock(paths.state_dir()).acquire()
         self.store = Store(paths.state_dir() / "state.db")
         self.secrets = open_secrets(config.secrets.backend, paths.state_dir())
         self.cycle = self._new_cycle(config)
@@ -162,6 +165,8 @@ class Service:
             self._busy_since = time.monotonic()
             try:
                 step()
+            except AfterwordError as err:  # already one line for the user (a full disk)
+                log.error("%s failed: %s", what, _one_line(err))
             except Exception as err:
                 log.error("%s failed: %s: %s", what, type(err).__name__, _one_line(err))
             finally:
@@ -279,9 +284,9 @@ class Service:
         configured = {a.name for a in self.config.accounts}
         # Names-needed interviews too: the re-check may find the interviewers added.
         for account, event_id, end in self.store.awaiting_drafts(now - self.config.drafts.delay):
-            if account in configured:
-                wanted[f"draft:{account}:{event_id}"] = (account, event_id,
-                                                         end + self.config.drafts.delay)
+            when = policy.later(end, self.config.drafts.delay)
+            if account in configured and when < policy.FAR:  # never a job for year 9999
+                wanted[f"draft:{account}:{event_id}"] = (account, event_id, when)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("draft:") and job.id not in wanted:
                 job.remove()
@@ -301,10 +306,9 @@ class Service:
             if job is not None:
                 job.remove()
             return
-        quiet = self.config.reminders.quiet_hours
-        if quiet is not None and policy.in_quiet_hours(now, quiet, self.config.me.timezone):
-            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
-        # Never in the past: what was due was just handled; this avoids a tight loop.
+        when = policy.when_sent(when, now, self.config.reminders.quiet_hours,
+                                self.config.me.timezone)
+        # Never now: what was due was just handled; this avoids a tight loop.
         when = max(when, now + timedelta(seconds=1))
         if job is not None and job.next_run_time == when:
             return

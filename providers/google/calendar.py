@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -24,6 +24,7 @@ from afterword.daemon.model import CalendarEvent
 from afterword.providers.base import CalendarSource, ChangeSet, Lookup, NotFound, Window
 from afterword.providers.google.events import event_from_google
 from afterword.providers.google.http import Gone, GoogleApi
+from afterword.providers.series import SeriesGuard
 
 log = logging.getLogger(__name__)
 
@@ -94,44 +95,56 @@ class GoogleCalendar(CalendarSource):
         events: dict[str, CalendarEvent] = {}
         removed: set[str] = set()
         tokens = {}
+        guard = SeriesGuard(self.timezone)
         for cal in self.calendars:
+            def take(item: dict[str, Any], cal: str = cal) -> None:
+                if guard.refused(str(item.get("recurringEventId") or "")):
+                    return  # a runaway series: not translated, not kept
+                event = self._event(cal, item)
+                if event is None or not window.overlaps(event.start, event.end):
+                    removed.add(str(item["id"]))
+                elif event.id not in events and guard.admit(event.series_id, event.start,
+                                                            event.title):
+                    events[event.id] = event
             try:
-                items, token = self._list(cal, syncToken=state.tokens[cal])
+                tokens[cal] = self._list(cal, take, syncToken=state.tokens[cal])
             except Gone:
                 log.info("account %s: calendar sync token expired; reading the window again",
                          self.account)
                 return self._full(window, now)
-            for item in items:
-                event = self._event(cal, item)
-                if event is None or not window.overlaps(event.start, event.end):
-                    removed.add(str(item["id"]))
-                elif event.id not in events:
-                    events[event.id] = event
-            tokens[cal] = token
         new = _Cursor(state.start, state.end, state.synced_at, tokens)
-        return ChangeSet(tuple(events.values()), new.dump() if all(tokens.values()) else None,
-                         full=False, removed=tuple(sorted(removed - set(events))))
+        kept = {i: e for i, e in events.items() if not guard.refused(e.series_id)}
+        return ChangeSet(tuple(kept.values()), new.dump() if all(tokens.values()) else None,
+                         full=False, removed=tuple(sorted(removed - set(events))),
+                         skipped=tuple(guard.skipped.values()))
 
     def _full(self, window: Window, now: datetime) -> ChangeSet:
         span_end = window.end + _AHEAD
         events: dict[str, CalendarEvent] = {}
         tokens = {}
+        # Google expands series itself: a runaway one is counted page by page and its
+        # occurrences dropped as they come, so memory stays flat whatever it holds.
+        guard = SeriesGuard(self.timezone)
         for cal in self.calendars:
-            items, token = self._list(cal, timeMin=_rfc3339(window.start),
-                                      timeMax=_rfc3339(span_end))
-            for item in items:
+            def take(item: dict[str, Any], cal: str = cal) -> None:
+                if guard.refused(str(item.get("recurringEventId") or "")):
+                    return
                 event = self._event(cal, item)
                 # The same meeting in two calendars is one interview: the first one wins.
                 if (event is not None and event.id not in events
-                        and window.overlaps(event.start, event.end)):
+                        and window.overlaps(event.start, event.end)
+                        and guard.admit(event.series_id, event.start, event.title)):
                     events[event.id] = event
-            tokens[cal] = token
+            tokens[cal] = self._list(cal, take, timeMin=_rfc3339(window.start),
+                                     timeMax=_rfc3339(span_end))
         cursor = _Cursor(window.start, span_end, now, tokens)
-        return ChangeSet(tuple(events.values()),
-                         cursor.dump() if all(tokens.values()) else None, full=True)
+        return ChangeSet(tuple(e for e in events.values() if not guard.refused(e.series_id)),
+                         cursor.dump() if all(tokens.values()) else None, full=True,
+                         skipped=tuple(guard.skipped.values()))
 
-    def _list(self, cal: str, **params: str) -> tuple[list[dict[str, Any]], str]:
-        items: list[dict[str, Any]] = []
+    def _list(self, cal: str, take: Callable[[dict[str, Any]], None], **params: str) -> str:
+        """Every page of events.list, each item handed to `take` as it arrives; the
+        nextSyncToken of the last page."""
         page_token: str | None = None
         while True:
             request = self.api.events.list(
@@ -145,11 +158,13 @@ class GoogleCalendar(CalendarSource):
             got = page.get("items", [])
             if not isinstance(got, list):
                 raise ProviderError("events.list: items is not a list")
-            items.extend(i for i in got if isinstance(i, dict) and isinstance(i.get("id"), str))
+            for item in got:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    take(item)
             page_token = page.get("nextPageToken")
             if not page_token:
                 # nextSyncToken comes on the last page only.
-                return items, str(page.get("nextSyncToken") or "")
+                return str(page.get("nextSyncToken") or "")
 
     def _event(self, cal: str, item: dict[str, Any]) -> CalendarEvent | None:
         """Translate one item; re-fetch when Google cut the guest list. None: gone."""

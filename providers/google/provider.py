@@ -105,7 +105,7 @@ class GoogleProvider(Provider[GoogleOptions]):
                 return [*problems, f"not signed in: run `afterword auth {self.account.name}`"]
             granted = creds.granted_scopes()
         except SecretsUnavailable:
-            raise  # `check` reports the credential store once, not once per account
+            return problems  # `check` reports the credential store once, for all accounts
         except Exception as err:
             return [*problems, str(err)]
         missing = missing_scopes(granted, scopes_for(self.account))

@@ -18,6 +18,7 @@ from afterword.providers.base import (
     Lookup,
     Window,
 )
+from afterword.providers.series import SkippedSeries, runaway_blocks
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,8 @@ class IcsCalendar(CalendarSource):
                              removed=tuple(read.cancelled), warnings=warnings)
         return ChangeSet(events=tuple(read.events),
                          cursor=f"{signature}{_DAMAGED}" if warnings else signature,
-                         full=True, removed=tuple(read.cancelled), warnings=warnings)
+                         full=True, removed=tuple(read.cancelled), warnings=warnings,
+                         skipped=tuple(read.skipped))
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event with this id within 400 days of today; None if absent or cancelled."""
@@ -195,6 +197,13 @@ class IcsCalendar(CalendarSource):
 
         def warn(source: ics_text.Source, text: str) -> None:
             read.warnings.append(f"{source.file.name}: {text}")
+
+        # A rule that repeats more than a few times a day is never expanded: FREQ=SECONDLY
+        # over the window is 1.9 million occurrences (it grew the daemon to 6 GB).
+        runaway = runaway_blocks(slow)
+        if runaway:
+            slow = [b for b in slow if b.uid not in runaway]
+            read.skipped.extend(runaway.values())
 
         for found_ in ics_slow.expand(slow, window, warn):
             self._unresolved = found_.unresolved  # for _when's warning
@@ -367,3 +376,4 @@ class IcsRead:
     cancelled: list[str] = field(default_factory=list)
     cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedSeries] = field(default_factory=list)  # runaway series

@@ -62,11 +62,17 @@ class MaildirDrafts(DraftMailbox):
         entry = mailbox.MaildirMessage(_file_bytes(message))
         entry.set_subdir("cur")
         entry.set_flags("DS")
+        # Drafts are private (0600) whatever the umask of a hand-typed `run --once`: the
+        # file is created under this umask before a byte of the note is written into it.
+        # Jobs run one at a time, so no other file is created meanwhile.
+        umask = os.umask(0o077)
         try:
             provider_id = drafts.add(entry)
         except OSError as err:
             raise ProviderError(f"cannot write draft to {self.root}/.Drafts: "
                                 f"{err.strerror or err}") from err
+        finally:
+            os.umask(umask)
         return DraftRef(provider_id, version=self.draft_version(DraftRef(provider_id)))
 
     def find_draft(self, key: str) -> DraftRef | None:

@@ -52,6 +52,8 @@ class LocalProvider(Provider[LocalOptions]):
         maildir = self.options.maildir
         if maildir is not None:
             existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)
-            if existing is None or not os.access(existing, os.W_OK):
+            if existing is not None and not existing.is_dir():
+                problems.append(f"maildir: {existing} is a file, not a folder")
+            elif existing is None or not os.access(existing, os.W_OK | os.X_OK):
                 problems.append(f"maildir is not writable: {maildir}")
         return problems

@@ -167,6 +167,10 @@ class GraphAuth:
 
     def token(self, force_refresh: bool = False) -> str:
         """An access token, silently refreshed (and the rolled cache saved) when needed."""
+        if self._read()[0] is None:
+            # Never signed in: say so without a request (msal would first fetch the
+            # authority's metadata over the network).
+            raise AuthExpired(self.account, "never signed in")
         app, cache = self._load()
         accounts = app.get_accounts()
         if not accounts:

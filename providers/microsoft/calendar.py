@@ -35,6 +35,7 @@ from afterword.daemon.model import CalendarEvent, EventStatus
 from afterword.providers.base import CalendarSource, ChangeSet, Lookup, NotFound, Window
 from afterword.providers.microsoft.events import event_from_graph
 from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError
+from afterword.providers.series import SeriesGuard
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class _Drained:
     events: dict[str, CalendarEvent] = field(default_factory=dict)
     partial: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
+    # Graph expands series itself: a runaway one is counted as its entries arrive, so
+    # neither its occurrences nor the reads of their details pile up.
+    guard: SeriesGuard = field(default_factory=lambda: SeriesGuard(UTC))
 
 
 def _stamp(moment: datetime) -> str:
@@ -132,10 +136,11 @@ class GraphCalendar(CalendarSource):
                             sort_keys=True)
         if state is not None and state.get("digest") == digest:
             return ChangeSet(events=(), cursor=cursor, full=False)
-        drained = _Drained()
+        drained = _Drained(guard=SeriesGuard(self.timezone))
         for calendar, entry in entries:
             self._take(entry, calendar, drained)
-        return ChangeSet(events=tuple(self._complete(drained)), cursor=cursor, full=True)
+        return ChangeSet(events=tuple(self._complete(drained)), cursor=cursor, full=True,
+                         skipped=tuple(drained.guard.skipped.values()))
 
     def _round_still_good(self, state: dict[str, Any], window: Window, now: datetime) -> bool:
         try:
@@ -152,18 +157,18 @@ class GraphCalendar(CalendarSource):
         start, end = window.start, window.end + ROUND_LIFETIME
         params = {"startDateTime": _stamp(start), "endDateTime": _stamp(end)}
         links: dict[str, str] = {}
-        drained = _Drained()
+        drained = _Drained(guard=SeriesGuard(self.timezone))
         for calendar in self.calendars:
             links[calendar] = self._drain(self._view(calendar), params, calendar, drained)
         events = self._complete(drained)
         state = {"v": CURSOR_VERSION, "start": start.isoformat(), "end": end.isoformat(),
                  "round": now.isoformat(), "links": links}
         return ChangeSet(events=tuple(events), cursor=json.dumps(state, sort_keys=True),
-                         full=True)
+                         full=True, skipped=tuple(drained.guard.skipped.values()))
 
     def _incremental(self, state: dict[str, Any]) -> ChangeSet:
         links = dict(state["links"])
-        drained = _Drained()
+        drained = _Drained(guard=SeriesGuard(self.timezone))
         for calendar, link in state["links"].items():
             links[calendar] = self._drain(link, None, calendar, drained)
         events = self._complete(drained)
@@ -172,7 +177,8 @@ class GraphCalendar(CalendarSource):
         return ChangeSet(
             events=tuple(e for e in events if e.id not in cancelled),
             cursor=json.dumps(state, sort_keys=True), full=False,
-            removed=tuple(sorted(drained.removed | cancelled)))
+            removed=tuple(sorted(drained.removed | cancelled)),
+            skipped=tuple(drained.guard.skipped.values()))
 
     def _drain(self, path: str, params: Mapping[str, str] | None, calendar: str,
                drained: _Drained) -> str:
@@ -200,6 +206,8 @@ class GraphCalendar(CalendarSource):
             drained.removed.add(event_id)  # deleted, or moved out of the round's span
         elif entry.get("type") == "seriesMaster":
             return  # calendarView lists occurrences; masters are not events in time
+        elif not _admitted(entry, drained.guard):
+            return
         elif all(k in entry for k in _NEEDED) and _is_utc(entry):
             event = self._translate(entry, calendar)
             if event is not None:
@@ -217,7 +225,10 @@ class GraphCalendar(CalendarSource):
 
     def _complete(self, drained: _Drained) -> list[CalendarEvent]:
         """The drained events, with those the delta answer cut short read in full (batched)."""
-        partial = list(drained.partial.items())
+        refused = drained.guard.refused
+        partial = [(event_id, (calendar, entry)) for event_id, (calendar, entry)
+                   in drained.partial.items() if not refused(str(entry.get("seriesMasterId")
+                                                                 or ""))]
         items = [BatchItem(f"/me/events/{quote(event_id, safe='')}?$select={EVENT_FIELDS}",
                            PREFER_EVENTS) for event_id, _ in partial]
         for (event_id, (calendar, _entry)), outcome in zip(
@@ -237,7 +248,7 @@ class GraphCalendar(CalendarSource):
                 event = self._translate(outcome.body, calendar)
                 if event is not None:
                     drained.events[event_id] = event
-        return list(drained.events.values())
+        return [e for e in drained.events.values() if not refused(e.series_id)]
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event as it is now, or None if it was deleted or cancelled."""
@@ -254,6 +265,22 @@ class GraphCalendar(CalendarSource):
             return None
         event = _to_event(data, self.account, "default", self.timezone, self.my_emails)
         return Lookup(event_id, event, cancelled=event.status is EventStatus.CANCELLED)
+
+
+def _admitted(entry: Mapping[str, Any], guard: SeriesGuard) -> bool:
+    """Whether the series guard lets this occurrence in (entries that are no occurrence,
+    or whose start is unreadable here, are judged after translation)."""
+    series = str(entry.get("seriesMasterId") or "")
+    start = entry.get("start")
+    if not series or not isinstance(start, Mapping):
+        return True
+    try:
+        moment = datetime.fromisoformat(str(start.get("dateTime", ""))[:19])
+    except ValueError:
+        return True
+    # Asked for in UTC (Prefer: outlook.timezone); a zone Graph kept moves the day
+    # boundary by a few hours at most, which counting per day can afford.
+    return guard.admit(series, moment.replace(tzinfo=UTC), str(entry.get("subject") or ""))
 
 
 def _parse_cursor(cursor: str | None) -> dict[str, Any] | None:

@@ -267,3 +267,28 @@ def test_check_reports_a_missing_templates_dir(tmp_path: Path) -> None:
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 1
     assert f"drafts.templates_dir: {tmp_path}/nope is not a folder" in result.stdout
+
+
+def test_check_is_ok_only_when_run_would_work(tmp_path: Path) -> None:
+    # A calendar that is not iCalendar, a Maildir that is a file, a Google client file
+    # that does not exist, with no usable keyring: each is a line, and check exits 1.
+    (tmp_path / "calendar.ics").write_text("this is not a calendar\n")
+    (tmp_path / "Mail").write_text("a file where the Maildir should be\n")
+    accounts = (
+        f'[[accounts]]\nname = "local"\nprovider = "local"\n'
+        f'calendar = "{tmp_path}/calendar.ics"\nmaildir = "{tmp_path}/Mail"\n\n'
+        f'[[accounts]]\nname = "work"\nprovider = "google"\n'
+        f'client_secrets = "{tmp_path}/missing-client.json"\n')
+    result = run_cli("check", "--config", str(local_config(tmp_path, accounts=accounts)))
+    assert result.returncode == 1, result.stdout
+    out = result.stdout
+    assert "account local: " in out and "not a valid iCalendar file" in out
+    assert f"account local: maildir: {tmp_path}/Mail is a file, not a folder" in out
+    assert f"account work: client_secrets not found: {tmp_path}/missing-client.json" in out
+    assert sum(ln.startswith("credentials:") for ln in out.splitlines()) == 1
+    assert "all good" not in out and "Traceback" not in out + result.stderr
+    # Fixed, it is ok again (what `run` then does).
+    (tmp_path / "calendar.ics").write_text(calendar())
+    (tmp_path / "Mail").unlink()
+    fixed = run_cli("check", "--config", str(local_config(tmp_path)))
+    assert fixed.returncode == 0, fixed.stdout

@@ -73,11 +73,27 @@ def test_done_and_snooze_errors_are_one_line(tmp_path: Path) -> None:
     assert run_cli("run", "--once", "--config", str(config)).returncode == 0
     result = run_cli("done", "nosuchkey", "--config", str(config))
     assert result.returncode == 2
-    assert result.stderr.strip() == ("afterword: no draft (or interview waiting for names) "
-                                     "with key 'nosuchkey'; `afterword status` lists them")
+    assert result.stderr.strip() == ("afterword: no draft or interview with key "
+                                     "'nosuchkey'; `afterword status` lists them")
     key = status(config)["drafts"][0]["key"]
     result = run_cli("snooze", key, "a while", "--config", str(config))
     assert result.returncode == 2 and "not a duration" in result.stderr
+
+
+def test_done_and_snooze_take_an_event_id_meaning_every_draft_of_it(tmp_path: Path) -> None:
+    # As the README says: a key, an event id, or a unique prefix.
+    ended_interview(tmp_path, [JANE, 'CN=Bob Roe:mailto:bob@acme.com'], uid="panel@acme")
+    config = local_config(tmp_path)
+    assert run_cli("run", "--once", "--config", str(config)).returncode == 0
+    snoozed = run_cli("snooze", "panel@acme", "4h", "--config", str(config))
+    assert snoozed.returncode == 0, snoozed.stderr
+    assert "no reminder about the drafts of that interview before" in snoozed.stdout
+    done = run_cli("done", "panel", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok: no more reminders about the 2 draft(s) of that interview"
+    assert {d["state"] for d in status(config)["drafts"]} == {"dismissed"}
+    again = run_cli("done", "panel@acme", "--config", str(config))
+    assert again.returncode == 0 and "already sent, discarded or done" in again.stdout
 
 
 def test_names_needed_and_reauth_are_reminded_with_what_to_do(tmp_path: Path) -> None:

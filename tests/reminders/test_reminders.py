@@ -134,9 +134,13 @@ def test_a_deadline_missed_while_the_daemon_was_off_is_not_reminded_late() -> No
     assert policy.earliest([subject], at(4, 13, 0), QUIET, BERLIN) is None
 
 
-def test_draft_made_after_the_deadline_is_never_reminded() -> None:
+def test_draft_made_after_the_deadline_gets_one_reminder_at_once() -> None:
+    # Silence would leave it unsent for good (issue 13): one reminder, then none.
     record = draft(created_at=at(6, 9, 0))
-    assert simulate(record, until=at(12, 9)) == []
+    assert simulate(record, until=at(12, 9)) == [at(6, 9, 0)]
+    # Made in quiet hours: the one reminder comes when they end.
+    record = draft(created_at=at(6, 23, 0))
+    assert simulate(record, until=at(12, 9)) == [at(7, 8, 0)]
 
 
 def test_first_reminder_past_the_deadline_comes_at_the_deadline() -> None:

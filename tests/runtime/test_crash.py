@@ -206,7 +206,8 @@ def clear_maildir(folder: Path) -> Callable[[], None]:
 
 def local_target(tmp_path: Path, daemon: bool) -> tuple[Target, Path]:
     (tmp_path / "calendar.ics").write_text(many_interviews(datetime.now(UTC)))
-    config = local_config(tmp_path)
+    # More notes than drafts.max_per_day allows by default: this is about kills.
+    config = local_config(tmp_path, extra="[drafts]\nmax_per_day = 1000\n")
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
            "XDG_STATE_HOME": str(tmp_path / "state")}
     drafts = tmp_path / "Mail" / ".Drafts"
@@ -249,7 +250,8 @@ def test_kill_9_while_drafting_into_gmail(tmp_path: Path, google: FakeGoogle) ->
         '[me]\nname = "Alex Rivera"\nemails = ["alex@example.com"]\n'
         'timezone = "Europe/Berlin"\nsignature = "Alex"\n\n'
         f'[[accounts]]\nname = "personal"\nprovider = "google"\nendpoint = "{google.url}"\n\n'
-        '[reminders]\nchannels = []\n\n[secrets]\nbackend = "file"\n')
+        '[reminders]\nchannels = []\n\n[secrets]\nbackend = "file"\n\n'
+        '[drafts]\nmax_per_day = 1000\n')
     env = {**os.environ, "XDG_STATE_HOME": str(state)}
 
     def keys() -> Counter[str]:

@@ -158,8 +158,8 @@ def test_sigterm_mid_cycle_leaves_consistent_state(tmp_path: Path,
                                 PANEL[2]])
               for i in range(40)]
     (tmp_path / "calendar.ics").write_text(calendar(*events))
-    config = local_config(tmp_path, extra='[drafts]\ndelay = "1s"\n[daemon]\n'
-                                          'poll_interval = "1s"\n')
+    config = local_config(tmp_path, extra='[drafts]\ndelay = "1s"\nmax_per_day = 1000\n'
+                                          '[daemon]\npoll_interval = "1s"\n')
     drafts_dir = tmp_path / "Mail" / ".Drafts"
     daemon = Daemon(config)
     daemons.append(daemon)

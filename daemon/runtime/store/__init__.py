@@ -15,21 +15,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from afterword.daemon.runtime.paths import is_state_problem, state_problem
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
 from afterword.daemon.runtime.store.drafts import DraftQueries
 from afterword.daemon.runtime.store.fixes import FixQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
+from afterword.daemon.runtime.store.limits import LimitQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
-from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from afterword.daemon.runtime.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    StateConnection,
+    statements,
+)
 
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries,
+            LimitQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            self._open(path)
+        except (OSError, sqlite3.Error) as err:
+            if isinstance(err, sqlite3.Error) and not is_state_problem(err):
+                raise
+            raise state_problem(path.parent, err) from None
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
             # Create it private before SQLite writes a byte into it.
@@ -37,7 +53,8 @@ class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, Fix
         os.chmod(path, 0o600)
         # The daemon's scheduler runs jobs in worker threads, one at a time under a lock.
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                  check_same_thread=False)
+                                  check_same_thread=False, factory=StateConnection)
+        self.db.folder = path.parent
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -58,7 +75,8 @@ class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, Fix
         store = cls.__new__(cls)
         store.path = path
         store.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
-                                   isolation_level=None)
+                                   isolation_level=None, factory=StateConnection)
+        store.db.folder = path.parent
         store.db.row_factory = sqlite3.Row
         version = store.db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
@@ -93,6 +111,8 @@ class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, Fix
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk).
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")

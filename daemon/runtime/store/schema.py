@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from afterword.daemon.runtime.paths import is_state_problem, state_problem
 
 # Each entry upgrades the schema by one version; never edit a released step, append one.
 MIGRATIONS: list[str] = [
@@ -100,9 +105,45 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE accounts ADD COLUMN mailbox_cursor TEXT;
     """,
+    # Repeating events skipped for making more interviews a day than anyone attends.
+    """
+    CREATE TABLE skipped_series (
+        account TEXT NOT NULL,
+        series_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL,
+        skipped_at TEXT NOT NULL,
+        PRIMARY KEY (account, series_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StateConnection(sqlite3.Connection):
+    """A connection whose disk problems (full, read-only, unwritable) are one StateError
+    naming the folder, wherever in the code the write happens."""
+
+    folder = Path(".")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        """`Connection.execute`, disk problems mapped."""
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as err:
+            if is_state_problem(err):
+                raise state_problem(self.folder, err) from None
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        """`Connection.executemany`, disk problems mapped."""
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as err:
+            if is_state_problem(err):
+                raise state_problem(self.folder, err) from None
+            raise
 
 
 def ts(value: datetime | None) -> str | None:

@@ -197,8 +197,9 @@ def test_answers_slower_than_the_timeout(google, tmp_path, xdg, path):
 
 
 def earlier_notes(fake: FakeGoogle, store: Store, count: int) -> None:
-    """`count` notes from earlier interviews, open in Drafts and `drafted` in the state."""
-    now = datetime.now(UTC)
+    """`count` notes from earlier interviews, open in Drafts and `drafted` in the state
+    (written days ago: drafts.max_per_day counts the last 24 hours)."""
+    now = datetime.now(UTC) - timedelta(days=3)
     with fake.lock, store.transaction():
         for i in range(count):
             key = DraftKey("personal", f"old-{i}", f"r{i}@acme.com")

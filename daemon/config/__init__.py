@@ -17,6 +17,7 @@ from afterword.daemon.config import readers
 from afterword.daemon.config.readers import system_timezone
 from afterword.daemon.config.sections import (
     AccountConfig,
+    CaptureConfig,
     ChannelConfig,
     Config,
     DaemonConfig,
@@ -34,7 +35,7 @@ from afterword.daemon.errors import ConfigError
 from afterword.daemon.runtime import paths
 
 __all__ = [
-    "AccountConfig", "ChannelConfig", "Config", "DaemonConfig", "DetectConfig", "DraftRule",
+    "AccountConfig", "CaptureConfig", "ChannelConfig", "Config", "DaemonConfig", "DetectConfig", "DraftRule",
     "DraftsConfig", "Me", "QuietHours", "RecipientsConfig", "RemindersConfig",
     "SecretsConfig", "default_path", "load", "parse", "system_timezone",
 ]
@@ -87,6 +88,7 @@ def parse(
         recipients=readers.read_recipients(root.table("recipients")),
         drafts=readers.read_drafts(root.table("drafts"), seen),
         reminders=readers.read_reminders(root.table("reminders")),
+        capture=readers.read_capture(root.table("capture")),
         daemon=readers.read_daemon(root.table("daemon")),
         secrets=readers.read_secrets(root.table("secrets")),
         path=path,

@@ -120,6 +120,9 @@ class DraftsConfig:
     templates_dir: Path | None = None
     vars: Mapping[str, str] = field(default_factory=dict)
     rules: tuple[DraftRule, ...] = ()
+    # An interview without notes is drafted at end + this (or as soon as notes come, not
+    # before end + delay); 0 (the default) turns waiting off.
+    wait_for_notes: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,14 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class CaptureConfig:
+    """The nudges around an interview: names at its start, notes at its end."""
+
+    enabled: bool = True
+    quiet: bool = False  # true: they respect reminders.quiet_hours too
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     """The service's rhythm."""
 
@@ -177,6 +188,7 @@ class Config:
     recipients: RecipientsConfig = RecipientsConfig()
     drafts: DraftsConfig = DraftsConfig()
     reminders: RemindersConfig = RemindersConfig()
+    capture: CaptureConfig = CaptureConfig()
     daemon: DaemonConfig = DaemonConfig()
     secrets: SecretsConfig = SecretsConfig()
     path: Path | None = None

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, tzinfo
 from afterword.daemon.durations import parse_duration
 from afterword.daemon.errors import UsageError
 from afterword.daemon.model import DraftState, Interview, InterviewStatus
-from afterword.daemon.reminders import sending
 from afterword.daemon.runtime.store import Store
 
 # A shorter prefix matches too much by chance (`snooze d 1h` once snoozed another draft).
@@ -60,7 +59,7 @@ def done(store: Store, key: str, now: datetime) -> str:
     """Dismiss a draft (or a names-needed interview): no more reminders about it."""
     kind, ref = _resolve(store, key)
     if kind == "interview":
-        sending.dismiss_subject(store, ref)
+        store.dismiss_subject(ref)
         what = "names for" if ref.startswith("names:") else "confirming"
         return f"ok: no more reminders about {what} that interview"
     record = store.draft(ref)
@@ -82,7 +81,7 @@ def snooze(store: Store, key: str, duration: str, now: datetime, zone: tzinfo) -
     kind, ref = _resolve(store, key)
     until = now + delta
     if kind == "interview":
-        sending.snooze_subject(store, ref, until)
+        store.snooze_subject(ref, until)
     else:
         record = store.draft(ref)
         assert record is not None

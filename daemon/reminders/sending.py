@@ -15,35 +15,16 @@ from afterword.daemon.config import Config
 from afterword.daemon.model import DraftState, InterviewStatus
 from afterword.daemon.reminders import channels, policy
 from afterword.daemon.reminders.policy import History, Kind, Subject
-from afterword.daemon.runtime.store import Store, _dt, _ts
+from afterword.daemon.runtime.store import Store
 
 log = logging.getLogger(__name__)
 
 
 def subject_history(store: Store, subject: str) -> History:
     """The stored reminder history of a non-draft subject."""
-    row = store.db.execute("SELECT * FROM reminder_subjects WHERE subject = ?",
-                           (subject,)).fetchone()
-    if row is None:
-        return History()
-    return History(_dt(row["last_reminded_at"]), row["reminders_sent"],
-                   _dt(row["snoozed_until"]), bool(row["dismissed"]))
+    stored = store.subject_history(subject)
+    return History(*stored) if stored is not None else History()
 
-
-def _upsert(store: Store, subject: str, column_sql: str, args: tuple[object, ...]) -> None:
-    store.db.execute("INSERT OR IGNORE INTO reminder_subjects (subject) VALUES (?)", (subject,))
-    store.db.execute(f"UPDATE reminder_subjects SET {column_sql} WHERE subject = ?",
-                     (*args, subject))
-
-
-def snooze_subject(store: Store, subject: str, until: datetime) -> None:
-    """No reminder about this subject before `until`."""
-    _upsert(store, subject, "snoozed_until = ?", (_ts(until),))
-
-
-def dismiss_subject(store: Store, subject: str) -> None:
-    """No more reminders about this subject (`afterword done`)."""
-    _upsert(store, subject, "dismissed = 1", ())
 
 
 def subjects(config: Config, store: Store) -> list[Subject]:
@@ -95,8 +76,7 @@ def send_due(config: Config, store: Store, now: datetime,
     for account in store.accounts():
         if not account.needs_reauth:
             # Signed in again: a later expiry starts a fresh series of reminders.
-            store.db.execute("DELETE FROM reminder_subjects WHERE subject = ?",
-                             (f"auth:{account.name}",))
+            store.forget_subject(f"auth:{account.name}")
     window = policy.group_window(config.reminders)
     due = policy.due(subjects(config, store), now, quiet, zone, window)
     if due and refresh is not None:
@@ -113,10 +93,7 @@ def send_due(config: Config, store: Store, now: datetime,
     # not every minute.
     with store.transaction():
         store.record_reminded([s.key for s in due if s.kind is Kind.DRAFT], now)
-        for s in due:
-            if s.kind is not Kind.DRAFT:
-                _upsert(store, s.ref, "last_reminded_at = ?,"
-                        " reminders_sent = reminders_sent + 1", (_ts(now),))
+        store.record_subjects_reminded([s.ref for s in due if s.kind is not Kind.DRAFT], now)
     log.info("reminder sent about %d thing(s) (%s) on %d of %d channel(s)", len(due),
              ", ".join(sorted({s.kind.value for s in due})), delivered,
              len(config.reminders.channels))

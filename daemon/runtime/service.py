@@ -35,14 +35,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
 from afterword.daemon.errors import ConfigError
-from afterword.daemon.model import InterviewStatus
 from afterword.daemon.reminders import policy, sending
 from afterword.daemon.runtime import journal, paths
 from afterword.daemon.runtime.app import utc_now
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.daemon.runtime.sdnotify import sd_notify, watchdog_interval
 from afterword.daemon.runtime.secrets import open_secrets
-from afterword.daemon.runtime.store import Store, _dt, _ts
+from afterword.daemon.runtime.store import Store
 
 log = logging.getLogger("afterword.service")
 
@@ -271,17 +270,10 @@ class Service:
         wanted: dict[str, tuple[str, str, datetime]] = {}
         configured = {a.name for a in self.config.accounts}
         # Names-needed interviews too: the re-check may find the interviewers added.
-        rows = self.store.db.execute(
-            "SELECT account, event_id, end FROM interviews WHERE drafted = 0"
-            " AND status IN (?, ?) AND end > ?",
-            (InterviewStatus.READY.value, InterviewStatus.NAMES_NEEDED.value,
-             _ts(now - self.config.drafts.delay)))
-        for account, event_id, end in rows:
+        for account, event_id, end in self.store.awaiting_drafts(now - self.config.drafts.delay):
             if account in configured:
-                due = _dt(end)
-                assert due is not None
                 wanted[f"draft:{account}:{event_id}"] = (account, event_id,
-                                                         due + self.config.drafts.delay)
+                                                         end + self.config.drafts.delay)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("draft:") and job.id not in wanted:
                 job.remove()

@@ -150,8 +150,22 @@ class Interview:
     role: str = ""
     location: str = ""
     video_link: str = ""
-    notes: str = ""  # general notes from the description's "Notes:" section
+    notes: str = ""  # general notes: the description's "Notes:" section, `afterword note`
     reason: str = ""  # why it was recognised (the detection rule that matched)
+
+    @property
+    def has_notes(self) -> bool:
+        """The user said something specific about it (for anyone on the panel, or all)."""
+        return bool(self.notes) or any(p.notes for p in self.interviewers)
+
+
+@dataclass(frozen=True)
+class UserNote:
+    """A note given with `afterword note`: about one interviewer, or the whole interview."""
+
+    who: str  # a name or address as the user gave it; "" for the whole interview
+    text: str
+    added_at: datetime | None = None
 
 
 class DraftState(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,18 @@ class DraftsConfig:
     # An interview without notes is drafted at end + this (or as soon as notes come, not
     # before end + delay); 0 (the default) turns waiting off.
     wait_for_notes: timedelta = timedelta(0)
+
+    def due_at(self, end: datetime, noted: bool) -> datetime:
+        """When an interview that ended at `end` is drafted: end + delay, or when waiting
+        for notes that have not come (`noted` false), end + wait_for_notes."""
+        if noted or self.wait_for_notes <= self.delay:
+            return end + self.delay
+        return end + self.wait_for_notes
+
+    @property
+    def longest_wait(self) -> timedelta:
+        """The latest an interview is drafted after its end."""
+        return max(self.delay, self.wait_for_notes)
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,8 @@ class Cycle:
         for interview in due:
             if self.should_stop():
                 return
+            if self.config.drafts.due_at(interview.end, interview.has_notes) > now:
+                continue  # still waiting for the user's notes (drafts.wait_for_notes)
             self.draft_interview(account, provider, interview, report)
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,

@@ -270,10 +270,14 @@ class Service:
         wanted: dict[str, tuple[str, str, datetime]] = {}
         configured = {a.name for a in self.config.accounts}
         # Names-needed interviews too: the re-check may find the interviewers added.
-        for account, event_id, end in self.store.awaiting_drafts(now - self.config.drafts.delay):
-            if account in configured:
-                wanted[f"draft:{account}:{event_id}"] = (account, event_id,
-                                                         end + self.config.drafts.delay)
+        drafts = self.config.drafts
+        for interview in self.store.awaiting_drafts(now - drafts.longest_wait):
+            # Waiting for notes: at end + the wait, unless they came; notes that come
+            # after end + delay are drafted by the poll that sees them.
+            when = drafts.due_at(interview.end, interview.has_notes)
+            if interview.account in configured and when > now:
+                wanted[f"draft:{interview.account}:{interview.event_id}"] = (
+                    interview.account, interview.event_id, when)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("draft:") and job.id not in wanted:
                 job.remove()

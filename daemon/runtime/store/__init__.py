@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
+from afterword.daemon.runtime.store.capture import CaptureQueries
 from afterword.daemon.runtime.store.drafts import DraftQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
@@ -24,7 +25,7 @@ from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, st
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, CaptureQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

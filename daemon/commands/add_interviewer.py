@@ -12,9 +12,7 @@ from datetime import datetime
 from email.utils import parseaddr
 
 from afterword.daemon.errors import UsageError
-from afterword.daemon.interviews import people
 from afterword.daemon.interviews.addresses import normalise_address, valid
-from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import Interview, InterviewStatus
 from afterword.daemon.runtime.cycle import Cycle
 
@@ -80,15 +78,6 @@ def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> In
         raise UsageError(f"{address} is your own address (me.emails / the account's address)")
     if interview.status is InterviewStatus.CANCELLED:
         raise UsageError(f"interview {interview.event_id} was cancelled or removed")
-    event = cycle.store.interview_event(account.name, interview.event_id)
-    if event is None:  # the row exists, so its event does too; guard anyway
-        raise UsageError(f"no stored event for interview {interview.event_id}")
     with cycle.store.transaction():
         cycle.store.add_manual_interviewer(account.name, interview.event_id, address, name, now)
-        updated = plan(event, cycle.config, mine,
-                       cycle.store.manual_interviewers(account.name, interview.event_id))
-        result = updated.interview or people.build_interview(
-            event, updated.extraction, interview.reason)  # a config edit may say "not one"
-        # save_interview resets `drafted` because the interviewers changed: due again.
-        cycle.store.save_interview(result, event, now)
-    return result
+        return cycle.replan(account, interview, now)

@@ -110,7 +110,8 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         + (", all day" if event.all_day else ""),
     ]
     planned = plan(event, config, mine,
-                   cycle.store.manual_interviewers(account.name, event.id))
+                   cycle.store.manual_interviewers(account.name, event.id),
+                   cycle.store.user_notes(account.name, event.id))
     decision, extraction = planned.decision, planned.extraction
     interview = decision.is_interview and found.gone not in _DROPPED
     # A skip's reason already says "skipped: ..." or "not an interview: ...".

@@ -35,9 +35,9 @@ from afterword.daemon.errors import ConfigError
 from afterword.daemon.runtime import paths
 
 __all__ = [
-    "AccountConfig", "CaptureConfig", "ChannelConfig", "Config", "DaemonConfig", "DetectConfig", "DraftRule",
-    "DraftsConfig", "Me", "QuietHours", "RecipientsConfig", "RemindersConfig",
-    "SecretsConfig", "default_path", "load", "parse", "system_timezone",
+    "AccountConfig", "CaptureConfig", "ChannelConfig", "Config", "DaemonConfig",
+    "DetectConfig", "DraftRule", "DraftsConfig", "Me", "QuietHours", "RecipientsConfig",
+    "RemindersConfig", "SecretsConfig", "default_path", "load", "parse", "system_timezone",
 ]
 
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from afterword.daemon.config import Config
-from afterword.daemon.interviews import detect, people
+from afterword.daemon.interviews import detect, people, user_notes
 from afterword.daemon.interviews.notes import apply_notes
-from afterword.daemon.model import CalendarEvent, Interview
+from afterword.daemon.model import CalendarEvent, Interview, UserNote
 
 
 @dataclass(frozen=True)
@@ -25,24 +25,28 @@ class Plan:
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-         manual: list[tuple[str, str]] | None = None) -> Plan:
-    """Detect and extract one event with the whole config. Pure; never raises on odd input."""
+         manual: list[tuple[str, str]] | None = None,
+         notes: list[UserNote] | None = None) -> Plan:
+    """Detect and extract one event with the whole config (`manual`: people added by hand,
+    `notes`: the user's `afterword note`s). Pure; never raises on odd input."""
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
     extraction = _extract(event, config, mine, manual)
-    interview = _interview(event, decision, extraction) if decision.is_interview else None
+    interview = (interview_of(event, extraction, decision.reason, notes)
+                 if decision.is_interview else None)
     return Plan(decision, extraction, interview)
 
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-                   manual: list[tuple[str, str]] | None = None) -> Interview | None:
+                   manual: list[tuple[str, str]] | None = None,
+                   notes: list[UserNote] | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
     if not decision.is_interview:
         return None
-    return _interview(event, decision, _extract(event, config, mine, manual))
+    return interview_of(event, _extract(event, config, mine, manual), decision.reason, notes)
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
@@ -52,10 +56,12 @@ def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
                           my_name=config.me.name)
 
 
-def _interview(event: CalendarEvent, decision: detect.Decision,
-               extraction: people.Extraction) -> Interview:
-    interview = people.build_interview(event, extraction, decision.reason)
+def interview_of(event: CalendarEvent, extraction: people.Extraction, reason: str,
+                 notes: list[UserNote] | None = None) -> Interview:
+    """The interview to store for an event recognised as one (`reason`: the rule)."""
+    interview = people.build_interview(event, extraction, reason)
     # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
     # interview (notes.py owns the split; the extraction only keeps them apart from the
-    # listed names).
-    return apply_notes(replace(interview, notes=""), event.description)
+    # listed names). Then what the user wrote down afterwards (`afterword note`).
+    invite = apply_notes(replace(interview, notes=""), event.description)
+    return user_notes.merge(invite, notes or [])

@@ -17,13 +17,8 @@ from datetime import datetime, timedelta
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
-from afterword.daemon.interviews.planning import plan_interview
-from afterword.daemon.model import (
-    CalendarEvent,
-    DraftState,
-    Interview,
-    InterviewStatus,
-)
+from afterword.daemon.interviews.planning import interview_of, plan, plan_interview
+from afterword.daemon.model import CalendarEvent, DraftState, Interview, UserNote
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -202,11 +197,12 @@ class Cycle:
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
+            noted = self.store.user_notes_of(account.name)
             live = self.store.live_interview_ids(account.name)
             for event in changes.events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
-                                   event.id in live):
+                                   event.id in live, noted.get(event.id, [])):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
@@ -222,11 +218,13 @@ class Cycle:
             self.store.set_cursor(account.name, changes.cursor, now)
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
-                   manual: list[tuple[str, str]], stored: bool) -> bool:
+                   manual: list[tuple[str, str]], stored: bool,
+                   notes: list[UserNote] | None = None) -> bool:
         """Detect and extract one changed event, and store what will be drafted; True if it
         is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual)
+        live interview until now; `notes`: the user's own (`afterword note`)."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual,
+                                   notes)
         if interview is None:
             if stored:
                 self.store.forget_interview(account.name, event.id, now)
@@ -239,6 +237,21 @@ class Cycle:
                      len(interview.interviewers))
         return True
 
+    def replan(self, account: AccountConfig, interview: Interview, now: datetime) -> Interview:
+        """Re-plan one stored interview after the user added to it (people, notes), and
+        store it. It stays an interview even if a config edit would now say otherwise."""
+        event = self.store.interview_event(account.name, interview.event_id)
+        if event is None:  # the row exists, so its event does too; guard anyway
+            raise AfterwordError(f"no stored event for interview {interview.event_id}")
+        notes = self.store.user_notes(account.name, interview.event_id)
+        planned = plan(event, self.config, self.my_emails(account),
+                       self.store.manual_interviewers(account.name, interview.event_id), notes)
+        result = planned.interview or interview_of(event, planned.extraction,
+                                                   interview.reason, notes)
+        # save_interview resets `drafted` when the interviewers changed: due again.
+        self.store.save_interview(result, event, now)
+        return result
+
     def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
                       now: datetime) -> None:
         """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
@@ -248,26 +261,29 @@ class Cycle:
             self._replanned, self._replanned_for = {}, self.config
         rows = self.store.interview_rows_between(account.name, window.start, window.end)
         hand_added = self.store.manual_interviewers_of(account.name)
+        noted = self.store.user_notes_of(account.name)
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
             manual = hand_added.get(event_id, [])
-            # Planning is pure: the same stored row (event included) and hand-added people
-            # as when this runner last left it, with the same config, plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, manual):
+            notes = noted.get(event_id, [])
+            # Planning is pure: the same stored row (event included), hand-added people and
+            # notes as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, (manual, notes)):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual)
+            after = plan_interview(event, self.config, self.my_emails(account), manual,
+                                   notes)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), manual)
+                self.store.interview_row(account.name, event_id), (manual, notes))
 
     # -- drafting ---------------------------------------------------------------------
 
@@ -360,11 +376,6 @@ class Cycle:
                 if self.store.close_draft(key, state, now, sent_at=status.sent_at):
                     report.closed[key] = state.value
                     log.info("account %s: draft %s is now %s", account.name, key, state.value)
-
-
-def names_needed(store: Store) -> list[Interview]:
-    """Interviews waiting for the user to name their interviewers."""
-    return [i for i in store.interviews() if i.status is InterviewStatus.NAMES_NEEDED]
 
 
 @contextmanager

@@ -25,6 +25,8 @@ class Kind(StrEnum):
     NAMES = "names_needed"
     CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
+    STARTS = "interview_starts"  # names needed: write them down before leaving (capture.py)
+    ENDED = "interview_ended"  # who did you meet, what stood out (capture.py)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ state database sees one writer at a time):
   draft what is due, track what was sent;
 - `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview: the
   same pass for that account, so a draft appears on time whatever the poll interval;
-- `remind` at the moment the reminder policy says the next reminder is due.
+- `remind` at the moment the reminder policy says the next reminder is due;
+- `capture` at the next nudge around an interview: names at its start (when none is
+  known), notes at its end.
 
 A heartbeat in its own thread pings the systemd watchdog and notices wall-clock jumps
 (the scheduler waits on a monotonic clock that stops while a laptop sleeps) to catch up.
@@ -184,6 +186,13 @@ class Service:
     def _remind(self) -> None:
         self._guarded("reminders", self._send_reminders)
 
+    def _capture(self) -> None:
+        def step() -> None:
+            now = self.clock()
+            sending.send_nudges(self.config, self.store, now)
+            self._schedule_capture(now)
+        self._guarded("the notice around an interview", step)
+
     def _send_reminders(self, fresh: str | None = None) -> None:
         """Send what is due; the mailboxes of the drafts in it are checked first (except
         `fresh`, just checked by its poll), so a note sent since then is not reminded."""
@@ -289,20 +298,31 @@ class Service:
                                    args=(account, event_id), replace_existing=True)
             log.debug("drafts for interview %s scheduled at %s", event_id, when.isoformat())
         self._schedule_reminder(now)
+        self._schedule_capture(now)
+
+    def _schedule_capture(self, now: datetime) -> None:
+        self._schedule_at("capture", self._capture, sending.next_nudge(self.config, self.store,
+                                                                        now), now)
 
     def _schedule_reminder(self, now: datetime) -> None:
         when = sending.next_due(self.config, self.store, now)
-        job = self.scheduler.get_job("remind")
+        quiet = self.config.reminders.quiet_hours
+        if when is not None and quiet is not None and policy.in_quiet_hours(
+                now, quiet, self.config.me.timezone):
+            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
+        self._schedule_at("remind", self._remind, when, now)
+
+    def _schedule_at(self, job_id: str, func: Callable[[], None], when: datetime | None,
+                     now: datetime) -> None:
+        """The one date job `job_id` at `when` (removed when None)."""
+        job = self.scheduler.get_job(job_id)
         if when is None:
             if job is not None:
                 job.remove()
             return
-        quiet = self.config.reminders.quiet_hours
-        if quiet is not None and policy.in_quiet_hours(now, quiet, self.config.me.timezone):
-            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
         # Never in the past: what was due was just handled; this avoids a tight loop.
         when = max(when, now + timedelta(seconds=1))
         if job is not None and job.next_run_time == when:
             return
-        self.scheduler.add_job(self._remind, DateTrigger(run_date=when), id="remind",
+        self.scheduler.add_job(func, DateTrigger(run_date=when), id=job_id,
                                replace_existing=True)

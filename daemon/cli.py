@@ -16,7 +16,7 @@ from pathlib import Path
 
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
-from afterword.daemon.errors import AfterwordError
+from afterword.daemon.errors import AfterwordError, UsageError
 from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
@@ -183,6 +183,38 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_note(args: argparse.Namespace) -> int:
+    """`afterword note EVENT_ID TEXT [--for WHO] | --show | --clear`."""
+    from afterword.daemon.commands import note
+
+    if args.show + args.clear + (args.text is not None) != 1:
+        raise UsageError("give the note's TEXT (or - to read it from stdin), --show or --clear")
+    app = _app(args)
+    try:
+        now = app.clock()
+        if args.show:
+            lines = note.show_notes(app.cycle, args.event_id, now)
+        elif args.clear:
+            interview, removed = note.clear_notes(app.cycle, args.event_id, args.who, now)
+            lines = [f"removed {removed} note(s) of yours from {interview.title!r}"
+                     + ("" if removed else " (notes in the invite stay: edit the event)")]
+        else:
+            text = sys.stdin.read() if args.text == "-" else args.text
+            noted = note.add_note(app.cycle, args.event_id, text, args.who, now)
+            lines = note.describe(noted, app.config, now, _has_redraft())
+    finally:
+        app.close()
+    print("\n".join(lines))
+    return 0
+
+
+def _has_redraft() -> bool:
+    """Whether this Afterword has `afterword redraft` (rebuilds unedited drafts)."""
+    from importlib.util import find_spec
+
+    return find_spec("afterword.daemon.commands.redraft") is not None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     # The shared options work before or after the subcommand. The subcommands' copies
@@ -259,6 +291,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
+
+    p = sub.add_parser("note", parents=[common],
+                       help="what you remember of an interview, for its notes")
+    p.add_argument("event_id", metavar="EVENT_ID",
+                   help='an event id, a unique prefix, or "last" (the interview that ended '
+                        "most recently)")
+    p.add_argument("text", metavar="TEXT", nargs="?",
+                   help='"Jane: the data pipeline migration" (one note per line; - reads '
+                        "stdin)")
+    p.add_argument("--for", dest="who", default="", metavar="NAME|ADDRESS",
+                   help="the whole TEXT is about this interviewer")
+    p.add_argument("--show", action="store_true", help="the notes its drafts will use")
+    p.add_argument("--clear", action="store_true",
+                   help="forget your notes for it (with --for: only that person's)")
+    p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

@@ -11,9 +11,10 @@ import re
 from datetime import datetime
 from email.utils import parseaddr
 
+from afterword.daemon.commands.which import find_interview, live_account
 from afterword.daemon.errors import UsageError
 from afterword.daemon.interviews.addresses import normalise_address, valid
-from afterword.daemon.model import Interview, InterviewStatus
+from afterword.daemon.model import Interview
 from afterword.daemon.runtime.cycle import Cycle
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
@@ -58,26 +59,14 @@ def _shown(text: str) -> str:
 
 
 def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> Interview:
-    """Record the interviewer and re-plan the stored interview with them."""
+    """Record the interviewer and re-plan the stored interview with them (`event_id` may
+    also be a unique prefix, or "last")."""
     name, address = parse_recipient(text)
-    found = cycle.store.find_interviews(event_id)
-    if not found:
-        raise UsageError(f"no interview with id {event_id!r} (see `afterword status`, or "
-                         f"`afterword explain {event_id}` for why an event is not one)")
-    if len(found) > 1:
-        accounts = ", ".join(sorted(i.account for i in found))
-        raise UsageError(f"{event_id!r} matches interviews in several accounts ({accounts}); "
-                         "give the full event id")
-    interview = found[0]
-    account = next((a for a in cycle.config.accounts if a.name == interview.account), None)
-    if account is None:
-        raise UsageError(f"interview {interview.event_id} belongs to account "
-                         f"'{interview.account}', which is no longer in the config")
+    interview = find_interview(cycle.store, event_id, now)
+    account = live_account(cycle.config, interview)
     mine = cycle.my_emails(account)
     if normalise_address(address) in {normalise_address(m) for m in mine}:
         raise UsageError(f"{address} is your own address (me.emails / the account's address)")
-    if interview.status is InterviewStatus.CANCELLED:
-        raise UsageError(f"interview {interview.event_id} was cancelled or removed")
     with cycle.store.transaction():
         cycle.store.add_manual_interviewer(account.name, interview.event_id, address, name, now)
         return cycle.replan(account, interview, now)

@@ -17,10 +17,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TextIO
 
+from afterword.daemon.commands.note import notes_lines
+from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import Config
 from afterword.daemon.drafting.compose import KEY_HEADER, Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, TemplateError, UsageError
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus, UserNote
 from afterword.daemon.runtime import paths
 from afterword.daemon.runtime.store import Store
 
@@ -77,11 +79,17 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     now = clock()
     interviews: list[Interview] = []
     drafts: dict[str, DraftRecord] = {}
+    noted: dict[tuple[str, str], list[UserNote]] = {}
     if path.exists():
         store = Store.open_readonly(path)
         try:
-            interviews = (store.find_interviews(event_id) if event_id
-                          else pending(store, config, now))
+            if event_id and event_id.strip().casefold() == LAST:
+                interviews = [find_interview(store, event_id, now)]
+            else:
+                interviews = (store.find_interviews(event_id) if event_id
+                              else pending(store, config, now))
+            noted = {(i.account, i.event_id): store.user_notes(i.account, i.event_id)
+                     for i in interviews}
             drafts = {d.key: d for i in interviews
                       for d in store.drafts_for_event(i.account, i.event_id)}
         finally:
@@ -98,7 +106,8 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     templates = Templates(config.drafts.templates_dir)
     status = 0
     for interview in interviews:
-        if not _preview_one(config, templates, interview, drafts, now, out, raw):
+        mine = noted.get((interview.account, interview.event_id), [])
+        if not _preview_one(config, templates, interview, mine, drafts, now, out, raw):
             status = 1
     return status
 
@@ -138,12 +147,14 @@ def calendar_interviews(config: Config, event_id: str | None, now: datetime,
 
 
 def _preview_one(config: Config, templates: Templates, interview: Interview,
-                 drafts: dict[str, DraftRecord], now: datetime, out: TextIO,
-                 raw: bool) -> bool:
+                 mine: list[UserNote], drafts: dict[str, DraftRecord], now: datetime,
+                 out: TextIO, raw: bool) -> bool:
     zone = config.me.timezone
-    due = max(now, interview.end + config.drafts.delay)
+    due = max(now, config.drafts.due_at(interview.end, interview.has_notes))
     print(f"=== {interview.title} — {interview.start.astimezone(zone):%a %d %b %Y %H:%M} "
           f"({interview.account}, event {interview.event_id})", file=out)
+    print("Notes:", file=out)
+    print("\n".join(notes_lines(interview, mine)), file=out)
     if interview.status is not InterviewStatus.READY:
         reason = {
             InterviewStatus.NAMES_NEEDED: "no interviewer identified; add one with "

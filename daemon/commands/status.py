@@ -7,7 +7,8 @@ from typing import Any
 
 from afterword.daemon.config import Config
 from afterword.daemon.durations import format_duration
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.interviews import user_notes
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus, UserNote
 from afterword.daemon.reminders.policy import cap_advice
 from afterword.daemon.runtime.store import Store
 
@@ -32,8 +33,8 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
         })
     stored = store.interviews()
     titles = {(i.account, i.event_id): i.title for i in stored}
-    interviews = [_interview(i, config) for i in stored
-                  if i.status is not InterviewStatus.CANCELLED]
+    interviews = [_interview(i, config, store.user_notes(i.account, i.event_id))
+                  for i in stored if i.status is not InterviewStatus.CANCELLED]
     drafts = [_draft(d) for d in store.drafts()]
     for item in (*interviews, *drafts):
         # An account removed from the config is no longer watched: shown apart.
@@ -62,7 +63,7 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
         i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
-def _interview(interview: Interview, config: Config) -> dict[str, Any]:
+def _interview(interview: Interview, config: Config, mine: list[UserNote]) -> dict[str, Any]:
     return {
         "account": interview.account,
         "event_id": interview.event_id,
@@ -73,10 +74,13 @@ def _interview(interview: Interview, config: Config) -> dict[str, Any]:
         "end": _iso(interview.end),
         "status": interview.status.value,
         "recipients": sum(1 for p in interview.interviewers if p.email),
-        "drafts_due_at": _iso(interview.end + config.drafts.delay),
+        "drafts_due_at": _iso(config.drafts.due_at(interview.end, interview.has_notes)),
+        "notes": interview.notes or None,  # for the whole interview: yours and the invite's
+        "notes_held": [{"for": n.who, "text": n.text}  # for nobody on the panel (yet)
+                       for n in user_notes.held(interview, mine)],
         "interviewers": [
             {"name": p.name, "email": p.email, "needs_check": p.needs_check,
-             "address_needed": p.email is None, "source": p.source}
+             "address_needed": p.email is None, "source": p.source, "notes": p.notes or None}
             for p in interview.interviewers
         ],
     }
@@ -130,6 +134,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
         out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
                    f"  to {names}")
+        out.append(f"      {_notes_line(i)}")
     if not upcoming:
         out.append("  none")
     if needed:
@@ -188,6 +193,20 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
 
 
 _TITLE = 30  # width of the interview column
+
+
+def _notes_line(interview: dict[str, Any]) -> str:
+    """Whom an interview's notes are about, or how to add some."""
+    whom = [p["name"] or p["email"] for p in interview["interviewers"] if p["notes"]]
+    if interview["notes"]:
+        whom.append("the whole interview")
+    held = [n["for"] for n in interview["notes_held"]]
+    text = (f"notes for {', '.join(whom)}" if whom else
+            f"no notes yet: `afterword note {interview['event_id']} \"Jane: what you talked "
+            "about\"`")
+    if held:
+        text += f"; held for {', '.join(held)} (not on the panel yet)"
+    return text
 
 
 def _short(text: str | None, width: int) -> str:

@@ -329,7 +329,14 @@ def setup_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `afterword` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "func", None) is cmd_note and args.text is None \
+            and len(extra) == 1:
+        # argparse gives up on an optional positional after an option
+        # (`note last --for Jane "text"`): that one leftover is the text.
+        args.text = extra[0]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     setup_logging(getattr(args, "verbose", False))
     try:
         status: int = args.func(args)

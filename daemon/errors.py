@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 
@@ -75,3 +76,14 @@ class TemplateError(AfterwordError):
 
 class InputError(AfterwordError):
     """Input from outside (an .ics file, an invite) could not be read."""
+
+
+# Line breaks of every kind (CR, LF, NEL, LINE/PARAGRAPH SEPARATOR) and the other C0/C1
+# controls: in a stranger's text they could forge a log line or a mail header.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """`text` as one printable line: controls become spaces, runs of space one, at most
+    `limit` characters."""
+    return " ".join(CONTROL_CHARS.sub(" ", str(text)).split())[:limit]

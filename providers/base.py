@@ -16,10 +16,25 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from afterword.daemon.errors import ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig
+
+
+class NotFound(ProviderError):
+    """The resource does not exist (any more): the caller decides what that means."""
+
+    def __init__(self, message: str, status: int = 404, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class MaybeApplied(TransientError):
+    """A write may or may not have happened (timeout, dropped connection, 5xx, garbled
+    answer): look for it before trying again, never blindly re-send."""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from afterword.daemon.errors import InputError
+from afterword.daemon.errors import InputError, one_line
 from afterword.daemon.model import CalendarEvent
-
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def translate_or_input_error(kind: str, item: Mapping[str, Any],
@@ -24,8 +21,8 @@ def translate_or_input_error(kind: str, item: Mapping[str, Any],
     except InputError as err:
         # The message quotes the stranger's data (its id): one line, so a log line
         # cannot be forged with it.
-        raise InputError(_CONTROLS.sub(" ", str(err))[:300]) from None
+        raise InputError(one_line(err, 300)) from None
     except (AttributeError, TypeError, ValueError, KeyError) as err:
         ident = item.get("id") if isinstance(item, Mapping) else None
-        raise InputError(f"{kind} event {_CONTROLS.sub(' ', str(ident))[:80]!r}: "
+        raise InputError(f"{kind} event {one_line(ident, 80)!r}: "
                          f"unexpected data ({type(err).__name__})") from None

@@ -12,12 +12,11 @@ from datetime import datetime
 from email.utils import parseaddr
 
 from afterword.daemon.commands.which import find_interview, live_account
-from afterword.daemon.errors import UsageError
+from afterword.daemon.errors import CONTROL_CHARS, UsageError
 from afterword.daemon.interviews.addresses import normalise_address, valid
 from afterword.daemon.model import Interview
 from afterword.daemon.runtime.cycle import Cycle
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 _NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
 
 
@@ -28,7 +27,7 @@ def parse_recipient(text: str) -> tuple[str, str]:
     UsageError for anything that is not exactly one plain address: control characters,
     several addresses, a missing or malformed address, a name with <, > or @ in it.
     """
-    if _CONTROL.search(text):
+    if CONTROL_CHARS.search(text):
         raise UsageError("the interviewer contains control characters or line breaks; "
                          "expected \"Name <address>\"")
     # One "@" in all: the stdlib parser has been fooled by crafted names before.
@@ -55,7 +54,7 @@ def parse_recipient(text: str) -> tuple[str, str]:
 
 
 def _shown(text: str) -> str:
-    return repr(_CONTROL.sub("?", text)[:120])
+    return repr(CONTROL_CHARS.sub("?", text)[:120])
 
 
 def add_interviewer(cycle: Cycle, event_id: str, text: str, now: datetime) -> Interview:

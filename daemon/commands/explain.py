@@ -13,7 +13,7 @@ from afterword.daemon.commands.note import notes_lines
 from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import salutation
-from afterword.daemon.errors import AfterwordError, UsageError
+from afterword.daemon.errors import AfterwordError, UsageError, one_line
 from afterword.daemon.interviews.names import clean_display
 from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import (
@@ -108,7 +108,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
     zone = config.me.timezone
     start, end = event.start.astimezone(zone), event.end.astimezone(zone)
     lines = [
-        f"event: {_one_line(event.title) or '(no title)'}",
+        f"event: {one_line(event.title) or '(no title)'}",
         f"  account {account.name}, id {event.id}",
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
@@ -188,11 +188,8 @@ def _after_cancel(cycle: Cycle, account: str, event_id: str) -> list[str]:
 
 def _who(attendee: Attendee) -> str:
     name = clean_display(attendee.name)
-    email = _one_line(attendee.email or "")
+    email = one_line(attendee.email or "")
     if name and email:
         return f"{name} <{email}>"
     return name or (f"<{email}>" if email else "(no name, no address)")
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]

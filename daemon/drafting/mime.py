@@ -18,13 +18,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from afterword.daemon.errors import TemplateError
+from afterword.daemon.errors import CONTROL_CHARS, TemplateError
 from afterword.daemon.model import KEY_HEADER
 
 # SMTP policy: CRLF line ends, and it refuses CR/LF inside header values.
 POLICY = email.policy.SMTP.clone(raise_on_defect=True)
-# Line breaks of every kind (incl. NEL, LINE/PARAGRAPH SEPARATOR) and other C0/C1 controls.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Invisible characters that reorder or hide text: a spoofed name must look like what it is.
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -47,7 +45,7 @@ class RenderedNote:
 
 def header_safe(value: str, limit: int = 200) -> str:
     """One line of visible text fit for a header: breaks become spaces, length capped."""
-    text = _INVISIBLE.sub("", _BREAKS.sub(" ", unicodedata.normalize("NFC", value)))
+    text = _INVISIBLE.sub("", CONTROL_CHARS.sub(" ", unicodedata.normalize("NFC", value)))
     # The header parser decodes RFC 2047 encoded-words in values we set, so a name like
     # "=?utf-8?q?Jane=0D=0ABcc:...?=" would become a CR/LF after the policy's check: no
     # untrusted text may contain the start of an encoded-word.

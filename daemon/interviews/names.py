@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from nameparser import HumanName
 
+from afterword.daemon.errors import CONTROL_CHARS
+
 # Titles kept for a formal greeting ("Dear Dr. Raman"); Mr/Ms and the like are dropped in
 # favour of the first name, which is what a thank-you note uses.
 _FORMAL_TITLES = {"dr": "Dr.", "doctor": "Dr.", "prof": "Prof.", "professor": "Professor"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
 # Decorations calendars add to display names: "(Acme)", "[EXTERNAL]", "(she/her)".
 _DECORATION = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])\s*")
 _AFFILIATION = re.compile(r"\s+[|–—-]\s+")
@@ -39,7 +40,7 @@ def clean_display(text: str | None) -> str:
     """A display name without control characters, quotes, or "(Acme)"-style decorations."""
     if not text:
         return ""
-    text = _CONTROL.sub(" ", text)
+    text = CONTROL_CHARS.sub(" ", text)
     text = _DECORATION.sub(" ", text)
     # "Jane Doe | Acme", "Doe, Jane - ACME": the company after a spaced dash or bar.
     text = _AFFILIATION.split(text, maxsplit=1)[0]

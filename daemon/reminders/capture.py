@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from afterword.daemon.config import CaptureConfig, DraftsConfig, QuietHours
+from afterword.daemon.errors import one_line
 from afterword.daemon.model import Interview, InterviewStatus
 from afterword.daemon.reminders.policy import (
     History,
@@ -135,6 +136,7 @@ def _clock(moment: datetime, zone: tzinfo, now: datetime) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
-    """Invite text as one short line (it comes from whoever sent the invite)."""
-    text = " ".join(text.replace("`", "'").replace('"', "'").split())
+    """Invite text as one short line (it comes from whoever sent the invite), with no
+    quote or backtick that could break the commands it is shown in."""
+    text = one_line(text.replace("`", "'").replace('"', "'"), limit + 1)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -36,7 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
-from afterword.daemon.errors import ConfigError
+from afterword.daemon.errors import ConfigError, one_line
 from afterword.daemon.reminders import policy, sending
 from afterword.daemon.runtime import journal, paths
 from afterword.daemon.runtime.app import utc_now
@@ -68,7 +68,7 @@ def _one_line(err: Exception) -> str:
     if isinstance(err, ConfigError):
         head = f"{err.source}: " if err.source else ""
         return head + "; ".join(err.problems)
-    return " ".join(str(err).split())
+    return one_line(err, 1000)
 
 
 class Service:

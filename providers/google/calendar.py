@@ -21,9 +21,9 @@ from typing import Any
 
 from afterword.daemon.errors import InputError, ProviderError
 from afterword.daemon.model import CalendarEvent
-from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
+from afterword.providers.base import CalendarSource, ChangeSet, Lookup, NotFound, Window
 from afterword.providers.google.events import event_from_google
-from afterword.providers.google.http import Gone, GoogleApi, NotFound
+from afterword.providers.google.http import Gone, GoogleApi
 
 log = logging.getLogger(__name__)
 

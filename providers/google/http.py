@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import http.client
 import logging
-import random
 import socket
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from afterword.daemon.errors import AfterwordError, AuthExpired, ProviderError, TransientError
 
 if TYPE_CHECKING:
     from afterword.providers.google.auth import StoredCredentials
+from afterword.providers.base import MaybeApplied, NotFound
+from afterword.providers.retry import backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,8 @@ _SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 _MAX_WAIT = 30.0  # longer Retry-After waits end the cycle instead of blocking it
 
 
-class NotFound(ProviderError):
-    """The resource does not exist (404): callers decide what that means."""
-
-
 class Gone(ProviderError):
     """410: for Calendar, the sync token expired (fullSyncRequired)."""
-
-
-class Ambiguous(TransientError):
-    """A write may or may not have happened (timeout, dropped connection, 5xx)."""
 
 
 class GoogleApi:
@@ -116,7 +108,7 @@ class GoogleApi:
         """Execute `request` with retries; its JSON object, or one of our errors.
 
         A non-idempotent request (drafts.create) is never retried after a fault that may
-        have reached the server: `Ambiguous` tells the caller to look before trying again.
+        have reached the server: `MaybeApplied` tells the caller to look before trying again.
         """
         for attempt in range(1, self.attempts + 1):
             try:
@@ -140,7 +132,7 @@ class GoogleApi:
                     return result
                 # googleapiclient hands back the raw body when a 200 is not JSON; a write
                 # may still have happened (a proxy mangled the answer).
-                mapped = Ambiguous(f"{what}: Google answered with something that is not "
+                mapped = MaybeApplied(f"{what}: Google answered with something that is not "
                                    "JSON")
                 if not idempotent or attempt == self.attempts:
                     raise mapped
@@ -153,10 +145,8 @@ class GoogleApi:
 
     @staticmethod
     def _backoff(attempt: int, err: Exception) -> float:
-        hinted = getattr(err, "retry_after", None)
-        if hinted is not None:
-            return float(hinted)
-        return min(_MAX_WAIT, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        return backoff(attempt, getattr(err, "retry_after", None), first=0.5, cap=_MAX_WAIT,
+                       jitter=True)
 
     def map_error(self, err: Exception, what: str,
                   idempotent: bool) -> tuple[Exception, bool]:
@@ -175,13 +165,13 @@ class GoogleApi:
         if isinstance(err, HttpError):
             return self._map_http(err, what, idempotent)
         if isinstance(err, (TimeoutError, socket.timeout)):
-            return Ambiguous(f"{what}: timed out"), idempotent
+            return MaybeApplied(f"{what}: timed out"), idempotent
         if isinstance(err, (ConnectionError, http.client.HTTPException, OSError)):
-            return Ambiguous(f"{what}: connection failed ({type(err).__name__})"), idempotent
+            return MaybeApplied(f"{what}: connection failed ({type(err).__name__})"), idempotent
         import httplib2
 
         if isinstance(err, httplib2.HttpLib2Error):
-            return Ambiguous(f"{what}: connection failed ({type(err).__name__})"), idempotent
+            return MaybeApplied(f"{what}: connection failed ({type(err).__name__})"), idempotent
         return err, False
 
     def _map_http(self, err: Any, what: str, idempotent: bool) -> tuple[Exception, bool]:
@@ -200,7 +190,7 @@ class GoogleApi:
         if status == 410:
             return Gone(message), False
         if status >= 500:
-            return Ambiguous(message, retry_after=_retry_after(err.resp)), idempotent
+            return MaybeApplied(message, retry_after=_retry_after(err.resp)), idempotent
         return ProviderError(message), False
 
 
@@ -223,17 +213,7 @@ def _reasons(content: Any) -> set[str]:
 
 
 def _retry_after(resp: Any) -> float | None:
-    value = resp.get("retry-after") if hasattr(resp, "get") else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    return parse_retry_after(resp.get("retry-after") if hasattr(resp, "get") else None)
 
 
 class OneShotHttp:

@@ -35,9 +35,16 @@ from typing import Any
 
 from afterword.daemon.errors import ProviderError
 from afterword.daemon.model import KEY_HEADER
-from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
+from afterword.providers.base import (
+    DraftMailbox,
+    DraftRef,
+    DraftStatus,
+    MailboxState,
+    MaybeApplied,
+    NotFound,
+)
 from afterword.providers.google.auth import missing_scopes
-from afterword.providers.google.http import Ambiguous, GoogleApi, NotFound
+from afterword.providers.google.http import GoogleApi
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +90,7 @@ class GmailDrafts(DraftMailbox):
         try:
             created = self.api.call(request, "drafts.create", idempotent=False,
                                     http=self.api.oneshot_http())
-        except Ambiguous:
+        except MaybeApplied:
             found = self.find_draft(key)
             if found is not None:
                 log.info("account %s: draft %s was stored despite the error", self.account,

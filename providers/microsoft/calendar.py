@@ -32,9 +32,9 @@ from afterword.daemon.errors import (
     TransientError,
 )
 from afterword.daemon.model import CalendarEvent, EventStatus
-from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
+from afterword.providers.base import CalendarSource, ChangeSet, Lookup, NotFound, Window
 from afterword.providers.microsoft.events import event_from_graph
-from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError, NotFound
+from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class GraphCalendar(CalendarSource):
             # The state expired in the middle of a fresh round: try again next cycle.
             raise TransientError(f"account '{self.account}': calendar sync restarted: "
                                  f"{err}") from err
-        except GraphError as err:
+        except (GraphError, NotFound) as err:
             if err.status not in (400, 404, 405, 501):
                 raise
             # An endpoint without calendarView delta: read the window each cycle instead

@@ -23,7 +23,10 @@ from afterword.daemon.errors import (
     ProviderError,
     SyncTokenExpired,
     TransientError,
+    one_line,
 )
+from afterword.providers.base import MaybeApplied, NotFound
+from afterword.providers.retry import backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +48,12 @@ class GraphError(ProviderError):
         self.code = code
 
 
-class NotFound(GraphError):
-    """The item does not exist (any more)."""
-
-
 class GraphFault(TransientError):
     """A server-side fault or throttling (5xx, 429): may clear by itself; carries the status."""
 
     def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, retry_after=retry_after)
         self.status = status
-
-
-class MaybeApplied(TransientError):
-    """A write timed out or failed with a server error: it may or may not have happened."""
 
 
 class TokenSource(Protocol):
@@ -85,18 +80,9 @@ class BatchOutcome:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _one_line(text: object, limit: int = 200) -> str:
-    return " ".join(str(text).split())[:limit]
-
-
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                return None  # an HTTP date: rare from Graph; fall back to backoff
-    return None
+    return parse_retry_after(next(
+        (value for name, value in headers.items() if name.lower() == "retry-after"), None))
 
 
 def error_for(status: int, payload: Any, headers: Mapping[str, str], account: str,
@@ -104,7 +90,7 @@ def error_for(status: int, payload: Any, headers: Mapping[str, str], account: st
     """The error a Graph status means — the single place that maps statuses."""
     error = payload.get("error") if isinstance(payload, Mapping) else None
     code = str(error.get("code", "")) if isinstance(error, Mapping) else ""
-    message = _one_line(error.get("message", "")) if isinstance(error, Mapping) else ""
+    message = one_line(error.get("message", "")) if isinstance(error, Mapping) else ""
     detail = f"{status} {code}".strip() + (f": {message}" if message else "")
     if status == 401:
         return AuthExpired(account, "Microsoft Graph refused the sign-in")
@@ -198,7 +184,7 @@ class GraphClient:
                 self._wait(None, attempt, what)
                 continue
             except requests.RequestException as err:
-                raise TransientError(f"{what}: {_one_line(err)}") from err
+                raise TransientError(f"{what}: {one_line(err)}") from err
             status = resp.status_code
             if status < 300:
                 data = _json(resp)
@@ -230,7 +216,7 @@ class GraphClient:
         raise TransientError(f"{what}: gave up after {MAX_ATTEMPTS} attempts")
 
     def _wait(self, retry_after: float | None, attempt: int, what: str) -> None:
-        delay = retry_after if retry_after is not None else min(2.0 ** (attempt - 1), 30.0)
+        delay = backoff(attempt, retry_after, first=1.0, cap=30.0)
         log.info("account %s: %s: retrying in %.0fs", self.account, what, delay)
         self.sleep(delay)
 
@@ -243,7 +229,7 @@ class GraphClient:
                 try:
                     self._batch_chunk(items, chunk, outcomes, what)
                     continue
-                except GraphError as err:
+                except (GraphError, NotFound) as err:
                     if err.status not in (400, 404, 405, 501):
                         raise
                     # An endpoint without JSON batching (some proxies, sovereign

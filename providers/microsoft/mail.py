@@ -35,15 +35,15 @@ from afterword.daemon.errors import (
     SyncTokenExpired,
     TransientError,
 )
-from afterword.providers.base import DraftMailbox, DraftRef, DraftStatus, MailboxState
-from afterword.providers.microsoft.http import (
-    BatchItem,
-    GraphClient,
-    GraphError,
-    GraphFault,
+from afterword.providers.base import (
+    DraftMailbox,
+    DraftRef,
+    DraftStatus,
+    MailboxState,
     MaybeApplied,
     NotFound,
 )
+from afterword.providers.microsoft.http import BatchItem, GraphClient, GraphError, GraphFault
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class OutlookDrafts(DraftMailbox):
             return self._listed_ids()
         try:
             return self._delta_ids()
-        except (GraphError, GraphFault) as err:  # GraphFault: a 501 Not Implemented
+        except (GraphError, NotFound, GraphFault) as err:  # GraphFault: a 501 Not Implemented
             if err.status not in NO_DELTA or _resync(err):
                 raise  # not permitted, busy, or a state to read again
             log.warning("account %s: Graph has no delta for Drafts (%s); listing the ids of "
@@ -173,7 +173,7 @@ class OutlookDrafts(DraftMailbox):
         if self._delta_link is not None:
             try:
                 return self._delta_round(self._delta_link, None, self._in_drafts)
-            except (SyncTokenExpired, GraphError) as err:
+            except (SyncTokenExpired, GraphError, NotFound) as err:
                 if isinstance(err, GraphError) and err.status == 403:
                     raise  # not permitted: a fresh enumeration would fare no better
                 # Expired (410, syncStateNotFound, resyncRequired) or refused as invalid:
@@ -183,7 +183,7 @@ class OutlookDrafts(DraftMailbox):
                 self._delta_link = None
         try:
             return self._delta_round(DRAFTS_DELTA, {"$select": "id"}, frozenset())
-        except (SyncTokenExpired, GraphError) as err:
+        except (SyncTokenExpired, GraphError, NotFound) as err:
             if not _resync(err):
                 raise
             # Forgotten in the middle of a fresh enumeration: the next cycle starts over.
@@ -244,7 +244,7 @@ class OutlookDrafts(DraftMailbox):
                 slots.append((key, label))
         outcomes = self.client.batch(items, "track drafts")
         for index, outcome in enumerate(outcomes):
-            if isinstance(outcome.error, GraphError) and not isinstance(outcome.error, NotFound):
+            if isinstance(outcome.error, GraphError):
                 # A query the batch could not run: ask it directly before giving up on it.
                 outcomes[index] = self.client.single(items[index], "track drafts")
         found: dict[str, dict[str, Any]] = {}
@@ -288,7 +288,7 @@ def _resync(err: Exception) -> bool:
     """Graph forgot the delta state: 410 Gone, or a 4xx saying so by its code."""
     if isinstance(err, SyncTokenExpired):
         return True
-    return isinstance(err, GraphError) and 400 <= err.status < 500 and \
+    return isinstance(err, (GraphError, NotFound)) and 400 <= err.status < 500 and \
         err.code.lower() in RESYNC_CODES
 
 

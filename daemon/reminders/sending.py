@@ -113,7 +113,8 @@ def _nudges(config: Config, store: Store, now: datetime) -> list[capture.Nudge]:
     if not config.reminders.channels:
         return []  # reminders turned off (`channels = []`): no channel to nudge on
     configured = {a.name for a in config.accounts}
-    return capture.pending([i for i in store.interviews() if i.account in configured],
+    recent = store.interviews_ending_after(now - capture.ENDED_FOR)
+    return capture.pending([i for i in recent if i.account in configured],
                            store.capture_notices_sent(), config.capture,
                            config.reminders.quiet_hours, config.me.timezone, now)
 

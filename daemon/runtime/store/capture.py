@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from afterword.daemon.model import Interview, InterviewStatus, UserNote
+from afterword.daemon.runtime.store.interviews import _interview
 from afterword.daemon.runtime.store.schema import dt, ts
 
 
@@ -52,8 +53,6 @@ class CaptureQueries:
     def last_ended_interviews(self, now: datetime) -> list[Interview]:
         """The live interviews that ended most recently (at or before `now`): one, or
         several that ended at the same moment."""
-        from afterword.daemon.runtime.store.interviews import _interview
-
         live = InterviewStatus.CANCELLED.value
         row = self.db.execute("SELECT MAX(end) FROM interviews WHERE status != ? AND end <= ?",
                               (live, ts(now))).fetchone()
@@ -61,6 +60,12 @@ class CaptureQueries:
             return []
         rows = self.db.execute("SELECT * FROM interviews WHERE status != ? AND end = ?",
                                (live, row[0]))
+        return [_interview(r) for r in rows]
+
+    def interviews_ending_after(self, moment: datetime) -> list[Interview]:
+        """Live interviews that end after `moment` (the ones a nudge may still be about)."""
+        rows = self.db.execute("SELECT * FROM interviews WHERE status != ? AND end > ?"
+                               " ORDER BY start", (InterviewStatus.CANCELLED.value, ts(moment)))
         return [_interview(r) for r in rows]
 
     def capture_notices_sent(self) -> set[tuple[str, str, str]]:

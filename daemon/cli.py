@@ -201,18 +201,27 @@ def cmd_note(args: argparse.Namespace) -> int:
         else:
             text = sys.stdin.read() if args.text == "-" else args.text
             noted = note.add_note(app.cycle, args.event_id, text, args.who, now)
-            lines = note.describe(noted, app.config, now, _has_redraft())
+            lines = note.describe(noted, app.config, now)
     finally:
         app.close()
     print("\n".join(lines))
     return 0
 
 
-def _has_redraft() -> bool:
-    """Whether this Afterword has `afterword redraft` (rebuilds unedited drafts)."""
-    from importlib.util import find_spec
+def cmd_redraft(args: argparse.Namespace) -> int:
+    """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
+    from afterword.daemon.commands.redraft import redraft
 
-    return find_spec("afterword.daemon.commands.redraft") is not None
+    app = _app(args)
+    try:
+        outcomes = redraft(app.cycle, args.target)
+    finally:
+        app.close()
+    for outcome in outcomes:
+        print(outcome.line())
+    if not outcomes:
+        print("no drafts to rewrite")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -306,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clear", action="store_true",
                    help="forget your notes for it (with --for: only that person's)")
     p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("redraft", parents=[common],
+                       help="rewrite the drafts you have not edited, after a correction")
+    p.add_argument("target", metavar="KEY|EVENT_ID")
+    p.set_defaults(func=cmd_redraft)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

@@ -226,3 +226,6 @@ class DraftRecord:
     snoozed_until: datetime | None = None
     last_reminded_at: datetime | None = None
     reminders_sent: int = 0
+    # The mailbox's marker of the draft's content as Afterword last wrote it: when the
+    # draft's marker differs now, the user edited it (and `redraft` leaves it alone).
+    version: str | None = None

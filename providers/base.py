@@ -120,6 +120,9 @@ class DraftRef:
 
     provider_id: str
     thread_id: str | None = None
+    # The mailbox's marker of the draft's content (Gmail's message id, Graph's changeKey, a
+    # Maildir file's name, size and time): it changes whenever anyone edits the draft.
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,16 @@ class DraftMailbox(ABC):
     @abstractmethod
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """The state of many drafts (by key) in about one request, whatever their number."""
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The draft's content marker as it is now; None if it is no longer in Drafts."""
+        raise ProviderError("this mailbox cannot tell whether a draft was edited")
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """Replace the draft's content in place, all or nothing (never a second draft for
+        `key`); returns the draft's ref with its new version."""
+        raise ProviderError("this mailbox cannot replace a draft")
 
 
 class OptionReader(Protocol):

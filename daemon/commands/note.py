@@ -99,17 +99,16 @@ def notes_lines(interview: Interview, mine: list[UserNote]) -> list[str]:
     return lines
 
 
-def describe(noted: Noted, config: Config, now: datetime, can_redraft: bool) -> list[str]:
+def describe(noted: Noted, config: Config, now: datetime) -> list[str]:
     """What `afterword note` prints: where each note went, and when it is used."""
     interview = noted.interview
     out = [f"{interview_name(interview)} ({interview.event_id}):"]
     out += [f"  noted for {whom}: {text}" for whom, text in noted.lines]
     if noted.drafts_made:
-        fix = (f"rebuild the ones you have not edited with `afterword redraft "
-               f"{interview.event_id}`" if can_redraft
-               else "edit the draft in your mail app to add it")
         out.append(f"The drafts of this interview were written before this note "
-                   f"({noted.drafts_made}): {fix}.")
+                   f"({noted.drafts_made}): rebuild the ones you have not edited with "
+                   f"`afterword redraft {interview.event_id}` (an edited one: edit the draft "
+                   "to add it).")
         return out
     if noted.drafts_closed:
         out.append("Its notes were already sent or put aside; this note stays with the "

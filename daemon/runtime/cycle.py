@@ -328,7 +328,8 @@ class Cycle:
                 # An earlier attempt may have reached the mailbox: look before writing.
                 found = mailbox.find_draft(key.id)
                 if found is not None:
-                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now)
+                    self.store.record_drafted(key.id, found.provider_id, found.thread_id, now,
+                                              found.version)
                     log.info("account %s: found draft %s from an earlier attempt",
                              account.name, key.id)
                     continue
@@ -340,7 +341,8 @@ class Cycle:
             except AfterwordError as err:
                 self.store.record_failed(key.id, str(err))
                 raise
-            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock())
+            self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
+                                      ref.version)
             report.drafted.append(key.id)
             log.info("account %s: drafted note %s for interview %s", account.name, key.id,
                      interview.event_id)

@@ -100,8 +100,7 @@ class GmailDrafts(DraftMailbox):
         draft_id = created.get("id")
         if not isinstance(draft_id, str) or not draft_id:
             raise ProviderError("drafts.create: the answer has no draft id")
-        thread = (created.get("message") or {}).get("threadId")
-        return DraftRef(draft_id, thread if isinstance(thread, str) else None)
+        return _ref(draft_id, created.get("message"))
 
     def find_draft(self, key: str) -> DraftRef | None:
         """The draft whose X-Afterword-Key header is `key` (reads each draft once)."""
@@ -111,7 +110,7 @@ class GmailDrafts(DraftMailbox):
                 seen = (message_id, self._key_of(draft_id))
                 self._seen[draft_id] = seen
             if seen[1] == key:
-                return DraftRef(draft_id, thread_id or None)
+                return DraftRef(draft_id, thread_id or None, version=message_id or None)
         return None
 
     def _key_of(self, draft_id: str) -> str:
@@ -143,6 +142,33 @@ class GmailDrafts(DraftMailbox):
             page_token = page.get("nextPageToken")
             if not page_token:
                 return
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The draft's message id: Gmail gives a draft a new message each time it is saved."""
+        try:
+            draft = self.api.call(self.api.drafts.get(
+                userId="me", id=ref.provider_id, format="minimal", fields="message/id"),
+                "drafts.get")
+        except NotFound:
+            return None
+        message_id = (draft.get("message") or {}).get("id")
+        return message_id if isinstance(message_id, str) else None
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """drafts.update: the same draft, its message replaced in one request (repeating
+        it writes the same content again, so a lost answer is simply retried)."""
+        if message.get(KEY_HEADER) != key:
+            raise ProviderError(f"draft {key}: the message does not carry its key header")
+        raw = base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+        body: dict[str, Any] = {"id": ref.provider_id, "message": {"raw": raw}}
+        if ref.thread_id:
+            body["message"]["threadId"] = ref.thread_id
+        self._listing = None
+        updated = self.api.call(self.api.drafts.update(
+            userId="me", id=ref.provider_id, body=body, fields="id,message(id,threadId)"),
+            "drafts.update")
+        return _ref(ref.provider_id, updated.get("message"))
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """getProfile, then drafts.list only if the mailbox changed; threads.get only for
@@ -273,3 +299,11 @@ def _millis(value: Any) -> datetime | None:
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _ref(draft_id: str, message: object) -> DraftRef:
+    """A draft's ref from the `message` part of a drafts.create/update answer."""
+    fields = message if isinstance(message, dict) else {}
+    thread, message_id = fields.get("threadId"), fields.get("id")
+    return DraftRef(draft_id, thread if isinstance(thread, str) else None,
+                    version=message_id if isinstance(message_id, str) else None)

@@ -59,15 +59,15 @@ class MaildirDrafts(DraftMailbox):
         """Write the draft atomically (tmp/ then rename into cur/), flagged Draft+Seen."""
         drafts = self._folder("Drafts", create=True)
         assert drafts is not None
-        # Files on disk use Unix line ends (as mutt and Dovecot write them), not SMTP's CRLF.
-        entry = mailbox.MaildirMessage(message.as_bytes(policy=message.policy.clone(linesep="\n")))
+        entry = mailbox.MaildirMessage(_file_bytes(message))
         entry.set_subdir("cur")
         entry.set_flags("DS")
         try:
-            return DraftRef(provider_id=drafts.add(entry))
+            provider_id = drafts.add(entry)
         except OSError as err:
             raise ProviderError(f"cannot write draft to {self.root}/.Drafts: "
                                 f"{err.strerror or err}") from err
+        return DraftRef(provider_id, version=self.draft_version(DraftRef(provider_id)))
 
     def find_draft(self, key: str) -> DraftRef | None:
         """Look for a message stamped with `key` in Drafts, then in Sent."""
@@ -75,8 +75,47 @@ class MaildirDrafts(DraftMailbox):
             folder = self._folder(name, create=False)
             found = _find_by_header(folder, key) if folder is not None else None
             if found:
-                return DraftRef(provider_id=found)
+                version = self.draft_version(DraftRef(found)) if name == "Drafts" else None
+                return DraftRef(provider_id=found, version=version)
         return None
+
+    def _draft_path(self, provider_id: str) -> Path | None:
+        found = self._listing("Drafts").get(provider_id)
+        return self.root / ".Drafts" / found if found else None
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The draft file's name, size and modification time (a mail client that saves
+        the draft writes a new file or rewrites this one)."""
+        path = self._draft_path(ref.provider_id)
+        if path is None:
+            return None
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """Write the new text to tmp/, then rename it over the draft's file: a reader (or
+        a crash) sees the old draft or the new one, never both, never half of one."""
+        path = self._draft_path(ref.provider_id)
+        if path is None:
+            raise ProviderError(f"draft {key} is no longer in {self.root}/.Drafts")
+        tmp = self.root / ".Drafts" / "tmp" / f"{time_ns()}.{os.getpid()}.redraft"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_file_bytes(message))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise ProviderError(f"cannot rewrite draft in {self.root}/.Drafts: "
+                                f"{err.strerror or err}") from err
+        self._cache = None
+        return DraftRef(ref.provider_id, version=self.draft_version(ref))
 
     def _listing(self, name: str) -> dict[str, str]:
         """Message key → file name for one folder, from two directory listings (no stat)."""
@@ -149,6 +188,11 @@ class MaildirDrafts(DraftMailbox):
         except OSError:
             return None
         return datetime.fromtimestamp(max(st.st_mtime, st.st_ctime), UTC)
+
+
+def _file_bytes(message: EmailMessage) -> bytes:
+    # Files on disk use Unix line ends (as mutt and Dovecot write them), not SMTP's CRLF.
+    return message.as_bytes(policy=message.policy.clone(linesep="\n"))
 
 
 def _find_by_header(folder: mailbox.Maildir, key: str) -> str | None:

@@ -98,6 +98,7 @@ class OutlookDrafts(DraftMailbox):
         self._delta_link: str | None = None
         self._in_drafts: frozenset[str] = frozenset()
         self._delta_refused_at: float | None = None  # when the endpoint last refused delta
+        self._drafts_id: str | None = None  # the Drafts folder's id (asked once)
 
     def create_draft(self, key: str, message: EmailMessage,
                      send_by: datetime | None = None) -> DraftRef:
@@ -117,10 +118,11 @@ class OutlookDrafts(DraftMailbox):
         if not isinstance(data, dict) or not data.get("id"):
             raise ProviderError(f"account '{self.account}': Graph created a draft but did not "
                                 "say its id")
-        return DraftRef(str(data["id"]), data.get("internetMessageId"))
+        return _ref(data)
 
     def _lookup(self, folder: str, key: str) -> dict[str, Any] | None:
-        params = {"$filter": key_filter(key), "$select": "id,internetMessageId", "$top": "5"}
+        params = {"$filter": key_filter(key), "$select": "id,internetMessageId,changeKey",
+                  "$top": "5"}
         page = self.client.get(FOLDERS[folder], params, (IMMUTABLE,))
         hits = page.get("value", []) if isinstance(page, dict) else []
         return hits[0] if hits else None
@@ -132,8 +134,46 @@ class OutlookDrafts(DraftMailbox):
         for folder in ("drafts", "sent", "deleted"):
             hit = self._lookup(folder, key)
             if hit:
-                return DraftRef(str(hit["id"]), hit.get("internetMessageId"))
+                return _ref(hit) if folder == "drafts" else DraftRef(
+                    str(hit["id"]), hit.get("internetMessageId"))
         return None
+
+    def draft_version(self, ref: DraftRef) -> str | None:
+        """The message's changeKey (Exchange changes it with every edit); None once the
+        message has left Drafts (sent, deleted, moved) or is gone."""
+        try:
+            data = self.client.get(f"/me/messages/{quote(ref.provider_id, safe='')}",
+                                   {"$select": "changeKey,isDraft,parentFolderId"},
+                                   (IMMUTABLE,))
+        except NotFound:
+            return None
+        if not isinstance(data, dict) or not data.get("isDraft") \
+                or data.get("parentFolderId") != self._drafts_folder_id():
+            return None
+        change_key = data.get("changeKey")
+        return change_key if isinstance(change_key, str) else None
+
+    def _drafts_folder_id(self) -> str:
+        if self._drafts_id is None:
+            data = self.client.get("/me/mailFolders('drafts')", {"$select": "id"},
+                                   (IMMUTABLE,))
+            self._drafts_id = str(data.get("id", "")) if isinstance(data, dict) else ""
+        return self._drafts_id
+
+    def replace_draft(self, ref: DraftRef, key: str, message: EmailMessage,
+                      send_by: datetime | None = None) -> DraftRef:
+        """PATCH the draft's subject, body and recipients in one request (repeating it
+        writes the same content again); the key properties set at creation stay."""
+        payload = draft_payload(key, message, send_by if self.flag_drafts else None)
+        for creation_only in ("singleValueExtendedProperties", "internetMessageHeaders"):
+            payload.pop(creation_only)
+        data = self.client.request(
+            "PATCH", f"/me/messages/{quote(ref.provider_id, safe='')}", body=payload,
+            prefer=(IMMUTABLE,), idempotent=True, what="update draft")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise ProviderError(f"account '{self.account}': Graph updated a draft but did not "
+                                "return it")
+        return _ref(data)
 
     def draft_states(self, drafts: Mapping[str, DraftRef]) -> dict[str, DraftStatus]:
         """What is in Drafts (one delta request when idle); a $batch only for drafts that left."""
@@ -347,3 +387,10 @@ def draft_payload(key: str, message: EmailMessage,
             "dueDateTime": {"dateTime": due.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
         }
     return payload
+
+
+def _ref(item: Mapping[str, Any]) -> DraftRef:
+    """A draft's ref from Graph's message JSON (id, internetMessageId, changeKey)."""
+    change_key = item.get("changeKey")
+    return DraftRef(str(item["id"]), item.get("internetMessageId"),
+                    version=change_key if isinstance(change_key, str) else None)

@@ -55,6 +55,9 @@ def make_handler(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             self.handle_api("DELETE")
 
+        def do_PUT(self) -> None:
+            self.handle_api("PUT")
+
         def handle_api(self, method: str) -> None:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query, keep_blank_values=True)
@@ -322,6 +325,18 @@ def gmail(fake: FakeGoogle, scopes: frozenset[str], method: str, what: str, item
             if method == "DELETE":
                 box.remove_message(box.drafts.pop(item))
                 return 204, None, {}
+            if method == "PUT":
+                # drafts.update replaces the draft's message: same draft id, new message
+                # id; it stays in its thread only when the body names that thread.
+                raw = _raw(body)
+                thread = (json.loads(body).get("message") or {}).get("threadId")
+                old = box.draft_message(item)
+                box.remove_message(old.id)
+                new = box.add_message(raw, ["DRAFT"], thread if thread == old.thread_id
+                                      else None)
+                del box.drafts[item]
+                box.drafts[item] = new.id
+                return 200, {"id": item, "message": new.resource("minimal", None)}, {}
             return 200, {"id": item,
                          "message": box.draft_message(item).resource(fmt, headers)}, {}
         if what == "threads" and item is not None and method == "GET":

@@ -209,6 +209,8 @@ class FakeGraph:
         box.message_changes.append((self.seq, message_id))
         if message_id in box.messages:
             box.messages[message_id]["_version"] = self.seq
+            # Exchange gives an item a new changeKey with every change.
+            box.messages[message_id]["changeKey"] = secrets.token_urlsafe(12)
 
     def _move(self, box: Mailbox, message: dict[str, Any], folder: str) -> dict[str, Any]:
         # The immutable id (the key here) stays; the regular id changes with every move.
@@ -337,6 +339,11 @@ class FakeGraph:
                 if match.group(2):
                     return 200, self.message_delta.answer(box, folder, query, prefer)
                 return 200, self._list(box, folder, path, query, prefer)
+            match = re.fullmatch(r"/me/mailFolders\('([^'/]+)'\)", path, re.IGNORECASE)
+            if method == "GET" and match:
+                folder = _folder(match.group(1))
+                return 200, _select({"id": folder_id(folder), "displayName": folder},
+                                    query)
             match = re.fullmatch(r"/me/messages/([^/]+)", path)
             if method == "GET" and match:
                 message = _by_id(box.messages, match.group(1))
@@ -344,7 +351,34 @@ class FakeGraph:
                     raise GraphReply(404, "ErrorItemNotFound",
                                      "The specified object was not found in the store.")
                 return 200, _select(_public(message, prefer), query)
+            if method == "PATCH" and match:
+                return 200, self._update(box, match.group(1), body, prefer)
         raise GraphReply(400, "BadRequest", f"Unsupported request: {method} {path}")
+
+    def _update(self, box: Mailbox, message_id: str, body: Any,
+                prefer: str) -> dict[str, Any]:
+        """PATCH /me/messages/{id}: subject, body and recipients change only on a draft;
+        internetMessageHeaders can be set only when the message is created."""
+        message = _by_id(box.messages, message_id)
+        if message is None:
+            raise GraphReply(404, "ErrorItemNotFound",
+                             "The specified object was not found in the store.")
+        if not isinstance(body, dict):
+            raise GraphReply(400, "RequestBodyRead", "The request body is not JSON.")
+        if "internetMessageHeaders" in body:
+            raise GraphReply(400, "ErrorInvalidProperty", "The property "
+                             "'InternetMessageHeaders' can only be set on message creation.")
+        draft_only = {"subject", "body", "toRecipients", "ccRecipients", "bccRecipients"}
+        if draft_only & set(body) and not message["isDraft"]:
+            raise GraphReply(400, "ErrorInvalidRequest",
+                             "Only draft messages can have their content updated.")
+        unknown = set(body) - draft_only - {"flag", "categories", "importance", "isRead"}
+        if unknown:
+            raise GraphReply(400, "RequestBodyRead", f"Invalid property '{sorted(unknown)[0]}'.")
+        message.update(body)
+        message["lastModifiedDateTime"] = _stamp(datetime.now(UTC))
+        self._touch_message(box, str(message["id"]))
+        return _public(message, prefer)
 
     def _delta(self, box: Mailbox, calendar: str, path: str, query: dict[str, str],
                prefer: str) -> dict[str, Any]:
@@ -456,6 +490,7 @@ class FakeGraph:
             "toRecipients": body.get("toRecipients") or [], "isDraft": True,
             "internetMessageId": f"<{uuid.uuid4().hex}@fake.prod.outlook.com>",
             "internetMessageHeaders": headers, "flag": flag or {"flagStatus": "notFlagged"},
+            "changeKey": secrets.token_urlsafe(12),
             "sentDateTime": None,
             "_props": {_prop_key(str(p["id"])): {"id": p["id"], "value": p.get("value")}
                        for p in body.get("singleValueExtendedProperties") or []},
@@ -575,7 +610,8 @@ def _render(event: dict[str, Any], prefer: str, full: bool) -> dict[str, Any]:
 
 def _public(message: dict[str, Any], prefer: str) -> dict[str, Any]:
     return {**{k: v for k, v in message.items() if not k.startswith("_")},
-            "id": _wire_id(message, prefer)}
+            "id": _wire_id(message, prefer),
+            "parentFolderId": folder_id(message["_folder"])}
 
 
 def _regular_id(immutable: str, generation: int) -> str:

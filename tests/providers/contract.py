@@ -10,7 +10,10 @@ included) is ready when its harness passes `ProviderContract`:
 - `create_draft` puts exactly one draft, with our key, into Drafts; `find_draft` finds
   it by key (and nothing for another key); `draft_states` says open, then sent (or gone,
   for a provider that cannot tell) once the user sends it, discarded (or gone) once
-  the user deletes it.
+  the user deletes it;
+- `replace_draft` rewrites a draft in place (same key, one draft, new text, new
+  version); `draft_version` changes when the user edits the draft, and is None once the
+  draft has left Drafts.
 
 A provider's test module provides a `harness` fixture (a `Harness`) and a class
 `TestXContract(ProviderContract)`: pytest then runs every test below against it.
@@ -73,6 +76,10 @@ class Harness(ABC):
         """The user sends the draft from their mail client."""
 
     @abstractmethod
+    def user_edits(self, ref: DraftRef) -> None:
+        """The user changes the draft's text and saves it, in their mail client."""
+
+    @abstractmethod
     def user_deletes(self, ref: DraftRef) -> None:
         """The user deletes the draft in their mail client."""
 
@@ -85,13 +92,15 @@ class Harness(ABC):
         return Window(self.now - timedelta(days=7), self.now + timedelta(days=14))
 
 
-def note(key: str, to: str = "Jane Doe <jane@acme.example>") -> EmailMessage:
+def note(key: str, to: str = "Jane Doe <jane@acme.example>",
+         subject: str = "Thank you for today",
+         text: str = "Dear Jane,\n\nThank you for your time today.\n\nAlex\n") -> EmailMessage:
     """A finished note as the drafting code hands it to a mailbox."""
     msg = EmailMessage()
     msg["To"] = to
-    msg["Subject"] = "Thank you for today"
+    msg["Subject"] = subject
     msg["X-Afterword-Key"] = key
-    msg.set_content("Dear Jane,\n\nThank you for your time today.\n\nAlex\n")
+    msg.set_content(text)
     return msg
 
 
@@ -214,3 +223,30 @@ class ProviderContract:
         assert box.draft_states({key: ref})[key].state is expected
         assert harness.drafts_in_mailbox() == []
 
+    def test_a_draft_is_replaced_in_place(self, harness: Harness) -> None:
+        box = harness.mailbox()
+        key = key_for("jane@acme.example")
+        ref = box.create_draft(key, note(key))
+        assert ref.version is not None
+        assert box.draft_version(ref) == ref.version
+        better = note(key, subject="Thank you — Data Engineer at Acme",
+                      text="Dear Jane,\n\nThank you for the pipeline deep dive.\n\nAlex\n")
+        new = box.replace_draft(ref, key, better)
+        [stored] = harness.drafts_in_mailbox()
+        assert stored["Subject"] == "Thank you — Data Engineer at Acme"
+        assert stored["X-Afterword-Key"] == key
+        assert new.version is not None and new.version != ref.version
+        assert box.draft_version(new) == new.version
+        found = box.find_draft(key)
+        assert found is not None and found.provider_id == new.provider_id
+        assert box.draft_states({key: new})[key].state is MailboxState.OPEN
+
+    def test_an_edit_by_the_user_changes_the_version(self, harness: Harness) -> None:
+        box = harness.mailbox()
+        key = key_for("jane@acme.example")
+        ref = box.create_draft(key, note(key))
+        harness.user_edits(ref)
+        now = box.draft_version(box.find_draft(key) or ref)
+        assert now is not None and now != ref.version
+        harness.user_deletes(box.find_draft(key) or ref)
+        assert box.draft_version(ref) is None

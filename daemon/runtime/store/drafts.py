@@ -70,13 +70,20 @@ class DraftQueries:
         return record, cur.rowcount > 0
 
     def record_drafted(self, key: str, provider_id: str, thread_id: str | None,
-                       now: datetime) -> None:
-        """The draft exists in the mailbox."""
+                       now: datetime, version: str | None = None) -> None:
+        """The draft exists in the mailbox (`version`: its content marker, if known)."""
         self.db.execute(
             "UPDATE drafts SET state = ?, provider_id = ?, thread_id = ?, created_at = ?,"
-            " last_error = '', attempts = attempts + 1 WHERE key = ?",
-            (DraftState.DRAFTED.value, provider_id, thread_id, ts(now), key),
+            " version = ?, last_error = '', attempts = attempts + 1 WHERE key = ?",
+            (DraftState.DRAFTED.value, provider_id, thread_id, ts(now), version, key),
         )
+
+    def record_redrafted(self, key: str, provider_id: str, thread_id: str | None,
+                         version: str | None) -> None:
+        """The draft's content was replaced in place (`afterword redraft`)."""
+        self.db.execute(
+            "UPDATE drafts SET provider_id = ?, thread_id = COALESCE(?, thread_id),"
+            " version = ? WHERE key = ?", (provider_id, thread_id, version, key))
 
     def record_failed(self, key: str, error: str) -> None:
         """The attempt failed; the next cycle looks for the key, then retries."""
@@ -145,4 +152,5 @@ def _draft(row: sqlite3.Row) -> DraftRecord:
         snoozed_until=dt(data["snoozed_until"]),
         last_reminded_at=dt(data["last_reminded_at"]),
         reminders_sent=data["reminders_sent"],
+        version=data["version"],
     )

@@ -75,6 +75,10 @@ MIGRATIONS: list[str] = [
         dismissed INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # The mailbox's version marker of each draft as written (`afterword redraft`).
+    """
+    ALTER TABLE drafts ADD COLUMN version TEXT;
+    """,
     # What the user wrote down after an interview (`afterword note`), and the notices
     # around an interview (names at its start, notes at its end), each sent once.
     """

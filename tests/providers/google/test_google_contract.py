@@ -77,6 +77,9 @@ class GoogleHarness(Harness):
     def user_sends(self, ref: DraftRef) -> None:
         self.fake.user_send_draft(ref.provider_id)
 
+    def user_edits(self, ref: DraftRef) -> None:
+        self.fake.user_edit_draft(ref.provider_id, subject="Thanks again")
+
     def user_deletes(self, ref: DraftRef) -> None:
         self.fake.user_delete_draft(ref.provider_id)
 

@@ -9,7 +9,7 @@ from email.policy import SMTP
 import pytest
 
 from afterword.daemon.errors import AuthExpired, ProviderError, TransientError
-from afterword.providers.base import DraftRef, MailboxState
+from afterword.providers.base import MailboxState
 from tests.fakes.google import FakeGoogle
 from tests.google_env import DEFAULT_SCOPES, METADATA, google, make_provider
 
@@ -106,7 +106,7 @@ def test_find_draft_reads_each_draft_once(google):
     ref = first.create_draft("wanted", note("wanted"))
     first.create_draft("other", note("other", "bob@acme.com"))
     box = make_provider(google, seed=False).mailbox()  # a new process after a crash
-    assert box.find_draft("wanted") == DraftRef(ref.provider_id, ref.thread_id)
+    assert box.find_draft("wanted") == ref  # same draft, same message: same version
     assert box.find_draft("missing") is None
     gets = google.calls("GET", r"/drafts/[^/]+$")
     assert len(gets) == 2 and all(g.query["format"] == ["metadata"] for g in gets)

@@ -104,6 +104,14 @@ class LocalHarness(Harness):
         sent.add(message)
         drafts.remove(ref.provider_id)
 
+    def user_edits(self, ref: DraftRef) -> None:
+        # mutt and most Maildir clients save an edited draft as a new file.
+        drafts = self._folder("Drafts")
+        message = drafts[ref.provider_id]
+        message.replace_header("Subject", "Thanks again")
+        drafts.add(message)
+        drafts.remove(ref.provider_id)
+
     def user_deletes(self, ref: DraftRef) -> None:
         self._folder("Drafts").remove(ref.provider_id)
 

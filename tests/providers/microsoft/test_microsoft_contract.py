@@ -64,6 +64,9 @@ class MicrosoftHarness(Harness):
     def user_sends(self, ref: DraftRef) -> None:
         self.graph.user_sends(ME, ref.provider_id)
 
+    def user_edits(self, ref: DraftRef) -> None:
+        self.graph.user_edits(ME, ref.provider_id, "Dear Jane, thanks again.")
+
     def user_deletes(self, ref: DraftRef) -> None:
         self.graph.user_deletes(ME, ref.provider_id)
 

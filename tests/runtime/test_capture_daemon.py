@@ -165,7 +165,14 @@ def test_note_last_reaches_only_janes_draft_and_drafts_wait_for_it(
     assert late.returncode == 0, late.stderr
     assert "noted for Bob Roe: how on-call works" in late.stdout
     assert "written before this note (2)" in late.stdout
-    assert "edit the draft" in late.stdout or "afterword redraft panel@acme" in late.stdout
+    assert "`afterword redraft panel@acme`" in late.stdout
+    # ...and doing what it says puts the note into Bob's draft, and only his.
+    rebuilt = run_cli("redraft", "panel@acme", "--config", str(config))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    made = drafts_in(drafts_dir)
+    assert "how on-call works" in body(made["bob@acme.com"])
+    assert "how on-call works" not in body(made["jane@acme.com"])
+    assert "the data pipeline migration" in body(made["jane@acme.com"])
 
 
 @pytest.mark.skipif(dbus_daemon() is None, reason="dbus-daemon missing (apt-get install dbus)")

@@ -5,8 +5,9 @@ state database sees one writer at a time):
 
 - `poll:ACCOUNT` every `daemon.poll_interval` (with jitter; the first at start): sync,
   draft what is due, track what was sent;
-- `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview: the
-  same pass for that account, so a draft appears on time whatever the poll interval;
+- `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview (end +
+  `drafts.wait_for_notes` while its notes are awaited): the same pass for that account,
+  so a draft appears on time whatever the poll interval;
 - `remind` at the moment the reminder policy says the next reminder is due;
 - `capture` at the next nudge around an interview: names at its start (when none is
   known), notes at its end.

@@ -156,16 +156,57 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee."""
+    """`afterword explain EVENT_ID`: the rule that matched or the skip, then every attendee;
+    for a recurring series' id or UID, its occurrences in the window."""
     from afterword.daemon.commands.explain import explain, find_event
+    from afterword.daemon.commands.list_events import series_lines, window_events
 
     app = _app(args)
     try:
-        found = find_event(app.config, app.cycle, args.event_id)
-        blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
+        series: list[str] = []
+        # A stored interview's own id is explained at once; anything else may be a series
+        # (a unique prefix of an id still reaches find_event below).
+        if not any(app.store.interview(a.name, args.event_id) for a in app.config.accounts):
+            problems: list[str] = []
+            series = series_lines(app.config, window_events(
+                app.config, app.cycle, app.clock(), problems), args.event_id)
+        if series:
+            blocks = ["\n".join(series)]
+        else:
+            found = find_event(app.config, app.cycle, args.event_id)
+            blocks = ["\n".join(explain(app.config, app.cycle, f)) for f in found]
     finally:
         app.close()
     print("\n\n".join(blocks))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """`afterword list [--all]`: the events in the window, their ids and verdicts."""
+    from afterword.daemon.commands.list_events import list_lines, window_events
+
+    app = _app(args)
+    problems: list[str] = []
+    try:
+        lines = list_lines(app.config, window_events(app.config, app.cycle, app.clock(),
+                                                     problems), args.all)
+    finally:
+        app.close()
+    print("\n".join(lines))
+    for problem in problems:
+        print(f"afterword: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    """`afterword fix EVENT_ID --company X --role Y` (`--clear`): correct company and role."""
+    from afterword.daemon.commands.fix import fix
+
+    app = _app(args)
+    try:
+        print(fix(app.cycle, args.event_id, args.company, args.role, args.clear, app.clock()))
+    finally:
+        app.close()
     return 0
 
 
@@ -292,8 +333,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", parents=[common],
                        help="why an event is or is not an interview, and who gets a note")
-    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("event_id", metavar="EVENT_ID",
+                   help="an event's id (`afterword list`), or a recurring series' id or UID")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("list", parents=[common],
+                       help="the events in the window with their ids and verdicts")
+    p.add_argument("--all", action="store_true",
+                   help="every event, with why it is not an interview (default: interviews)")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("fix", parents=[common],
+                       help="correct an interview's company and role for its notes")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("--company", metavar="NAME", help='the company ("" for none)')
+    p.add_argument("--role", metavar="TITLE", help='the role applied for ("" for none)')
+    p.add_argument("--clear", action="store_true",
+                   help="undo the fix: back to what the invite says")
+    p.set_defaults(func=cmd_fix)
 
     p = sub.add_parser("add-interviewer", parents=[common],
                        help="name an interviewer by hand: \"Jane Doe <jane@acme.com>\"")

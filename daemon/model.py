@@ -168,6 +168,17 @@ class UserNote:
     added_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class TitleFix:
+    """The user's correction of what an interview is for (`afterword fix`).
+
+    None keeps what the invite says; "" says there is none ("no role, please").
+    """
+
+    company: str | None = None
+    role: str | None = None
+
+
 class DraftState(StrEnum):
     """The lifecycle of one draft: planned → drafted → sent | discarded | gone."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from afterword.daemon.commands.fix import for_lines
 from afterword.daemon.commands.note import notes_lines
 from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import AccountConfig, Config
@@ -113,9 +114,10 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
         + (", all day" if event.all_day else ""),
     ]
+    fix = cycle.store.title_fix(account.name, event.id)
     mine_noted = cycle.store.user_notes(account.name, event.id)
     planned = plan(event, config, mine,
-                   cycle.store.manual_interviewers(account.name, event.id), mine_noted)
+                   cycle.store.manual_interviewers(account.name, event.id), fix, mine_noted)
     decision, extraction = planned.decision, planned.extraction
     interview = decision.is_interview and found.gone not in _DROPPED
     # A skip's reason already says "skipped: ..." or "not an interview: ...".
@@ -131,10 +133,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         if extraction.status is InterviewStatus.NAMES_NEEDED:
             lines.append("  ask the receptionist or HR for their names, then `afterword "
                          f"add-interviewer {event.id} \"Name <address>\"`")
-        what = ", ".join(f"{k} {v}" for k, v in (("company", extraction.company),
-                                                   ("role", extraction.role)) if v)
-        if what:
-            lines.append(f"for: {what}")
+        lines.extend(for_lines(extraction.company, extraction.role, fix, event.id))
         if planned.interview is not None:
             lines.append("notes (the invite's Notes: section and `afterword note`):")
             lines.extend(notes_lines(planned.interview, mine_noted))

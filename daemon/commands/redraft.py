@@ -54,7 +54,8 @@ def redraft(cycle: Cycle, target: str) -> list[Outcome]:
         # a note (`afterword note`) or a correction takes effect before the notes are
         # composed again.
         manual = cycle.store.manual_interviewers(account.name, interview.event_id)
-        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual,
+        fix = cycle.store.title_fix(account.name, interview.event_id)
+        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual, fix,
                                  cycle.store.user_notes(account.name, interview.event_id))
         if planned is not None and planned != interview:
             cycle.store.save_interview(planned, event, now)

@@ -33,7 +33,10 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
         })
     stored = store.interviews()
     titles = {(i.account, i.event_id): i.title for i in stored}
-    interviews = [_interview(i, config, store.user_notes(i.account, i.event_id))
+    fixed = {(name, event_id) for name in {i.account for i in stored}
+             for event_id in store.title_fixes_of(name)}
+    interviews = [_interview(i, config, (i.account, i.event_id) in fixed,
+                             store.user_notes(i.account, i.event_id))
                   for i in stored if i.status is not InterviewStatus.CANCELLED]
     drafts = [_draft(d) for d in store.drafts()]
     for item in (*interviews, *drafts):
@@ -63,13 +66,15 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
         i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
-def _interview(interview: Interview, config: Config, mine: list[UserNote]) -> dict[str, Any]:
+def _interview(interview: Interview, config: Config, fixed: bool,
+               mine: list[UserNote]) -> dict[str, Any]:
     return {
         "account": interview.account,
         "event_id": interview.event_id,
         "title": interview.title,
         "company": interview.company or None,
         "role": interview.role or None,
+        "fixed": fixed,  # company and role as corrected with `afterword fix`
         "start": _iso(interview.start),
         "end": _iso(interview.end),
         "status": interview.status.value,
@@ -134,6 +139,9 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         names = ", ".join(p["name"] for p in i["interviewers"]) or "-"
         out.append(f"  {when(i['start'])}  {i['title'][:48]:<48}  drafts {when(i['drafts_due_at'])}"
                    f"  to {names}")
+        if i.get("fixed"):
+            what = " at ".join(x for x in (i["role"], i["company"]) if x) or "no company or role"
+            out.append(f"      for {what} (fixed with `afterword fix`)")
         out.append(f"      {_notes_line(i)}")
     if not upcoming:
         out.append("  none")

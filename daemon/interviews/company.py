@@ -1,9 +1,10 @@
 """What the interview is for: company and role from the title, else the interviewers' domain.
 
-Title patterns are regular expressions with named groups `company` and/or `role`; the
-user's own (`detect.title_patterns`) are tried before the built-in ones. When no pattern
-gives a company, the interviewers' shared email domain does (acme.com → Acme), except
-for mail providers and scheduling services (`recipients.generic_domains`).
+The user's own title patterns (`detect.title_patterns`, regular expressions with named
+groups `company` and/or `role`) are tried first; then `titles` reads the title as
+schedulers write it. The interviewers' shared email domain (acme.com → Acme) confirms a
+company the title only suggests, and names it when the title does not, except for mail
+providers and scheduling services (`recipients.generic_domains`).
 """
 
 from __future__ import annotations
@@ -12,57 +13,11 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-# Kinds of interview written before the word: "Technical Interview" is a stage, not a role.
-# Only words that do not end job titles ("Technical Recruiter interview" keeps its role).
-_KIND = (r"(?:(?:virtual|technical|tech|behaviou?ral|coding|system\s+design|culture(?:\s+fit)?|"
-         r"final|first|second|third|1st|2nd|3rd|phone|video|on-?site|panel|live)\s+)*")
-_STAGE = (_KIND + r"(?:interviews?|on-?sites?|phone\s+screen|technical\s+screen|"
-          r"recruiter\s+(?:screen|call)|screen(?:ing)?(?:\s+call)?|final\s+round|"
-          r"hiring\s+manager(?:\s+(?:interview|call|chat))?|panel|coding\s+interview|"
-          r"intro(?:ductory)?\s+call|chat)")
-_DASH = r"\s+[-–—|]\s+"
-# Words that end a job title and never a company's name.
-_JOB_NOUNS = {"engineer", "engineers", "manager", "designer", "developer", "scientist",
-              "analyst", "architect", "director", "intern", "internship", "recruiter",
-              "consultant", "specialist", "coordinator", "officer", "administrator",
-              "technician", "programmer", "researcher", "associate", "assistant", "sre",
-              "pm", "vp", "ceo", "cto", "cfo", "lead", "head", "owner", "writer", "editor"}
-_JOB = "|".join(sorted(_JOB_NOUNS))
-# Built-in title shapes, most specific first.
-DEFAULT_TITLE_PATTERNS: tuple[str, ...] = (
-    # "[Acme] Backend Engineer interview"
-    rf"^\s*\[(?P<company>[^\]]+)\]\s*(?P<role>.+?)\s+{_STAGE}\b.*$",
-    # "Interview: Senior Engineer at Acme", "Onsite - Staff Engineer @ Acme (virtual)"
-    rf"^\s*(?:.*?\b)?{_STAGE}\s*(?:[:–—|]|\s-)\s*(?P<role>.+?)\s+(?:at|@)\s+"
-    r"(?P<company>[^()\[\]|–—:]+?)\s*(?:\(.*\))?\s*$",
-    # "Interview for Senior Engineer at Acme", "Interview with Jane Doe for the Senior
-    # Engineer role at Acme" (Lever, Greenhouse and GoodTime invites)
-    rf"^\s*(?:.*?\b)?{_STAGE}(?:\s+with\s+.+?)?\s+for\s+(?:the\s+|an?\s+)?(?P<role>.+?)\s+"
-    r"(?:at|@)\s+(?P<company>[^()\[\]|–—:]+?)\s*(?:\(.*\))?\s*$",
-    # "Acme / Alex Rivera – phone screen" (scheduling tools: company / candidate – stage)
-    rf"^\s*(?P<company>[^/:]+?)\s*/\s*[^/–—-]+?{_DASH}.*{_STAGE}.*$",
-    # "Interview – Acme – Senior Engineer (– Onsite)": the stage first
-    rf"^\s*{_STAGE}{_DASH}(?P<company>[^–—|:]+?){_DASH}(?P<role>[^–—|:]+?)(?:{_DASH}.*)?$",
-    # "Acme – Senior Engineer – Onsite"
-    rf"^\s*(?P<company>[^–—|:]+?){_DASH}(?P<role>[^–—|:]+?){_DASH}.*?{_STAGE}.*$",
-    # "Senior Engineer interview at Acme"
-    rf"^\s*(?P<role>[^:]+?)\s+{_STAGE}\s+(?:at|@)\s+(?P<company>[^()\[\]|–—:]+?)\s*(?:\(.*\))?$",
-    # "Interview at Acme", "Onsite @ Acme - Staff Engineer"
-    rf"^\s*{_STAGE}\s+(?:at|@)\s+(?P<company>[^()\[\]|–—:]+?)(?:{_DASH}(?P<role>.+?))?\s*$",
-    # "Acme: Senior Engineer interview", "Acme - phone screen"
-    rf"^\s*(?P<company>[^:–—|]+?)\s*(?:[:–—|]|\s-)\s*(?:(?P<role>.+?)\s+)??{_STAGE}\s*$",
-    # Without a company, only a job title is taken as the role: "Interview: for Senior
-    # Engineer" (GoodTime's "Interview: Alex Rivera for Senior Engineer" without the
-    # candidate), "Product Manager Interview".
-    rf"^\s*(?:.*?\b)?{_STAGE}(?:\s+with\s+.+?)?\s*[:–—|-]?\s*for\s+(?:the\s+|an?\s+)?"
-    rf"(?P<role>.+?\b(?:{_JOB}))(?:\s+(?:role|position|opening))?\s*(?:\(.*\))?\s*$",
-    rf"^\s*(?P<role>[^:–—|]+?\b(?:{_JOB}))\s+{_STAGE}\s*(?:\(.*\))?\s*$",
-)
-_IS_STAGE = re.compile(_STAGE, re.IGNORECASE)
-_TRAILING_STAGE = re.compile(rf"(?<=\w)\s+{_STAGE}$", re.IGNORECASE)
+from afterword.daemon.interviews import titles
+
+_MAX = 60
 # Second-level labels of country domains: acme.co.uk → acme.
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc", "ne", "or"}
-_MAX = 60
 
 
 @lru_cache(maxsize=32)
@@ -76,86 +31,52 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(compiled)
 
 
-def from_title(title: str, patterns: tuple[str, ...] = (),
-               people: Iterable[str] = ()) -> tuple[str, str]:
-    """(company, role) from the first matching title pattern; ("", "") if none matches.
+def from_title(title: str, patterns: tuple[str, ...] = (), people: Iterable[str] = (),
+               me: Iterable[str] = (), hint: str = "") -> tuple[str, str]:
+    """(company, role) from the user's own title patterns first, else as `titles` reads
+    the title; "" for what the title does not say for sure.
 
-    `people` are names of people in the invite (the user first): schedulers put the
-    candidate's or interviewer's name in the title ("Acme - Alex Rivera - Technical
-    Interview"), and a person is never the company or the role.
+    `people` are the interviewers' names, `me` the candidate's (me.name and the names the
+    invite gives the user), `hint` the interviewers' shared domain label.
     """
-    title = " ".join(title.split())
-    names = _names(people)
-    if names:
-        title = _without(title, names)
-    for pattern in _compiled(tuple(patterns) + DEFAULT_TITLE_PATTERNS):
-        match = pattern.match(title)
-        if not match:
+    one_line = " ".join(title.split())
+    for pattern in _compiled(tuple(patterns)):
+        match = pattern.match(one_line)
+        if match:
+            groups = match.groupdict()
+            return _tidy(groups.get("company") or ""), _tidy(groups.get("role") or "")
+    return titles.parse(one_line, people, me, hint)
+
+
+def identify(title: str, patterns: tuple[str, ...], people: Iterable[str],
+             me: Iterable[str], addresses: Iterable[str], generic_domains: Iterable[str],
+             texts: Iterable[str] = ()) -> tuple[str, str]:
+    """(company, role) of an interview: the title says them; the interviewers' shared
+    domain confirms a company the title only suggests, or names it when the title does not.
+    """
+    label = domain_label(addresses, generic_domains)
+    company, role = from_title(title, patterns, people, me, label)
+    if not company:
+        company = from_domains(addresses, generic_domains, texts)
+    return company, role
+
+
+def domain_label(addresses: Iterable[str], generic_domains: Iterable[str]) -> str:
+    """The organisation label all these addresses share ("acme"), else ""."""
+    generic = {d.lower() for d in generic_domains}
+    domains = set()
+    for address in addresses:
+        domain = address.rsplit("@", 1)[-1].lower().strip(".")
+        if not domain or "." not in domain:
             continue
-        groups = match.groupdict()
-        # "Acme Interview: Hiring Manager": the company is Acme.
-        company = _TRAILING_STAGE.sub("", _tidy(groups.get("company") or ""))
-        role = _ROLE_WORD.sub("", _tidy(groups.get("role") or ""))
-        if any(_IS_STAGE.fullmatch(part) for part in (company, role) if part):
-            continue  # "INTERVIEW" is the kind of meeting, not the company or the role
-        if names and any(_fold(part) in names for part in (company, role) if part):
+        if domain in generic or any(domain.endswith("." + g) for g in generic):
             continue
-        if company and not role and _is_job_title(company):
-            company, role = "", company  # "Senior Engineer - Phone Screen"
-        if company or role:
-            return company, role
-    return "", ""
-
-
-# "Senior Engineer role at Acme": the word "role" is not part of the role.
-_ROLE_WORD = re.compile(r"\s+(?:role|position|opening)$", re.IGNORECASE)
-_JOIN = r"(?:<>|/|&|\+|\bx\b|\band\b)"
-_SEPARATORS = re.compile(r"\s*([-–—|:])(?:\s*[-–—|:])+\s*")
-
-
-def _is_job_title(text: str) -> bool:
-    words = text.casefold().split()
-    return bool(words) and words[-1].strip(".,()") in _JOB_NOUNS
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def _names(people: Iterable[str]) -> frozenset[str]:
-    """Full names (two words or more) as written and as "Last, First", case-folded."""
-    found: set[str] = set()
-    for name in people:
-        words = (name or "").replace(",", " ").split()
-        if not 2 <= len(words) <= 5 or len(name) > 80:
-            continue
-        found.add(_fold(name))
-        found.add(_fold(" ".join(words)))
-        if "," not in name:
-            found.add(_fold(f"{words[-1]}, {' '.join(words[:-1])}"))
-    return frozenset(found)
-
-
-def _without(title: str, names: frozenset[str]) -> str:
-    """The title with those people taken out, with the words and separators that only
-    joined them ("with", "for", "<>", "x", "/", "(...)") and no doubled separators."""
-    alternatives = "|".join(r"\s+".join(re.escape(w) for w in n.split())
-                            for n in sorted(names, key=len, reverse=True))
-    person = re.compile(
-        rf"(?:\s*{_JOIN}\s*)?(?:\b(?:with|for|between)\s+)?\(?\s*(?<!\w)(?:{alternatives})"
-        rf"(?:['’]s)?(?!\w)\s*\)?(?:\s*{_JOIN}(?=\s))?", re.IGNORECASE)
-    cleaned, count = person.subn(" ", title)
-    if not count:
-        return title
-    cleaned = _SEPARATORS.sub(lambda m: ": " if m.group(1) == ":" else f" {m.group(1)} ",
-                              cleaned)
-    return " ".join(cleaned.split()).strip(" -–—|:/<>&+,")
+        domains.add(registrable_label(domain))
+    return domains.pop() if len(domains) == 1 else ""
 
 
 def _tidy(text: str) -> str:
     text = " ".join(text.split()).strip(" -–—:|,.[]")
-    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
-        text = text[1:-1].strip()  # "(Senior Engineer)" left by a name taken out
     return text if len(text) <= _MAX else ""
 
 
@@ -166,18 +87,9 @@ def from_domains(addresses: Iterable[str], generic_domains: Iterable[str],
     When one of `texts` (the title, then the description) writes the domain's name out,
     that spelling wins: piedpiper.com and "Pied Piper" → "Pied Piper", not "Piedpiper".
     """
-    generic = {d.lower() for d in generic_domains}
-    domains = set()
-    for address in addresses:
-        domain = address.rsplit("@", 1)[-1].lower().strip(".")
-        if not domain or "." not in domain:
-            continue
-        if domain in generic or any(domain.endswith("." + g) for g in generic):
-            continue
-        domains.add(registrable_label(domain))
-    if len(domains) != 1:
+    label = domain_label(addresses, generic_domains)
+    if not label:
         return ""
-    label = domains.pop()
     for text in texts:
         written = spelled_in(label, text)
         if written:

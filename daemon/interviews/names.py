@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nameparser import HumanName
@@ -165,3 +166,57 @@ def same_person(listed: str, display: str | None, email: str | None) -> bool:
                                              tokens[0] + tokens[-1][0]):
             return True
     return False
+
+
+# -- people written into a title ------------------------------------------------------
+
+_JOIN = r"(?:<>|/|&|\+|\bx\b|\band\b)"
+_SEPARATORS = re.compile(r"\s*([-–—|:])(?:\s*[-–—|:])+\s*")
+
+
+def full_names(people: Iterable[str]) -> frozenset[str]:
+    """Full names (two words or more) as written and as "Last, First", case-folded."""
+    found: set[str] = set()
+    for name in people:
+        parts = (name or "").replace(",", " ").split()
+        if not 2 <= len(parts) <= 5 or len(name) > 80:
+            continue
+        found.add(_fold_words(name))
+        found.add(_fold_words(" ".join(parts)))
+        if "," not in name:
+            found.add(_fold_words(f"{parts[-1]}, {' '.join(parts[:-1])}"))
+    return frozenset(found)
+
+
+def single_names(people: Iterable[str]) -> frozenset[str]:
+    """First and last names of the people (3 letters or more), case-folded."""
+    found: set[str] = set()
+    for name in people:
+        parts = [p.strip(".,") for p in (name or "").replace(",", " ").split()]
+        if len(parts) >= 2:
+            found.update(p.casefold() for p in (parts[0], parts[-1]) if len(p) >= 3)
+    return frozenset(found)
+
+
+def without_people(title: str, names: frozenset[str], eat_title: bool) -> str:
+    """The title without those people, the words that only joined them ("with", "<>",
+    "x", "(...)") and, for interviewers, the job title written after them ("Grace Liu,
+    Design Director"): that is their job, not the one applied for."""
+    if not names:
+        return title
+    alternatives = "|".join(r"\s+".join(re.escape(w) for w in n.split())
+                            for n in sorted(names, key=len, reverse=True))
+    theirs = r"(?:\s*,\s*[^-–—|:()\[\]]+|\s*\([^()]*\))?" if eat_title else ""
+    person = re.compile(
+        rf"(?:\s*{_JOIN}\s*)?(?:\b(?:with|for|between)\s+)?\(?\s*(?<!\w)(?:{alternatives})"
+        rf"(?:['’]s)?(?!\w)\s*\)?{theirs}(?:\s*{_JOIN}(?=\s))?", re.IGNORECASE)
+    cleaned, count = person.subn(" ", title)
+    if not count:
+        return title
+    cleaned = _SEPARATORS.sub(lambda m: ": " if m.group(1) == ":" else f" {m.group(1)} ",
+                              cleaned)
+    return " ".join(cleaned.split()).strip(" -–—|:/<>&+,")
+
+
+def _fold_words(text: str) -> str:
+    return " ".join(text.casefold().split())

@@ -152,13 +152,11 @@ def extract(
     status, why = _status(event, people, rules)
     # Schedulers write the candidate's and interviewers' names into titles ("Acme - Alex
     # Rivera - Technical Interview"): a person is never the company or the role.
-    in_invite = [my_name, *(a.name or "" for a in everyone if addresses.is_me(a, mine)),
-                 *(p.name for p in people)]
-    found_company, found_role = company.from_title(event.title, title_patterns, in_invite)
-    if not found_company:
-        found_company = company.from_domains(
-            [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
-            texts=(event.title, description.html_to_text(event.description or "")))
+    me_named = [my_name, *(a.name or "" for a in everyone if addresses.is_me(a, mine))]
+    found_company, found_role = company.identify(
+        event.title, title_patterns, [p.name for p in people], me_named,
+        [p.email for p in people if p.email] or shared_domains, rules.generic_domains,
+        texts=(event.title, description.html_to_text(event.description or "")))
     return Extraction(tuple(people), tuple(verdicts), status, found_company, found_role,
                       info.notes, why)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from afterword.daemon.config import Config
 from afterword.daemon.interviews import detect, people, user_notes
 from afterword.daemon.interviews.notes import apply_notes
-from afterword.daemon.model import CalendarEvent, Interview, UserNote
+from afterword.daemon.model import CalendarEvent, Interview, TitleFix, UserNote
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,16 @@ class Plan:
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-         manual: list[tuple[str, str]] | None = None,
+         manual: list[tuple[str, str]] | None = None, fix: TitleFix | None = None,
          notes: list[UserNote] | None = None) -> Plan:
-    """Detect and extract one event with the whole config (`manual`: people added by hand,
-    `notes`: the user's `afterword note`s). Pure; never raises on odd input."""
+    """Detect and extract one event with the whole config. Pure; never raises on odd input.
+
+    `manual`: interviewers added by hand; `fix`: the user's correction of company and role;
+    `notes`: what the user wrote down (`afterword note`).
+    """
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
-    extraction = _extract(event, config, mine, manual)
+    extraction = _extract(event, config, mine, manual, fix)
     interview = (interview_of(event, extraction, decision.reason, notes)
                  if decision.is_interview else None)
     return Plan(decision, extraction, interview)
@@ -39,6 +42,7 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
                    manual: list[tuple[str, str]] | None = None,
+                   fix: TitleFix | None = None,
                    notes: list[UserNote] | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
@@ -46,14 +50,21 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
     decision = detect.decide(event, config.detect, mine, config.recipients)
     if not decision.is_interview:
         return None
-    return interview_of(event, _extract(event, config, mine, manual), decision.reason, notes)
+    return interview_of(event, _extract(event, config, mine, manual, fix), decision.reason,
+                        notes)
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
-             manual: list[tuple[str, str]] | None) -> people.Extraction:
-    return people.extract(event, config.recipients, mine, manual=manual,
-                          title_patterns=config.detect.title_patterns,
-                          my_name=config.me.name)
+             manual: list[tuple[str, str]] | None, fix: TitleFix | None) -> people.Extraction:
+    extraction = people.extract(event, config.recipients, mine, manual=manual,
+                                title_patterns=config.detect.title_patterns,
+                                my_name=config.me.name)
+    if fix is None:
+        return extraction
+    # The user's word beats the title's: `afterword fix` corrects a wrong or missing one.
+    return replace(extraction,
+                   company=extraction.company if fix.company is None else fix.company,
+                   role=extraction.role if fix.role is None else fix.role)
 
 
 def interview_of(event: CalendarEvent, extraction: people.Extraction, reason: str,

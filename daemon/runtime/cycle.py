@@ -18,7 +18,7 @@ from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.planning import interview_of, plan, plan_interview
-from afterword.daemon.model import CalendarEvent, DraftState, Interview, UserNote
+from afterword.daemon.model import CalendarEvent, DraftState, Interview, TitleFix, UserNote
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -81,7 +81,7 @@ class Cycle:
         self.clock = clock
         self.templates = Templates(config.drafts.templates_dir)
         self._providers: dict[str, Provider] = {}
-        # replan_stored's memo: (account, event id) → (stored row, hand-added people).
+        # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
@@ -197,12 +197,14 @@ class Cycle:
             # Two queries for the whole change set instead of two per event: most events
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
+            fixes = self.store.title_fixes_of(account.name)
             noted = self.store.user_notes_of(account.name)
             live = self.store.live_interview_ids(account.name)
             for event in changes.events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
-                                   event.id in live, noted.get(event.id, [])):
+                                   event.id in live, fixes.get(event.id),
+                                   noted.get(event.id, [])):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
@@ -219,11 +221,12 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
                    manual: list[tuple[str, str]], stored: bool,
-                   notes: list[UserNote] | None = None) -> bool:
+                   fix: TitleFix | None = None, notes: list[UserNote] | None = None) -> bool:
         """Detect and extract one changed event, and store what will be drafted; True if it
         is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now; `notes`: the user's own (`afterword note`)."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual,
+        live interview until now; `fix`: the user's correction of company and role;
+        `notes`: the user's own (`afterword note`)."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual, fix,
                                    notes)
         if interview is None:
             if stored:
@@ -238,14 +241,16 @@ class Cycle:
         return True
 
     def replan(self, account: AccountConfig, interview: Interview, now: datetime) -> Interview:
-        """Re-plan one stored interview after the user added to it (people, notes), and
-        store it. It stays an interview even if a config edit would now say otherwise."""
+        """Re-plan one stored interview after the user added to it (people, a correction,
+        notes), and store it. It stays an interview even if a config edit would now say
+        otherwise."""
         event = self.store.interview_event(account.name, interview.event_id)
         if event is None:  # the row exists, so its event does too; guard anyway
             raise AfterwordError(f"no stored event for interview {interview.event_id}")
         notes = self.store.user_notes(account.name, interview.event_id)
         planned = plan(event, self.config, self.my_emails(account),
-                       self.store.manual_interviewers(account.name, interview.event_id), notes)
+                       self.store.manual_interviewers(account.name, interview.event_id),
+                       self.store.title_fix(account.name, interview.event_id), notes)
         result = planned.interview or interview_of(event, planned.extraction,
                                                    interview.reason, notes)
         # save_interview resets `drafted` when the interviewers changed: due again.
@@ -261,21 +266,24 @@ class Cycle:
             self._replanned, self._replanned_for = {}, self.config
         rows = self.store.interview_rows_between(account.name, window.start, window.end)
         hand_added = self.store.manual_interviewers_of(account.name)
+        fixes = self.store.title_fixes_of(account.name)
         noted = self.store.user_notes_of(account.name)
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
             manual = hand_added.get(event_id, [])
+            fix = fixes.get(event_id)
             notes = noted.get(event_id, [])
-            # Planning is pure: the same stored row (event included), hand-added people and
-            # notes as when this runner last left it, with the same config, plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, (manual, notes)):
+            # Planning is pure: the same stored row (event included), hand-added people,
+            # correction and notes as when this runner last left it, with the same config,
+            # plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, (manual, fix, notes)):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual,
+            after = plan_interview(event, self.config, self.my_emails(account), manual, fix,
                                    notes)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
@@ -283,7 +291,7 @@ class Cycle:
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), (manual, notes))
+                self.store.interview_row(account.name, event_id), (manual, fix, notes))
 
     # -- drafting ---------------------------------------------------------------------
 

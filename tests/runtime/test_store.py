@@ -17,8 +17,10 @@ from afterword.daemon.model import (
     Interview,
     Interviewer,
     InterviewStatus,
+    TitleFix,
 )
 from afterword.daemon.runtime.store import SCHEMA_VERSION, Store
+from afterword.daemon.runtime.store.schema import MIGRATIONS, statements
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -99,3 +101,28 @@ def test_cancelled_interviews_are_not_due(tmp_path: Path) -> None:
     assert store.interview("a", "ev1").status is InterviewStatus.CANCELLED  # type: ignore
     assert store.due_interviews("a", NOW, NOW - timedelta(days=7)) == []
     assert store.interview_event("a", "ev1") == event
+
+
+def test_a_schema_2_database_gains_title_fixes_and_keeps_what_it_had(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:  # as the release before `afterword fix` left it
+        for statement in statements(step):
+            db.execute(statement)
+    db.execute("INSERT INTO manual_interviewers VALUES ('a', 'ev1', 'jo@acme.example', 'Jo',"
+               " '2026-11-20T12:00:00+00:00')")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.manual_interviewers("a", "ev1") == [("jo@acme.example", "Jo")]
+    assert store.title_fix("a", "ev1") is None
+    assert store.set_title_fix("a", "ev1", TitleFix(company="Acme"), NOW) == TitleFix("Acme")
+    # A later fix of the role keeps the company; "" is a correction too (none, please).
+    assert store.set_title_fix("a", "ev1", TitleFix(role=""), NOW) == TitleFix("Acme", "")
+    assert store.title_fixes_of("a") == {"ev1": TitleFix("Acme", "")}
+    assert store.title_fixes_of("b") == {}
+    assert store.clear_title_fix("a", "ev1") is True
+    assert store.clear_title_fix("a", "ev1") is False
+    assert store.title_fix("a", "ev1") is None
+    store.close()

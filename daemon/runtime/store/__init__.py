@@ -18,6 +18,7 @@ from pathlib import Path
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
 from afterword.daemon.runtime.store.capture import CaptureQueries
 from afterword.daemon.runtime.store.drafts import DraftQueries
+from afterword.daemon.runtime.store.fixes import FixQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
 from afterword.daemon.runtime.store.reminders import ReminderQueries
 from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
@@ -25,7 +26,8 @@ from afterword.daemon.runtime.store.schema import MIGRATIONS, SCHEMA_VERSION, st
 __all__ = ["AccountState", "Store"]
 
 
-class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, CaptureQueries):
+class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries,
+            CaptureQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

@@ -79,6 +79,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE drafts ADD COLUMN version TEXT;
     """,
+    # The user's corrections of an interview's company and role (`afterword fix`);
+    # NULL keeps what the invite says.
+    """
+    CREATE TABLE title_fixes (
+        account TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        company TEXT,
+        role TEXT,
+        fixed_at TEXT NOT NULL,
+        PRIMARY KEY (account, event_id)
+    );
+    """,
     # What the user wrote down after an interview (`afterword note`), and the notices
     # around an interview (names at its start, notes at its end), each sent once.
     """

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
-from afterword.daemon.errors import AfterwordError, UsageError
+from afterword.daemon.errors import AfterwordError
 from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
@@ -226,26 +226,14 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
 
 def cmd_note(args: argparse.Namespace) -> int:
     """`afterword note EVENT_ID TEXT [--for WHO] | --show | --clear`."""
-    from afterword.daemon.commands import note
+    from afterword.daemon.commands.note import run_note
 
-    if args.show + args.clear + (args.text is not None) != 1:
-        raise UsageError("give the note's TEXT (or - to read it from stdin), --show or --clear")
     app = _app(args)
     try:
-        now = app.clock()
-        if args.show:
-            lines = note.show_notes(app.cycle, args.event_id, now)
-        elif args.clear:
-            interview, removed = note.clear_notes(app.cycle, args.event_id, args.who, now)
-            lines = [f"removed {removed} note(s) of yours from {interview.title!r}"
-                     + ("" if removed else " (notes in the invite stay: edit the event)")]
-        else:
-            text = sys.stdin.read() if args.text == "-" else args.text
-            noted = note.add_note(app.cycle, args.event_id, text, args.who, now)
-            lines = note.describe(noted, app.config, now)
+        print("\n".join(run_note(app.cycle, args.event_id, sys.stdin.read() if args.text == "-"
+                                 else args.text, args.who, args.show, args.clear, app.clock())))
     finally:
         app.close()
-    print("\n".join(lines))
     return 0
 
 
@@ -358,19 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
 
-    p = sub.add_parser("note", parents=[common],
-                       help="what you remember of an interview, for its notes")
-    p.add_argument("event_id", metavar="EVENT_ID",
-                   help='an event id, a unique prefix, or "last" (the interview that ended '
-                        "most recently)")
-    p.add_argument("text", metavar="TEXT", nargs="?",
-                   help='"Jane: the data pipeline migration" (one note per line; - reads '
-                        "stdin)")
+    p = sub.add_parser("note", parents=[common], help="what you remember of an interview")
+    p.add_argument("event_id", metavar="EVENT_ID", help='an id, a unique prefix, or "last"')
+    p.add_argument("text", metavar="TEXT", nargs="?", help='"Jane: what stood out" (- stdin)')
     p.add_argument("--for", dest="who", default="", metavar="NAME|ADDRESS",
-                   help="the whole TEXT is about this interviewer")
-    p.add_argument("--show", action="store_true", help="the notes its drafts will use")
-    p.add_argument("--clear", action="store_true",
-                   help="forget your notes for it (with --for: only that person's)")
+                   help="all of TEXT is about this interviewer")
+    p.add_argument("--show", action="store_true", help="the notes its drafts use")
+    p.add_argument("--clear", action="store_true", help="forget yours (--for: theirs only)")
     p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("redraft", parents=[common],
@@ -400,14 +382,7 @@ def setup_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `afterword` console script."""
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and getattr(args, "func", None) is cmd_note and args.text is None \
-            and len(extra) == 1:
-        # argparse gives up on an optional positional after an option
-        # (`note last --for Jane "text"`): that one leftover is the text.
-        args.text = extra[0]
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args = parser.parse_args(argv)
     setup_logging(getattr(args, "verbose", False))
     try:
         status: int = args.func(args)

@@ -34,6 +34,21 @@ class Noted:
     drafts_closed: int  # drafts already sent, deleted or dismissed
 
 
+def run_note(cycle: Cycle, event_id: str, text: str | None, who: str, show: bool,
+             clear: bool, now: datetime) -> list[str]:
+    """What `afterword note` does and prints: add (TEXT), `--show` or `--clear`."""
+    if show + clear + (text is not None) != 1:
+        raise UsageError("give the note's TEXT (or - to read it from stdin), --show or --clear")
+    if show:
+        return show_notes(cycle, event_id, now)
+    if clear:
+        interview, removed = clear_notes(cycle, event_id, who, now)
+        return [f"removed {removed} note(s) of yours from {interview.title!r}"
+                + ("" if removed else " (notes in the invite stay: edit the event)")]
+    assert text is not None
+    return describe(add_note(cycle, event_id, text, who, now), cycle.config, now)
+
+
 def add_note(cycle: Cycle, event_id: str, text: str, who: str, now: datetime) -> Noted:
     """Keep the notes in `text` (one per line; all for `who` when given)."""
     interview = find_interview(cycle.store, event_id, now)

@@ -241,20 +241,19 @@ class Cycle:
         return True
 
     def replan(self, account: AccountConfig, interview: Interview, now: datetime) -> Interview:
-        """Re-plan one stored interview after the user added to it (people, a correction,
-        notes), and store it. It stays an interview even if a config edit would now say
-        otherwise."""
-        event = self.store.interview_event(account.name, interview.event_id)
+        """Re-plan and store one interview after the user added to it (people, a fix,
+        notes); it stays one even if a config edit would now say otherwise."""
+        event_id, store = interview.event_id, self.store
+        event = store.interview_event(account.name, event_id)
         if event is None:  # the row exists, so its event does too; guard anyway
-            raise AfterwordError(f"no stored event for interview {interview.event_id}")
-        notes = self.store.user_notes(account.name, interview.event_id)
+            raise AfterwordError(f"no stored event for interview {event_id}")
+        notes = store.user_notes(account.name, event_id)
         planned = plan(event, self.config, self.my_emails(account),
-                       self.store.manual_interviewers(account.name, interview.event_id),
-                       self.store.title_fix(account.name, interview.event_id), notes)
+                       store.manual_interviewers(account.name, event_id),
+                       store.title_fix(account.name, event_id), notes)
         result = planned.interview or interview_of(event, planned.extraction,
                                                    interview.reason, notes)
-        # save_interview resets `drafted` when the interviewers changed: due again.
-        self.store.save_interview(result, event, now)
+        store.save_interview(result, event, now)  # `drafted` resets if people changed
         return result
 
     def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],

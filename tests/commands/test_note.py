@@ -39,7 +39,7 @@ def test_notes_by_name_address_prefix_and_stdin_then_show_and_clear(tmp_path: Pa
     done = cli(config, "note", "panel-acme", "Jane: the data pipeline migration")
     assert done.returncode == 0, done.stderr
     assert "noted for Jane Doe: the data pipeline migration" in done.stdout
-    by_address = cli(config, "note", "last", "--for", "BOB@acme.com", "on-call: how it works")
+    by_address = cli(config, "note", "last", "on-call: how it works", "--for", "BOB@acme.com")
     assert "noted for Bob Roe: on-call: how it works" in by_address.stdout
     piped = cli(config, "note", "last", "-", input="They move to Kafka\n\nBob: the offsite\n")
     assert piped.returncode == 0, piped.stderr
@@ -83,7 +83,7 @@ def test_a_name_not_on_the_panel_and_bad_usage_are_one_line_errors(tmp_path: Pat
     assert wrong.stderr.startswith("afterword: 'Janet' is none of the interviewers of "
                                    "Acme — Data Engineer (Jane Doe, Bob Roe)")
     assert len(wrong.stderr.strip().splitlines()) == 1
-    assert cli(config, "note", "last", "--for", "Janet", "x").returncode == 2
+    assert cli(config, "note", "last", "x", "--for", "Janet").returncode == 2
     assert "nothing to note" in cli(config, "note", "last", "  \n").stderr
     both = cli(config, "note", "last", "x", "--show")
     assert both.returncode == 2 and "--show or --clear" in both.stderr

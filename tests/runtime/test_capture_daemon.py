@@ -160,7 +160,7 @@ def test_note_last_reaches_only_janes_draft_and_drafts_wait_for_it(
     assert "the data pipeline migration" not in body(made["bob@acme.com"])
 
     # A note added now says the drafts were written without it.
-    late = run_cli("note", "last", "--for", "bob@acme.com", "how on-call works",
+    late = run_cli("note", "last", "how on-call works", "--for", "bob@acme.com",
                    "--config", str(config))
     assert late.returncode == 0, late.stderr
     assert "noted for Bob Roe: how on-call works" in late.stdout

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := pyproject.toml $(shell find daemon providers templates -type f -not -name '*.pyc')
-DEBIAN_PACKAGES := dbus systemd python3-venv
+DEBIAN_PACKAGES := dbus systemd python3-venv dovecot-imapd
 
 .PHONY: demo test lint bench system-deps clean
 

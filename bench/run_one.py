@@ -74,12 +74,20 @@ def _daemon(provider: str) -> Callable[[int, int, Path], dict[str, object]]:
     return run
 
 
+def caldav_scenario(n_events: int, n_drafts: int, folder: Path) -> dict[str, object]:
+    """CalDAV + IMAP against a real Radicale and Dovecot."""
+    from bench.caldav import scenario
+
+    return scenario(n_events, n_drafts, folder, measure)
+
+
 SCENARIOS: dict[str, Callable[[int, int, Path], dict[str, object]]] = {
     "local": local_scenario,
     "google": _remote("google", False),
     "google-naive": _remote("google", True),
     "microsoft": _remote("microsoft", False),
     "microsoft-naive": _remote("microsoft", True),
+    "caldav": caldav_scenario,
     "daemon-local": _daemon("local"),
     "daemon-google": _daemon("google"),
     "daemon-microsoft": _daemon("microsoft"),

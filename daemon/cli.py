@@ -375,7 +375,8 @@ def setup_logging(verbose: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
-    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2"):
+    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
+                  "caldav", "niquests", "urllib3_future", "imapclient"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "google": "afterword.providers.google",
     "microsoft": "afterword.providers.microsoft",
     "local": "afterword.providers.local",
+    "caldav": "afterword.providers.caldav",
 }
 
 

@@ -53,3 +53,10 @@ def test_a_full_run_replaces_the_readme_results_and_nothing_else(
     harness.update_readme("Measured now.\n\n### Table\n| a |\n")
     assert readme.read_text() == (f"# Intro\n\n{harness.START}\nMeasured now.\n\n#### Table\n"
                                   f"| a |\n{harness.END}\n\n## Next\n")
+
+
+def test_the_caldav_scenario_idles_at_one_report_and_one_imap_connection():
+    figures = bench("caldav")
+    assert figures["drafts_written"] == 5
+    assert figures["idle_caldav_requests"] == 1  # one REPORT for the one calendar
+    assert figures["idle_imap_commands"] == 4  # CAPABILITY, LOGIN, STATUS, LOGOUT

@@ -71,7 +71,7 @@ type = "webhook"
 """
     problems = problems_of(text, tmp_path)
     assert "accounts[1].provider: unknown provider 'gogle' (did you mean 'google'?)" \
-        " (one of: google, microsoft, local)" in problems
+        " (one of: google, microsoft, local, caldav)" in problems
     assert "drafts.dealy: unknown key (did you mean 'delay'?)" in problems
     assert any(p.startswith("drafts.max_age: not a duration: 'a week'") for p in problems)
     assert any(p.startswith("reminders.quiet_hours: expected \"HH:MM-HH:MM\"") for p in problems)

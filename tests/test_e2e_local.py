@@ -14,9 +14,19 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import calendar, local_config, run_cli, vevent
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_now() -> None:
+    """NOW as each test starts: a long suite must not push "ended 10 minutes ago" past
+    the 30-minute drafting delay (it did, once the suite ran for over half an hour)."""
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def panel_event(uid: str = "panel-1", ended_ago: timedelta = timedelta(hours=1)) -> str:

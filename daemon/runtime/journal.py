@@ -46,7 +46,8 @@ def setup(level: str) -> None:
     set_level(level)
     # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG; the
     # scheduler logs every job run at INFO.
-    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2", "apscheduler"):
+    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
+                  "caldav", "niquests", "urllib3_future", "imapclient", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -36,9 +36,11 @@ _VIDEO_URL = re.compile(
 class IcsCalendar(CalendarSource):
     """Events from one .ics file or every .ics file under a folder."""
 
-    def __init__(self, path: Path, account: str, timezone: tzinfo,
-                 my_emails: tuple[str, ...] = (), *, plain_fast_path: bool = True) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, account: str, timezone: tzinfo,
+                 my_emails: tuple[str, ...] = (), *, plain_fast_path: bool = True,
+                 label: str = "") -> None:
+        self.path = path  # None: a reader of iCalendar data from elsewhere (CalDAV)
+        self.label = label or str(path)  # the events' `calendar`
         self.account = account
         self.timezone = timezone
         self.my_emails = {e.lower() for e in my_emails}
@@ -47,6 +49,8 @@ class IcsCalendar(CalendarSource):
         self._unresolved: dict[str, str] = {}
 
     def _files(self) -> list[Path]:
+        if self.path is None:
+            raise InputError("no calendar file or folder")
         if self.path.is_dir():
             return sorted(p for p in self.path.rglob("*.ics") if p.is_file())
         if self.path.is_file():
@@ -68,7 +72,7 @@ class IcsCalendar(CalendarSource):
         signature = self._signature(files, window)
         if cursor == signature:
             return ChangeSet(events=(), cursor=cursor, full=False)
-        read = _Read()
+        read = IcsRead()
         for path in files:
             try:
                 self._read(path, window, read)
@@ -94,7 +98,7 @@ class IcsCalendar(CalendarSource):
         now = datetime.now(UTC)
         window = Window(now - timedelta(days=400), now + timedelta(days=400))
         for path in self._files():
-            read = _Read()
+            read = IcsRead()
             try:
                 self._read(path, window, read)
             except InputError:
@@ -107,18 +111,24 @@ class IcsCalendar(CalendarSource):
                     return Lookup(event_id, event, cancelled=True)
         return None
 
-    def _read(self, path: Path, window: Window, read: _Read) -> None:
+    def _read(self, path: Path, window: Window, read: IcsRead) -> None:
         """Add the file's events in the window to `read`; InputError if it is unreadable."""
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise InputError(f"{path}: cannot read: {err.strerror}") from err
+        self.read_data(data, str(path), window, read)
+
+    def read_data(self, data: bytes, source: str, window: Window, read: IcsRead) -> None:
+        """Add the events in the window of iCalendar `data` to `read`; InputError if it is
+        unreadable. `source` names the data in warnings (a file, a CalDAV object)."""
         import icalendar
         import recurring_ical_events
 
         from afterword.providers.local import ics_plain
 
         self._unresolved = {}
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise InputError(f"{path}: cannot read: {err.strerror}") from err
+        path = source
         plain = ics_plain.split(data, window) if self.plain_fast_path else None
         if plain is not None:
             for component in plain.events:
@@ -154,8 +164,8 @@ class IcsCalendar(CalendarSource):
         for component in occurrences:
             self._add(component, recurring, path, window, read)
 
-    def _add(self, component: Any, recurring: set[str], path: Path, window: Window,
-             read: _Read) -> None:
+    def _add(self, component: Any, recurring: set[str], path: Path | str, window: Window,
+             read: IcsRead) -> None:
         """One occurrence (or plain event) into `read`: an event, a cancellation, or a
         warning naming what is broken."""
         try:
@@ -171,7 +181,7 @@ class IcsCalendar(CalendarSource):
             read.events.append(event)
 
     @staticmethod
-    def _expand_each(calendar: Any, window: Window, path: Path, read: _Read) -> list[Any]:
+    def _expand_each(calendar: Any, window: Window, path: Path | str, read: IcsRead) -> list[Any]:
         import icalendar
         import recurring_ical_events
 
@@ -219,7 +229,7 @@ class IcsCalendar(CalendarSource):
         location = str(ev.get("LOCATION", ""))
         return CalendarEvent(
             account=self.account,
-            calendar=str(self.path),
+            calendar=self.label,
             id=event_id,
             title=str(ev.get("SUMMARY", "")).strip(),
             start=start,
@@ -326,7 +336,7 @@ def _first_line(err: BaseException) -> str:
 
 
 @dataclass
-class _Read:
+class IcsRead:
     """What reading a calendar found: events, cancelled ids, and what had to be skipped."""
 
     events: list[CalendarEvent] = field(default_factory=list)

@@ -44,6 +44,7 @@ from tests.fakes.google import FakeGoogle
 from tests.fakes.graph import FakeGraph, prop
 from tests.fakes.microsoft_setup import ME, make_provider, person, sign_in
 from tests.google_env import DEFAULT_SCOPES, interview
+from tests.providers.caldav.remote import caldav_remote
 
 LASTING = 12  # more attempts than one cycle makes: the account fails for this cycle
 SLOW = 1.5  # seconds the fake takes to answer a "slow" request
@@ -58,6 +59,7 @@ class Remote(ABC):
 
     name = ""
     repaired: frozenset[str] = frozenset()  # faults repaired inside the faulted cycle
+    retry_after = frozenset({"429-read", "429-write"})  # faults whose Retry-After is waited
     sleeps: list[float]
 
     @abstractmethod
@@ -215,8 +217,13 @@ class GraphRemote(Remote):
         self.graph.faults.clear()
 
 
-@pytest.fixture(params=["google", "microsoft"])
-def remote(request: pytest.FixtureRequest) -> Iterator[Remote]:
+@pytest.fixture(params=["google", "microsoft", "caldav"])
+def remote(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Remote]:
+    if request.param == "caldav":  # real Radicale and Dovecot behind fault-injecting relays
+        with caldav_remote(tmp_path_factory.mktemp("servers")) as caldav:
+            yield caldav  # type: ignore[misc]
+        return
     if request.param == "google":
         fake = FakeGoogle()
         with fake.serve():
@@ -312,7 +319,7 @@ def test_fault(tmp_path: Path, remote: Remote, fault: str) -> None:
         assert account_state.needs_reauth == (fault == "invalid_grant")
         if fault == "invalid_grant":
             assert f"afterword auth {remote.name}" in mine.errors[0]
-        if fault.startswith("429"):
+        if fault in remote.retry_after:
             assert 7.0 in remote.sleeps  # Retry-After was honoured between attempts
     if fault.startswith("slow"):
         time.sleep(SLOW)  # let the fake finish answering requests the client gave up on

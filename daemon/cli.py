@@ -367,24 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(verbose: bool) -> None:
-    """Log lines to stderr, short and without tracebacks."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("afterword: %(levelname)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
-    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
-                  "caldav", "niquests", "urllib3_future", "imapclient"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `afterword` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(getattr(args, "verbose", False))
+    from afterword.daemon.runtime.journal import setup_cli
+
+    setup_cli(getattr(args, "verbose", False))
     try:
         status: int = args.func(args)
     except AfterwordError as err:

@@ -224,10 +224,9 @@ class Cycle:
                    fix: TitleFix | None = None, notes: list[UserNote] | None = None) -> bool:
         """Detect and extract one changed event, and store what will be drafted; True if it
         is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now; `fix`: the user's correction of company and role;
-        `notes`: the user's own (`afterword note`)."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual, fix,
-                                   notes)
+        live interview until now; `fix`, `notes`: the user's correction and notes."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual,
+                                   fix, notes)
         if interview is None:
             if stored:
                 self.store.forget_interview(account.name, event.id, now)
@@ -241,18 +240,17 @@ class Cycle:
         return True
 
     def replan(self, account: AccountConfig, interview: Interview, now: datetime) -> Interview:
-        """Re-plan and store one interview after the user added to it (people, a fix,
-        notes); it stays one even if a config edit would now say otherwise."""
-        event_id, store = interview.event_id, self.store
-        event = store.interview_event(account.name, event_id)
+        """Re-plan and store an interview the user added to (people, a fix, notes)."""
+        name, event_id, store = account.name, interview.event_id, self.store
+        event = store.interview_event(name, event_id)
         if event is None:  # the row exists, so its event does too; guard anyway
             raise AfterwordError(f"no stored event for interview {event_id}")
-        notes = store.user_notes(account.name, event_id)
-        planned = plan(event, self.config, self.my_emails(account),
-                       store.manual_interviewers(account.name, event_id),
-                       store.title_fix(account.name, event_id), notes)
-        result = planned.interview or interview_of(event, planned.extraction,
-                                                   interview.reason, notes)
+        notes = store.user_notes(name, event_id)
+        planned = plan(event, self.config, self.my_emails(account), store.manual_interviewers(
+            name, event_id), store.title_fix(name, event_id), notes)
+        # Still an interview even if a config edit would now say otherwise.
+        result = planned.interview or interview_of(event, planned.extraction, interview.reason,
+                                                   notes)
         store.save_interview(result, event, now)  # `drafted` resets if people changed
         return result
 
@@ -270,27 +268,23 @@ class Cycle:
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
-            manual = hand_added.get(event_id, [])
-            fix = fixes.get(event_id)
-            notes = noted.get(event_id, [])
-            # Planning is pure: the same stored row (event included), hand-added people,
-            # correction and notes as when this runner last left it, with the same config,
-            # plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, (manual, fix, notes)):
+            added = (hand_added.get(event_id, []), fixes.get(event_id), noted.get(event_id, []))
+            # Planning is pure: the same stored row (event included), people, fix and notes
+            # as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, added):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = plan_interview(event, self.config, self.my_emails(account), manual, fix,
-                                   notes)
+            after = plan_interview(event, self.config, self.my_emails(account), *added)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), (manual, fix, notes))
+                self.store.interview_row(account.name, event_id), added)
 
     # -- drafting ---------------------------------------------------------------------
 

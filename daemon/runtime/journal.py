@@ -54,3 +54,16 @@ def setup(level: str) -> None:
 def set_level(level: str) -> None:
     """Change the level (SIGHUP applies a new [daemon] log_level)."""
     logging.getLogger().setLevel(LEVELS.get(level, logging.INFO))
+
+
+def setup_cli(verbose: bool) -> None:
+    """A command's log lines to stderr, short and without tracebacks."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("afterword: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Client libraries are chatty at INFO and may log URLs with tokens at DEBUG.
+    for noisy in ("googleapiclient", "google", "urllib3", "msal", "httplib2",
+                  "caldav", "niquests", "urllib3_future", "imapclient"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

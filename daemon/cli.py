@@ -11,13 +11,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from afterword.daemon import __version__
 from afterword.daemon import config as config_module
 from afterword.daemon.errors import AfterwordError
-from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
 
@@ -31,6 +32,16 @@ def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from afterword.daemon.runtime.app import App
 
     return App(_load(args))
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[Any]:
+    """The app of a one-shot command, closed however the command ends."""
+    app = _app(args)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -59,12 +70,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     """`afterword status [--json]`."""
     from afterword.daemon.commands.status import render_table, status_data
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         now = app.clock()
         data = status_data(app.config, app.store, now)
-    finally:
-        app.close()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -116,11 +124,8 @@ def cmd_done(args: argparse.Namespace) -> int:
     """`afterword done KEY`: no more reminders about this draft (or names-needed interview)."""
     from afterword.daemon.commands.done_snooze import done
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(done(app.store, args.key, app.clock()))
-    finally:
-        app.close()
     return 0
 
 
@@ -128,30 +133,16 @@ def cmd_snooze(args: argparse.Namespace) -> int:
     """`afterword snooze KEY DURATION`: no reminder about it before DURATION from now."""
     from afterword.daemon.commands.done_snooze import snooze
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(snooze(app.store, args.key, args.duration, app.clock(), app.config.me.timezone))
-    finally:
-        app.close()
     return 0
 
 
 def cmd_service(args: argparse.Namespace) -> int:
     """`afterword service install`: write the systemd user unit, print the systemctl lines."""
-    from afterword.daemon.commands import service_install
+    from afterword.daemon.commands.service_install import install_lines
 
-    config_path = Path(args.config) if args.config else None
-    maildirs = []
-    if (config_path or config_module.default_path()).exists():
-        config = _load(args)
-        maildirs = [path for a in config.accounts
-                    for path in provider_spec(a.provider).writes(a.options)]
-    target = service_install.install(config_path, maildirs)
-    print(f"wrote {target}")
-    print("start it now and at every login with:")
-    print("  systemctl --user daemon-reload")
-    print("  systemctl --user enable --now afterword")
-    print("(to keep it running while you are logged out: loginctl enable-linger)")
+    print("\n".join(install_lines(Path(args.config) if args.config else None)))
     return 0
 
 
@@ -202,11 +193,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
     """`afterword fix EVENT_ID --company X --role Y` (`--clear`): correct company and role."""
     from afterword.daemon.commands.fix import fix
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         print(fix(app.cycle, args.event_id, args.company, args.role, args.clear, app.clock()))
-    finally:
-        app.close()
     return 0
 
 
@@ -214,11 +202,8 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
     """`afterword add-interviewer EVENT_ID "Name <address>"`."""
     from afterword.daemon.commands.add_interviewer import add_interviewer
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         interview = add_interviewer(app.cycle, args.event_id, args.interviewer, app.clock())
-    finally:
-        app.close()
     print(f"added {args.interviewer.strip()} to {interview.title!r}: now {interview.status.value}"
           f"; the next cycle drafts a note to them once the interview is over")
     return 0
@@ -241,15 +226,22 @@ def cmd_redraft(args: argparse.Namespace) -> int:
     """`afterword redraft KEY|EVENT_ID`: rewrite the unedited drafts after a correction."""
     from afterword.daemon.commands.redraft import redraft
 
-    app = _app(args)
-    try:
+    with _opened(args) as app:
         outcomes = redraft(app.cycle, args.target)
-    finally:
-        app.close()
     for outcome in outcomes:
         print(outcome.line())
     if not outcomes:
         print("no drafts to rewrite")
+    return 0
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    """`afterword letter EVENT_ID [--out DIR] [--card]`: one PDF per interviewer."""
+    from afterword.daemon.commands.letter import letters
+
+    with _opened(args) as app:
+        for path in letters(app.cycle, args.event_id, Path(args.out), args.card, app.clock()):
+            print(path)
     return 0
 
 
@@ -359,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rewrite the drafts you have not edited, after a correction")
     p.add_argument("target", metavar="KEY|EVENT_ID")
     p.set_defaults(func=cmd_redraft)
+
+    p = sub.add_parser("letter", parents=[common], help="a printable letter (PDF) per "
+                       "interviewer, or (--card) a short A6 one to copy out by hand")
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("--out", metavar="DIR", default=".", help="where to write (default: .)")
+    p.add_argument("--card", action="store_true", help="a short card instead of a letter")
+    p.set_defaults(func=cmd_letter)
 
     p = sub.add_parser("demo", parents=[common],
                        help="a throwaway local calendar + Maildir, one real cycle")

@@ -202,18 +202,31 @@ class DraftState(StrEnum):
                         DraftState.DISMISSED)
 
 
+class DraftKind(StrEnum):
+    """What a draft is for."""
+
+    THANKS = "thanks"  # a thank-you note to one interviewer
+    ASK_NAMES = "ask_names"  # the one note per interview asking for the interviewers' names
+
+
 @dataclass(frozen=True)
 class DraftKey:
-    """The stable identity of one note: account + event instance + recipient address."""
+    """The stable identity of one note: account + event instance + recipient address.
+
+    The ask for names is one per interview whoever receives it, so its id leaves the
+    recipient out: a changed organizer or job contact never brings a second ask.
+    """
 
     account: str
     event_id: str
     recipient: str
+    kind: DraftKind = DraftKind.THANKS
 
     @property
     def id(self) -> str:
         """A short opaque id, safe in a mail header and easy to type (`afterword done ID`)."""
-        raw = "\x00".join((self.account, self.event_id, self.recipient.lower()))
+        who = self.recipient.lower() if self.kind is DraftKind.THANKS else f"\x00{self.kind}"
+        raw = "\x00".join((self.account, self.event_id, who))
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -240,3 +253,4 @@ class DraftRecord:
     # The mailbox's marker of the draft's content as Afterword last wrote it: when the
     # draft's marker differs now, the user edited it (and `redraft` leaves it alone).
     version: str | None = None
+    kind: DraftKind = DraftKind.THANKS

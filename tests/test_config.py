@@ -43,6 +43,10 @@ def test_example_config_loads_completely() -> None:
     assert config.reminders.deadline == timedelta(hours=48)
     assert config.me.timezone_name == "America/New_York"
     assert config.accounts[2].options.calendar == Path.home() / "calendars/interviews.ics"
+    assert [j.company for j in config.jobs] == ["Acme"]
+    assert config.jobs[0].contact == "Rita Recruiter <rita@acme.example>"
+    assert config.me.postal_address == ("350 Fifth Avenue, Apt 12", "New York, NY 10118")
+    assert config.recipients.ask_for_names and not config.letters.auto
 
 
 def test_relative_paths_start_at_the_config_folder(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from afterword.daemon.runtime.secrets import open_secrets
 from afterword.providers import provider_class, provider_spec
 from afterword.providers.base import ProviderContext
 
-_TOP_LEVEL = ("interviewer", "interview", "me", "vars", "vary",
+_TOP_LEVEL = ("interviewer", "interview", "me", "vars", "vary", "job", "ask",
               # Jinja's own: the template itself, loops, macros
               "self", "loop", "super", "caller", "varargs", "kwargs")
 
@@ -101,7 +101,8 @@ def unknown_variables(templates: Templates, filename: str, config: Config,
             undeclared.discard(node.name)
     for node in ast.find_all(nodes.Getattr):
         owner = node.node
-        if (isinstance(owner, nodes.Name) and owner.name in ("interviewer", "interview", "me")
+        if (isinstance(owner, nodes.Name)
+                and owner.name in ("interviewer", "interview", "me", "job", "ask")
                 and node.attr not in sample[owner.name]):
             problems.append(f"template {filename}, line {node.lineno}: "
                             f"undefined variable '{owner.name}.{node.attr}'")

@@ -7,6 +7,7 @@ terminal only, never to the logs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from afterword.daemon.commands.fix import for_lines
@@ -15,6 +16,8 @@ from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import salutation
 from afterword.daemon.errors import AfterwordError, UsageError, one_line
+from afterword.daemon.interviews.asking import job_match, names_missing, who_to_ask
+from afterword.daemon.interviews.jobs import explain_line
 from afterword.daemon.interviews.names import clean_display
 from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import (
@@ -22,6 +25,7 @@ from afterword.daemon.model import (
     CalendarEvent,
     DraftState,
     EventStatus,
+    Interview,
     InterviewStatus,
 )
 from afterword.daemon.runtime.cycle import Cycle
@@ -135,6 +139,7 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
                          f"add-interviewer {event.id} \"Name <address>\"`")
         lines.extend(for_lines(extraction.company, extraction.role, fix, event.id))
         if planned.interview is not None:
+            lines.extend(_job_and_ask(config, event, planned.interview, mine))
             lines.append("notes (the invite's Notes: section and `afterword note`):")
             lines.extend(notes_lines(planned.interview, mine_noted))
     lines.append("attendees:")
@@ -166,6 +171,26 @@ _DROPPED = {
                "interview); the calendar could not be asked why just now",
 }
 _NO_NOTE = {"removed": "the event was removed", "dropped": "the interview was dropped"}
+
+
+def _job_and_ask(config: Config, event: CalendarEvent, interview: Interview,
+                 mine: Sequence[str]) -> list[str]:
+    """The `job:` line (which [[jobs]] entry the notes use) and whom the names are asked of."""
+    lines = []
+    job = explain_line(job_match(event, interview, config), config.jobs)
+    if job:
+        lines.append(job)
+    if names_missing(interview):
+        ask = who_to_ask(event, interview, config, mine)
+        if ask is not None:
+            lines.append(f"ask for names: one note to {ask.person.name or ask.person.email} "
+                         f"<{ask.person.email}> ({ask.why}), template ask-names")
+        elif not config.recipients.ask_for_names:
+            lines.append("ask for names: off (recipients.ask_for_names = false)")
+        else:
+            lines.append("ask for names: nobody to ask (no organizer to ask, and no "
+                         "[[jobs]] contact for it)")
+    return lines
 
 
 def _after_cancel(cycle: Cycle, account: str, event_id: str) -> list[str]:

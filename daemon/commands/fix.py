@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from afterword.daemon.commands.which import replan
 from afterword.daemon.errors import CONTROL_CHARS, UsageError, one_line
 from afterword.daemon.model import DraftState, Interview, InterviewStatus, TitleFix
 from afterword.daemon.runtime.cycle import Cycle
@@ -53,7 +54,7 @@ def fix(cycle: Cycle, event_id: str, company: str | None, role: str | None, clea
         else:
             cycle.store.set_title_fix(account, interview.event_id, TitleFix(company, role), now)
         # Re-planned with the fix just stored (and the user's people and notes).
-        result = cycle.replan(account_config, interview, now)
+        result = replan(cycle, account_config, interview, now)
     drafted = [d for d in cycle.store.drafts_for_event(account, interview.event_id)
                if d.state is not DraftState.PLANNED]
     said = _what(result)

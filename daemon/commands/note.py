@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from afterword.daemon.commands.which import find_interview, live_account
+from afterword.daemon.commands.which import find_interview, live_account, replan
 from afterword.daemon.config import Config
 from afterword.daemon.errors import UsageError
 from afterword.daemon.interviews import user_notes
@@ -68,7 +68,7 @@ def add_note(cycle: Cycle, event_id: str, text: str, who: str, now: datetime) ->
         lines.append((_whom(note, person), note.text))
     with cycle.store.transaction():
         cycle.store.add_user_notes(account.name, interview.event_id, kept, now)
-        updated = cycle.replan(account, interview, now)
+        updated = replan(cycle, account, interview, now)
     states = [d.state for d in cycle.store.drafts_for_event(account.name, interview.event_id)]
     return Noted(updated, lines, states.count(DraftState.DRAFTED),
                  sum(1 for s in states if s.is_final))
@@ -89,7 +89,7 @@ def clear_notes(cycle: Cycle, event_id: str, who: str, now: datetime) -> tuple[I
     with cycle.store.transaction():
         removed = sum(cycle.store.clear_user_notes(account.name, interview.event_id, w)
                       for w in whose)
-        updated = cycle.replan(account, interview, now) if removed else interview
+        updated = replan(cycle, account, interview, now) if removed else interview
     return updated, removed
 
 

@@ -22,7 +22,16 @@ from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import Config
 from afterword.daemon.drafting.compose import KEY_HEADER, Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, TemplateError, UsageError
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus, UserNote
+from afterword.daemon.interviews.asking import job_match, names_missing, who_to_ask
+from afterword.daemon.interviews.jobs import explain_line
+from afterword.daemon.model import (
+    CalendarEvent,
+    DraftRecord,
+    DraftState,
+    Interview,
+    InterviewStatus,
+    UserNote,
+)
 from afterword.daemon.runtime import paths
 from afterword.daemon.runtime.store import Store
 
@@ -80,6 +89,7 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     interviews: list[Interview] = []
     drafts: dict[str, DraftRecord] = {}
     noted: dict[tuple[str, str], list[UserNote]] = {}
+    events: dict[tuple[str, str], CalendarEvent] = {}  # whom to ask for names: the organizer
     if path.exists():
         store = Store.open_readonly(path)
         try:
@@ -92,11 +102,15 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
                      for i in interviews}
             drafts = {d.key: d for i in interviews
                       for d in store.drafts_for_event(i.account, i.event_id)}
+            for i in interviews:
+                if names_missing(i) and (event := store.interview_event(i.account,
+                                                                         i.event_id)):
+                    events[(i.account, i.event_id)] = event
         finally:
             store.close()
     if not interviews:
         # Nothing stored yet: read the calendars themselves and plan in memory.
-        interviews = calendar_interviews(config, event_id, now, state_dir)
+        interviews = calendar_interviews(config, event_id, now, state_dir, events)
     if not interviews:
         if event_id:
             raise UsageError(f"no interview with event id {event_id!r} in any account "
@@ -106,15 +120,20 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     templates = Templates(config.drafts.templates_dir)
     status = 0
     for interview in interviews:
-        mine = noted.get((interview.account, interview.event_id), [])
-        if not _preview_one(config, templates, interview, mine, drafts, now, out, raw):
+        event = events.get((interview.account, interview.event_id))
+        mine_noted = noted.get((interview.account, interview.event_id), [])
+        if not _preview_one(config, templates, interview, event, mine_noted, drafts, now, out,
+                            raw):
             status = 1
     return status
 
 
 def calendar_interviews(config: Config, event_id: str | None, now: datetime,
-                        state_dir: Path | None = None) -> list[Interview]:
-    """Interviews read straight from the calendars (one event, or every pending one)."""
+                        state_dir: Path | None = None,
+                        seen: dict[tuple[str, str], CalendarEvent] | None = None,
+                        ) -> list[Interview]:
+    """Interviews read straight from the calendars (one event, or every pending one);
+    their events go into `seen`."""
     from afterword.daemon.interviews.planning import plan
     from afterword.daemon.runtime.secrets import open_secrets
     from afterword.providers import open_provider
@@ -143,18 +162,27 @@ def calendar_interviews(config: Config, event_id: str | None, now: datetime,
             interview = plan(event, config, mine).interview
             if interview is not None and interview.end > now - config.drafts.max_age:
                 found.append(interview)
+                if seen is not None:
+                    seen[(interview.account, interview.event_id)] = event
     return sorted(found, key=lambda i: i.start)
 
 
 def _preview_one(config: Config, templates: Templates, interview: Interview,
-                 mine: list[UserNote], drafts: dict[str, DraftRecord], now: datetime,
+                 event: CalendarEvent | None, mine_noted: list[UserNote],
+                 drafts: dict[str, DraftRecord], now: datetime,
                  out: TextIO, raw: bool) -> bool:
     zone = config.me.timezone
     due = max(now, config.drafts.due_at(interview.end, interview.has_notes))
     print(f"=== {interview.title} — {interview.start.astimezone(zone):%a %d %b %Y %H:%M} "
           f"({interview.account}, event {interview.event_id})", file=out)
     print("Notes:", file=out)
-    print("\n".join(notes_lines(interview, mine)), file=out)
+    print("\n".join(notes_lines(interview, mine_noted)), file=out)
+    account = next((a for a in config.accounts if a.name == interview.account), None)
+    mine = [*config.me.emails, *([account.address] if account and account.address else [])]
+    job = job_match(event, interview, config)
+    if (line := explain_line(job, config.jobs)) is not None:
+        print(line[0].upper() + line[1:] + ".", file=out)
+    ask = who_to_ask(event, interview, config, mine)
     if interview.status is not InterviewStatus.READY:
         reason = {
             InterviewStatus.NAMES_NEEDED: "no interviewer identified; add one with "
@@ -163,14 +191,15 @@ def _preview_one(config: Config, templates: Templates, interview: Interview,
             "nothing is drafted until you confirm",
             InterviewStatus.CANCELLED: "the event was cancelled or removed",
         }[interview.status]
-        print(f"No drafts: {reason}.\n", file=out)
-        return True
-    account = next((a for a in config.accounts if a.name == interview.account), None)
+        print(f"No thank-you drafts: {reason}.", file=out)
+        if ask is None:
+            print("", file=out)
+            return True
     from_address = (account.address if account and account.address else
                     (config.me.emails or ("",))[0])
     try:
         composed = compose_interview(config, templates, interview.account, interview,
-                                     from_address=from_address, now=due)
+                                     from_address=from_address, now=due, ask=ask, job=job)
     except TemplateError as err:
         print(f"error: {err}; nothing would be drafted for this interview.\n", file=out)
         return False
@@ -180,7 +209,9 @@ def _preview_one(config: Config, templates: Templates, interview: Interview,
     for person in composed.no_address:
         print(f"No address for {person.name}: add one with `afterword add-interviewer`.",
               file=out)
-    for draft in composed.drafts:
+    if composed.ask is not None and ask is not None:
+        print(f"One note asking {ask.why} for the names (template ask-names).", file=out)
+    for draft in [*composed.drafts, *([composed.ask] if composed.ask else [])]:
         record = drafts.get(draft.key.id)
         print("", file=out)
         if record is not None and record.state in _DONE:

@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from afterword.daemon.config import AccountConfig
 from afterword.daemon.drafting.compose import compose_interview
 from afterword.daemon.errors import TemplateError, UsageError
+from afterword.daemon.interviews.asking import ask_and_job
 from afterword.daemon.interviews.planning import plan_interview
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.model import (
+    DraftKind,
+    DraftRecord,
+    DraftState,
+    Interview,
+    InterviewStatus,
+)
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.providers.base import DraftRef, MailboxState
 
@@ -63,12 +70,14 @@ def redraft(cycle: Cycle, target: str) -> list[Outcome]:
     provider = cycle.provider(account)
     mailbox = provider.mailbox()
     from_address = provider.address() or (cycle.config.me.emails or ("",))[0]
+    # The ask for names is composed again too, so a fixed template reaches it as well.
+    ask, job = ask_and_job(event, interview, cycle.config, cycle.my_emails(account))
     try:
         composed = compose_interview(cycle.config, cycle.templates, account.name, interview,
-                                     from_address=from_address, now=now)
+                                     from_address=from_address, now=now, ask=ask, job=job)
     except TemplateError as err:
         raise UsageError(f"interview {interview.event_id}: {err}") from None
-    notes = {d.key.id: d for d in composed.drafts}
+    notes = {d.key.id: d for d in [*composed.drafts, *([composed.ask] if composed.ask else [])]}
     records = [r for r in cycle.store.drafts_for_event(account.name, interview.event_id)
                if wanted is None or r.key == wanted]
     open_refs = {r.key: DraftRef(r.provider_id, r.thread_id) for r in records
@@ -89,8 +98,10 @@ def redraft(cycle: Cycle, target: str) -> list[Outcome]:
                        record.version)
         note = notes.get(record.key)
         if note is None:
-            outcomes.append(Outcome(record.key, record.recipient, False,
-                                    "left alone: no longer an interviewer of this interview"))
+            outcomes.append(Outcome(record.key, record.recipient, False, (
+                "left alone: the names it asks for are no longer missing"
+                if record.kind is DraftKind.ASK_NAMES else
+                "left alone: no longer an interviewer of this interview")))
             continue
         if mailbox.draft_version(ref) != record.version:
             outcomes.append(Outcome(record.key, record.recipient, False,

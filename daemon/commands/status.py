@@ -42,8 +42,15 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     for item in (*interviews, *drafts):
         # An account removed from the config is no longer watched: shown apart.
         item["configured"] = item["account"] in configured
+    asks = {(d["account"], d["event_id"]): d for d in drafts if d["kind"] == "ask_names"}
     for d in drafts:
         d["interview_title"] = titles.get((d["account"], d["event_id"]))
+    for i in interviews:
+        # The one note asking for the names, when one was drafted (key, to whom, state).
+        ask = asks.get((i["account"], i["event_id"]))
+        i["ask"] = ({"key": ask["key"], "recipient": ask["recipient"],
+                     "recipient_name": ask["recipient_name"], "state": ask["state"]}
+                    if ask else None)
     _add_reminders(config, store, now, drafts, interviews)
     return {"now": now.isoformat(), "accounts": accounts, "interviews": interviews,
             "drafts": drafts}
@@ -104,6 +111,7 @@ def _draft(d: DraftRecord) -> dict[str, Any]:
         "sent_at": _iso(d.sent_at),
         "closed_at": _iso(d.closed_at),
         "last_error": d.last_error or None,
+        "kind": d.kind.value,
     }
 
 
@@ -149,9 +157,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         out.append("")
         out.append("Interviews that need you")
         for i in needed:
-            what = ("names needed: ask the receptionist or HR for their names, then "
-                    f"`afterword add-interviewer {i['event_id']} \"Name <address>\"`"
-                    if i["status"] == "names_needed" else
+            what = (_names_advice(i) if i["status"] == "names_needed" else
                     cap_advice(i.get("recipients", 0), cap, i["event_id"]))
             out.append(f"  {when(i['start'])}  {i['title'][:48]}  [{i['event_id']}]")
             out.append(f"      {what}")
@@ -176,7 +182,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
             out.append(f"  {'KEY':<16}  {'INTERVIEW':<{_TITLE}}  {'TO':<36}  {'AGE':<8}  "
                        "NEXT REMINDER")
             for d in rows:
-                who = f"{d['recipient_name']} <{d['recipient']}>"
+                who = _who(d)
                 age = format_duration(timedelta(seconds=d["age_seconds"] or 0))
                 nxt = (when(d["next_reminder_at"]) if d["next_reminder_at"]
                        else "none" if channels else "no channel")
@@ -187,7 +193,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
                            "[[reminders.channels]] entry, e.g. type = \"desktop\"")
             continue
         for d in rows:
-            who = f"{d['recipient_name']} <{d['recipient']}>"
+            who = _who(d)
             detail = {
                 "failed": f"failed: {d['last_error']}",
                 "planned": "in progress",
@@ -215,6 +221,27 @@ def _notes_line(interview: dict[str, Any]) -> str:
     if held:
         text += f"; held for {', '.join(held)} (not on the panel yet)"
     return text
+
+
+def _who(draft: dict[str, Any]) -> str:
+    """"Jane Doe <jane@…>", or "ask: Acme Recruiting <recruiting@…>" for the ask for names."""
+    who = f"{draft['recipient_name']} <{draft['recipient']}>"
+    return f"ask: {who}" if draft.get("kind") == "ask_names" else who
+
+
+def _names_advice(interview: dict[str, Any]) -> str:
+    """What to do about a names-needed interview, given its ask for names (if any)."""
+    add = f"`afterword add-interviewer {interview['event_id']} \"Name <address>\"`"
+    ask = interview.get("ask")
+    if ask is None:
+        return f"names needed: ask the receptionist or HR for their names, then {add}"
+    to = ask["recipient_name"] or ask["recipient"]
+    if ask["state"] == DraftState.DRAFTED.value:
+        return (f"names needed: your note asking {to} for them is waiting in Drafts "
+                f"({ask['key']}); send it, then {add}")
+    if ask["state"] == DraftState.SENT.value:
+        return f"names needed: you asked {to} for them; when they answer, {add}"
+    return f"names needed: ask the receptionist or HR for their names, then {add}"
 
 
 def _short(text: str | None, width: int) -> str:

@@ -1,4 +1,5 @@
-"""Which interview the user means: an event id, a unique prefix of one, or "last"."""
+"""Which interview the user means (an event id, a unique prefix of one, or "last"), and
+re-planning it after the user added to it (people, a fix, notes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import datetime
 
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.errors import UsageError
+from afterword.daemon.interviews.planning import interview_of, plan
 from afterword.daemon.model import Interview, InterviewStatus
+from afterword.daemon.runtime.cycle import Cycle
 from afterword.daemon.runtime.store import Store
 
 LAST = "last"  # the interview that ended most recently: the answer to the nudge at its end
@@ -45,3 +48,21 @@ def live_account(config: Config, interview: Interview) -> AccountConfig:
     if interview.status is InterviewStatus.CANCELLED:
         raise UsageError(f"interview {interview.event_id} was cancelled or removed")
     return account
+
+
+def replan(cycle: Cycle, account: AccountConfig, interview: Interview,
+           now: datetime) -> Interview:
+    """Re-plan and store an interview the user added to (people, a fix, notes); it stays
+    an interview even if a config edit would now say otherwise."""
+    name, event_id, store = account.name, interview.event_id, cycle.store
+    event = store.interview_event(name, event_id)
+    if event is None:  # the row exists, so its event does too; guard anyway
+        raise UsageError(f"no stored event for interview {event_id}")
+    notes = store.user_notes(name, event_id)
+    planned = plan(event, cycle.config, cycle.my_emails(account),
+                   store.manual_interviewers(name, event_id), store.title_fix(name, event_id),
+                   notes)
+    result = planned.interview or interview_of(event, planned.extraction, interview.reason,
+                                               notes)
+    store.save_interview(result, event, now)  # `drafted` resets when the people changed
+    return result

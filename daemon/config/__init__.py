@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from afterword.daemon.config import readers
+from afterword.daemon.config.jobs import Job, read_jobs
 from afterword.daemon.config.readers import system_timezone
 from afterword.daemon.config.sections import (
     AccountConfig,
@@ -24,6 +25,7 @@ from afterword.daemon.config.sections import (
     DetectConfig,
     DraftRule,
     DraftsConfig,
+    LettersConfig,
     Me,
     QuietHours,
     RecipientsConfig,
@@ -36,7 +38,8 @@ from afterword.daemon.runtime import paths
 
 __all__ = [
     "AccountConfig", "CaptureConfig", "ChannelConfig", "Config", "DaemonConfig",
-    "DetectConfig", "DraftRule", "DraftsConfig", "Me", "QuietHours", "RecipientsConfig",
+    "DetectConfig", "DraftRule", "DraftsConfig", "Job", "LettersConfig", "Me", "QuietHours",
+    "RecipientsConfig",
     "RemindersConfig", "SecretsConfig", "default_path", "load", "parse", "system_timezone",
 ]
 
@@ -91,6 +94,8 @@ def parse(
         capture=readers.read_capture(root.table("capture")),
         daemon=readers.read_daemon(root.table("daemon")),
         secrets=readers.read_secrets(root.table("secrets")),
+        jobs=read_jobs(root),
+        letters=readers.read_letters(root.table("letters")),
         path=path,
     )
     root.finish()

@@ -18,6 +18,7 @@ from afterword.daemon.config.sections import (
     DetectConfig,
     DraftRule,
     DraftsConfig,
+    LettersConfig,
     Me,
     QuietHours,
     RecipientsConfig,
@@ -67,6 +68,8 @@ def read_me(t: Table) -> Me:
         timezone_name=tz_name,
         signature=t.string("signature", ""),
         links=t.strings("links", ()),
+        postal_address=tuple(line.strip() for line in t.strings("postal_address", ())
+                             if line.strip()),
     )
     t.finish()
     return me
@@ -136,6 +139,7 @@ def read_recipients(t: Table) -> RecipientsConfig:
         shared_mailboxes=lowered("shared_mailboxes", d.shared_mailboxes),
         group_addresses=lowered("group_addresses", d.group_addresses),
         generic_domains=lowered("generic_domains", d.generic_domains),
+        ask_for_names=t.boolean("ask_for_names", d.ask_for_names),
     )
     t.finish()
     return config
@@ -222,6 +226,32 @@ def read_capture(t: Table) -> CaptureConfig:
     d = CaptureConfig()
     config = CaptureConfig(enabled=t.boolean("enabled", d.enabled),
                            quiet=t.boolean("quiet", d.quiet))
+    t.finish()
+    return config
+
+
+# Territories that print on US Letter (the rest of the world uses A4).
+_LETTER_TERRITORIES = ("US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "SV",
+                       "NI", "DO", "PR")
+
+
+def default_paper() -> str:
+    """"letter" when the locale ($LC_ALL, $LC_PAPER, $LANG) is in a Letter country, else "a4"."""
+    for var in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            territory = re.match(r"^[a-z]{2,3}_([A-Z]{2})", value)
+            return "letter" if territory and territory.group(1) in _LETTER_TERRITORIES else "a4"
+    return "a4"
+
+
+def read_letters(t: Table) -> LettersConfig:
+    auto = t.boolean("auto", False)
+    folder = t.path("dir")
+    if auto and folder is None:
+        t.problem("dir", "missing: letters.auto = true needs a folder to write them into")
+    config = LettersConfig(paper=t.choice("paper", ("a4", "letter"), default_paper())
+                           or default_paper(), auto=auto, dir=folder)
     t.finish()
     return config
 

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from afterword.daemon.config.jobs import Job
 from afterword.daemon.config.table import suggest
 from afterword.daemon.errors import ConfigError
 
@@ -22,6 +23,7 @@ class Me:
     timezone_name: str
     signature: str = ""
     links: tuple[str, ...] = ()
+    postal_address: tuple[str, ...] = ()  # lines, printed on letters
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class RecipientsConfig:
     group_addresses: tuple[str, ...] = GROUP_ADDRESSES
     # Domains never guessed as the company (mail providers, scheduling tools).
     generic_domains: tuple[str, ...] = GENERIC_DOMAINS
+    # Names missing: draft one note asking the organizer (or the job's contact) for them.
+    ask_for_names: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,15 @@ class DraftsConfig:
     def longest_wait(self) -> timedelta:
         """The latest an interview is drafted after its end."""
         return max(self.delay, self.wait_for_notes)
+
+
+@dataclass(frozen=True)
+class LettersConfig:
+    """Printed letters and handwritten cards (`afterword letter`)."""
+
+    paper: str = "a4"  # "a4" or "letter"; the reader's default follows the locale
+    auto: bool = False  # also write them into `dir` when the drafts are made
+    dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +216,8 @@ class Config:
     capture: CaptureConfig = CaptureConfig()
     daemon: DaemonConfig = DaemonConfig()
     secrets: SecretsConfig = SecretsConfig()
+    jobs: tuple[Job, ...] = ()
+    letters: LettersConfig = LettersConfig()
     path: Path | None = None
 
     def account(self, name: str) -> AccountConfig:

@@ -10,12 +10,12 @@ so a panel never gets half its notes and no draft is ever half-rendered. The cyc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from afterword.daemon.config import Config, DraftRule
+from afterword.daemon.config import Config, DraftRule, Job
 from afterword.daemon.drafting.mime import (
     KEY_HEADER,
     POLICY,
@@ -25,10 +25,13 @@ from afterword.daemon.drafting.mime import (
     valid_address,
 )
 from afterword.daemon.drafting.templating import PACKAGED_TEMPLATES, Templates, Variation
-from afterword.daemon.model import DraftKey, Interview, Interviewer
+from afterword.daemon.interviews.asking import Ask
+from afterword.daemon.interviews.jobs import JobMatch, job_for
+from afterword.daemon.model import DraftKey, DraftKind, Interview, Interviewer, InterviewStatus
 
 __all__ = [
-    "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft", "InterviewDrafts",
+    "ASK_TEMPLATE", "KEY_HEADER", "PACKAGED_TEMPLATES", "POLICY", "ComposedDraft",
+    "InterviewDrafts",
     "RenderedNote", "Templates", "build_message", "choose_template", "compose_interview",
     "header_safe", "note_context", "salutation", "valid_address", "when_phrase",
 ]
@@ -45,11 +48,17 @@ class ComposedDraft:
 
 @dataclass(frozen=True)
 class InterviewDrafts:
-    """Every note of one interview, and who could not get one (no address yet)."""
+    """Every note of one interview, who could not get one (no address yet), and the one
+    note asking for the missing names (when there is someone to ask)."""
 
     template: str
     drafts: list[ComposedDraft] = field(default_factory=list)
     no_address: list[Interviewer] = field(default_factory=list)
+    ask: ComposedDraft | None = None
+    job: JobMatch | None = None
+
+
+ASK_TEMPLATE = "ask-names"
 
 
 def choose_template(rules: Sequence[DraftRule], default: str, account: str,
@@ -72,33 +81,54 @@ def choose_template(rules: Sequence[DraftRule], default: str, account: str,
 
 
 def compose_interview(config: Config, templates: Templates, account: str,
-                      interview: Interview, *, from_address: str,
-                      now: datetime) -> InterviewDrafts:
-    """Render and build every interviewer's note; TemplateError if any one fails."""
+                      interview: Interview, *, from_address: str, now: datetime,
+                      ask: Ask | None = None, job: JobMatch | None = None) -> InterviewDrafts:
+    """Render and build every interviewer's note, and the ask for names when `ask` says
+    whom to ask; TemplateError if any one fails. `job`: the interview's job, when the
+    caller matched it with more than the interviewers' addresses (the organizer's)."""
     template = choose_template(config.drafts.rules, config.drafts.template, account, interview)
-    result = InterviewDrafts(template)
-    for person in interview.interviewers:
+    job = job or job_for(config.jobs, interview)
+    result = InterviewDrafts(template, job=job)
+    # Names needed: the only address known may be the recruiter's, not the panel's.
+    thanked = interview.interviewers if interview.status is InterviewStatus.READY else ()
+    for person in thanked:
         if not person.email:
             result.no_address.append(person)  # shown by status; drafted once an address is added
             continue
         key = DraftKey(account, interview.event_id, person.email)
-        note = templates.render(template, note_context(config, interview, person, now))
-        message = build_message(
-            note, key=key.id, to_name=person.name, to_address=person.email,
-            from_name=config.me.name, from_address=from_address, now=now,
-            zone=config.me.timezone)
-        result.drafts.append(ComposedDraft(key, person.name, message))
+        note = templates.render(template, note_context(config, interview, person, now, job))
+        result.drafts.append(ComposedDraft(key, person.name, _message(
+            config, note, key, person, from_address, now)))
+    if ask is not None and ask.person.email:
+        key = DraftKey(account, interview.event_id, ask.person.email, DraftKind.ASK_NAMES)
+        context = note_context(config, interview, ask.person, now, job)
+        context["ask"] = {"why": ask.why, "mailbox": ask.mailbox, "missing": [
+            person_vars(p) for p in interview.interviewers if not p.email]}
+
+        note = templates.render(ASK_TEMPLATE, context)
+        result = replace(result, ask=ComposedDraft(key, ask.person.name, _message(
+            config, note, key, ask.person, from_address, now)))
     return result
 
 
+def _message(config: Config, note: RenderedNote, key: DraftKey, person: Interviewer,
+             from_address: str, now: datetime) -> EmailMessage:
+    return build_message(
+        note, key=key.id, to_name=person.name, to_address=person.email or "",
+        from_name=config.me.name, from_address=from_address, now=now, zone=config.me.timezone)
+
+
 def note_context(config: Config, interview: Interview, interviewer: Interviewer,
-                 now: datetime) -> dict[str, Any]:
-    """The variables a template sees for one interviewer of one interview."""
+                 now: datetime, job: JobMatch | None = None) -> dict[str, Any]:
+    """The variables a template sees for one interviewer of one interview (`job`: the
+    interview's matched job, else matched here from its company and addresses)."""
     zone = config.me.timezone
     start, end = interview.start.astimezone(zone), interview.end.astimezone(zone)
     me_email = config.me.emails[0] if config.me.emails else ""
     others = [p for p in interview.interviewers if p is not interviewer
               and (p.email or p.name) != (interviewer.email or interviewer.name)]
+    vary = Variation(interviewer.email or interviewer.name,
+                     [p.email or p.name for p in interview.interviewers])
     return {
         "interviewer": person_vars(interviewer),
         "interview": {
@@ -124,8 +154,28 @@ def note_context(config: Config, interview: Interview, interviewer: Interviewer,
             "links": list(config.me.links),
         },
         "vars": dict(config.drafts.vars),
-        "vary": Variation(interviewer.email or interviewer.name,
-                          [p.email or p.name for p in interview.interviewers]),
+        "vary": vary,
+        "job": job_vars((job or job_for(config.jobs, interview)), vary.rank),
+        # Only the ask-names note fills this in: why this person, and who lacks an address.
+        "ask": {"why": "", "mailbox": False, "missing": []},
+    }
+
+
+def job_vars(match: JobMatch | None, rank: int) -> dict[str, Any]:
+    """`job.*`: the matched application (empty values when none). `job.highlight` is one of
+    its highlights, a different one for each member of a panel (by their rank)."""
+    job = match.job if match is not None else Job(company="")
+    highlights = list(job.highlights)
+    return {
+        "company": job.company,
+        "role": job.role,
+        "pitch": job.pitch,
+        "highlights": highlights,
+        "highlight": highlights[rank % len(highlights)] if highlights else "",
+        "posting": job.posting,
+        "contact": job.contact,
+        "contact_name": job.contact_name,
+        "contact_email": job.contact_email,
     }
 
 

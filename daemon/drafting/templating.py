@@ -156,6 +156,35 @@ class Templates:
         return RenderedNote(subject=subject, text=body,
                             html=html.strip() + "\n" if html and html.strip() else None)
 
+    def render_paper(self, name: str, context: Mapping[str, Any],
+                     blocks: Sequence[str]) -> tuple[str, str]:
+        """(block, text) of the first of `blocks` the template has, tidied: the words of a
+        letter ("letter", then "text") or a card ("card", then "text")."""
+        filename = template_file(name)
+        env = self.text_env
+        try:
+            template = env.get_template(filename)
+            ctx = template.new_context(dict(context))
+            try:
+                for _ in template.root_render_func(ctx):
+                    pass
+                found = {n: stack[0] for n, stack in ctx.blocks.items() if stack}
+                chosen = next((b for b in blocks if b in found), "")
+                if not chosen:
+                    raise TemplateError(f"template {filename}: no {{% block {blocks[-1]} %}}")
+                text = "".join(found[chosen](ctx))
+            except TemplateError:
+                raise
+            except Exception:
+                env.handle_exception()
+        except TemplateError:
+            raise
+        except Exception as err:
+            raise TemplateError(describe_error(err, filename)) from err
+        if not text.strip():
+            raise TemplateError(f"template {filename}: the {chosen} block rendered empty")
+        return chosen, tidy(text)
+
     def _blocks(self, env: Any, filename: str, context: Mapping[str, Any],
                 wanted: tuple[str, ...]) -> tuple[str, str, bool]:
         template = env.get_template(filename)

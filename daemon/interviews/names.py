@@ -84,6 +84,10 @@ def guess_from_address(email: str) -> str:
 
 
 def _parse(name: str, needs_check: bool) -> PersonName:
+    if not re.search(r"\s", name) and any(_is_cjk(c) for c in name):
+        # An unspaced CJK name (山田太郎, 김민준) is kept whole, in its own order: nameparser
+        # would split 김민준 into "민준 김", which is nobody's name.
+        return PersonName(display=name, first="", last=name, needs_check=needs_check)
     parsed = HumanName(name)
     if _single_case(name):
         # "JANE DOE" / "jane doe": nameparser restores McDonald, O'Brien, van der Berg.
@@ -111,6 +115,11 @@ def _parse(name: str, needs_check: bool) -> PersonName:
         greeting = ""
     return PersonName(display=display.strip() or name, first=greeting, last=last, title=title,
                       needs_check=needs_check)
+
+
+def _is_cjk(char: str) -> bool:
+    """Hangul, kana and CJK ideographs (U+1100 and beyond, less the Latin extensions)."""
+    return ord(char) >= 0x1100 and not 0x1E00 <= ord(char) <= 0x2BFF
 
 
 def _formal_title(raw: str) -> str:

@@ -169,7 +169,12 @@ def _everyone(event: CalendarEvent) -> list[Attendee]:
         key = normalise_address(organizer.email)
         listed = [a for a in everyone if a.email and normalise_address(a.email) == key]
         if listed:
-            everyone = [replace(a, is_organizer=True) if a in listed else a for a in everyone]
+            # What the organizer entry says of the address (you, a group, a room) holds for
+            # its attendee entry too: the two are one guest.
+            everyone = [replace(a, is_organizer=True, is_self=a.is_self or organizer.is_self,
+                                is_group=a.is_group or organizer.is_group,
+                                is_resource=a.is_resource or organizer.is_resource)
+                        if a in listed else a for a in everyone]
         else:
             everyone.append(replace(organizer, is_organizer=True))
     return everyone

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from afterword.daemon.config import DraftsConfig, QuietHours, RemindersConfig
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
+from afterword.daemon.model import (
+    DraftKind,
+    DraftRecord,
+    DraftState,
+    Interview,
+    InterviewStatus,
+)
 
 
 class Kind(StrEnum):
@@ -60,6 +66,8 @@ class Subject:
     history: History
     deadline: datetime | None = None  # shown as "send by"
     ref: str = ""  # where its history is stored (the draft key, or a reminder_subjects row)
+    ask: bool = False  # a draft asking for the interviewers' names, not a thank-you
+    letter: str = ""  # the printable letter written beside the draft ([letters] auto)
 
 
 @dataclass(frozen=True)
@@ -188,8 +196,9 @@ def earliest(subjects: list[Subject], now: datetime, quiet: QuietHours | None,
 
 
 def draft_subject(draft: DraftRecord, interview: Interview | None, reminders: RemindersConfig,
-                  zone: tzinfo) -> Subject | None:
-    """A draft still waiting in Drafts; None once it is sent, discarded, gone or dismissed."""
+                  zone: tzinfo, letter: str = "") -> Subject | None:
+    """A draft still waiting in Drafts; None once it is sent, discarded, gone or dismissed.
+    `letter`: the path of its printable letter, when [letters] auto wrote one."""
     if draft.state is not DraftState.DRAFTED or draft.created_at is None:
         return None
     deadline = (interview.end if interview else draft.created_at) + reminders.deadline
@@ -202,6 +211,8 @@ def draft_subject(draft: DraftRecord, interview: Interview | None, reminders: Re
         history=History(draft.last_reminded_at, draft.reminders_sent, draft.snoozed_until),
         deadline=deadline,
         ref=draft.key,
+        ask=draft.kind is DraftKind.ASK_NAMES,
+        letter=letter,
     )
 
 
@@ -267,7 +278,8 @@ def reauth_subject(account: str, since: datetime, history: History,
 
 def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
     """One message for everything due (several pending drafts make one digest)."""
-    drafts = [s for s in subjects if s.kind is Kind.DRAFT]
+    drafts = [s for s in subjects if s.kind is Kind.DRAFT and not s.ask]
+    asks = [s for s in subjects if s.kind is Kind.DRAFT and s.ask]
     names = [s for s in subjects if s.kind is Kind.NAMES]
     reauth = [s for s in subjects if s.kind is Kind.REAUTH]
     capped = [s for s in subjects if s.kind is Kind.CAP]
@@ -277,10 +289,18 @@ def digest(subjects: list[Subject], zone: tzinfo) -> Notice:
                       else f"{len(drafts)} thank-you notes are waiting in Drafts")
         for s in drafts:
             by = f" (send by {_when(s.deadline, zone)})" if s.deadline else ""
-            lines.append(f"• {s.label}{by}")
+            paper = f"; the letter to print: {s.letter}" if s.letter else ""
+            lines.append(f"• {s.label}{by}{paper}")
+    if asks:
+        titles.append("a note asking for the names is waiting to be sent" if len(asks) == 1
+                      else f"{len(asks)} notes asking for names are waiting to be sent")
+        for s in asks:
+            lines.append(f"• Asking {s.label} for the names of the people you met: send it, "
+                         "then add them with `afterword add-interviewer`.")
+    if drafts or asks:
         lines.append("Send them from your mail app; Afterword notices. "
                      "Not sending one: `afterword done KEY`; later: `afterword snooze KEY 4h` "
-                     f"(keys: {', '.join(s.key for s in drafts)}).")
+                     f"(keys: {', '.join(s.key for s in (*drafts, *asks))}).")
     if names:
         titles.append("names needed" if len(names) == 1
                       else f"names needed for {len(names)} interviews")

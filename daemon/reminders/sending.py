@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from afterword.daemon.config import Config
-from afterword.daemon.model import DraftState, InterviewStatus
+from afterword.daemon.model import DraftKind, DraftRecord, DraftState, Interview, InterviewStatus
 from afterword.daemon.reminders import capture, channels, policy
 from afterword.daemon.reminders.policy import History, Kind, Subject
 from afterword.daemon.runtime.store import Store
@@ -36,14 +36,20 @@ def subjects(config: Config, store: Store) -> list[Subject]:
     configured = {a.name for a in config.accounts}
     interviews = {(i.account, i.event_id): i for i in store.interviews()
                   if i.account in configured}
+    asking: set[tuple[str, str]] = set()  # interviews whose ask for names waits in Drafts
     for draft in store.drafts(states=[DraftState.DRAFTED]):
         if draft.account not in configured:
             continue
-        subject = policy.draft_subject(
-            draft, interviews.get((draft.account, draft.event_id)), rem, zone)
+        interview = interviews.get((draft.account, draft.event_id))
+        if draft.kind is DraftKind.ASK_NAMES:
+            asking.add((draft.account, draft.event_id))
+        subject = policy.draft_subject(draft, interview, rem, zone,
+                                       letter=_letter(config, interview, draft))
         if subject is not None:
             found.append(subject)
     for interview in interviews.values():
+        if (interview.account, interview.event_id) in asking:
+            continue  # the ask's own reminder says what to do
         if interview.status is InterviewStatus.NAMES_NEEDED:
             history = subject_history(store, f"names:{interview.account}:{interview.event_id}")
             names = policy.names_subject(interview, history, config.drafts, rem, zone)
@@ -62,6 +68,21 @@ def subjects(config: Config, store: Store) -> list[Subject]:
                 found.append(policy.reauth_subject(
                     account.name, since, subject_history(store, f"auth:{account.name}"), rem))
     return found
+
+
+def _letter(config: Config, interview: Interview | None, draft: DraftRecord) -> str:
+    """The letter [letters] auto wrote beside this thank-you draft, if it is there."""
+    folder = config.letters.dir
+    if not config.letters.auto or folder is None or interview is None or (
+            draft.kind is not DraftKind.THANKS):
+        return ""
+    from afterword.daemon.letters import letter_path
+
+    person = next((p for p in interview.interviewers if p.email == draft.recipient), None)
+    if person is None:
+        return ""
+    path = letter_path(folder, interview, person, False, config.me.timezone)
+    return str(path) if path.exists() else ""
 
 
 def send_due(config: Config, store: Store, now: datetime,

@@ -15,10 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afterword.daemon.config import AccountConfig, Config
-from afterword.daemon.drafting.compose import Templates, choose_template, compose_interview
+from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
-from afterword.daemon.interviews.planning import interview_of, plan, plan_interview
-from afterword.daemon.model import CalendarEvent, DraftState, Interview, TitleFix, UserNote
+from afterword.daemon.interviews.asking import ask_and_job, names_missing
+from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.letters import auto_letters
+from afterword.daemon.model import (
+    CalendarEvent,
+    DraftKind,
+    DraftState,
+    Interview,
+    TitleFix,
+    UserNote,
+)
 from afterword.daemon.runtime.store import Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
@@ -239,21 +248,6 @@ class Cycle:
                      len(interview.interviewers))
         return True
 
-    def replan(self, account: AccountConfig, interview: Interview, now: datetime) -> Interview:
-        """Re-plan and store an interview the user added to (people, a fix, notes)."""
-        name, event_id, store = account.name, interview.event_id, self.store
-        event = store.interview_event(name, event_id)
-        if event is None:  # the row exists, so its event does too; guard anyway
-            raise AfterwordError(f"no stored event for interview {event_id}")
-        notes = store.user_notes(name, event_id)
-        planned = plan(event, self.config, self.my_emails(account), store.manual_interviewers(
-            name, event_id), store.title_fix(name, event_id), notes)
-        # Still an interview even if a config edit would now say otherwise.
-        result = planned.interview or interview_of(event, planned.extraction, interview.reason,
-                                                   notes)
-        store.save_interview(result, event, now)  # `drafted` resets if people changed
-        return result
-
     def replan_stored(self, account: AccountConfig, window: Window, skip: set[str],
                       now: datetime) -> None:
         """Re-plan unchanged stored interviews, so a config edit (a higher cap, a new
@@ -291,27 +285,29 @@ class Cycle:
     def draft_due(self, account: AccountConfig, provider: Provider,
                   report: AccountReport) -> None:
         """Draft every interview that ended between drafts.delay and drafts.max_age ago."""
-        now = self.clock()
-        due = self.store.due_interviews(
-            account.name,
-            ended_before=now - self.config.drafts.delay,
-            ended_after=now - self.config.drafts.max_age,
-        )
+        now, drafts = self.clock(), self.config.drafts
+        due = self.store.due_interviews(account.name, ended_before=now - drafts.delay,
+                                        ended_after=now - drafts.max_age)
         for interview in due:
             if self.should_stop():
                 return
-            if self.config.drafts.due_at(interview.end, interview.has_notes) > now:
-                continue  # still waiting for the user's notes (drafts.wait_for_notes)
-            self.draft_interview(account, provider, interview, report)
+            if drafts.due_at(interview.end, interview.has_notes) <= now:  # wait_for_notes
+                self.draft_interview(account, provider, interview, report)
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:
-        """One draft per interviewer with an address; all rendered before any is written."""
+        """One draft per interviewer with an address, and the one ask for missing names;
+        all rendered before any is written."""
         now = self.clock()
         from_address = provider.address() or (self.config.me.emails or ("",))[0]
+        ask = job = None
+        if names_missing(interview) and self.config.recipients.ask_for_names:
+            # Only then is the stored event read: its organizer is whom to ask.
+            event = self.store.interview_event(account.name, interview.event_id)
+            ask, job = ask_and_job(event, interview, self.config, self.my_emails(account))
         try:
             composed = compose_interview(self.config, self.templates, account.name, interview,
-                                         from_address=from_address, now=now)
+                                         from_address=from_address, now=now, ask=ask, job=job)
         except TemplateError as err:
             # Never a half-rendered draft, and never a partial panel: skip the interview.
             report.errors.append(f"interview {interview.event_id}: {err}")
@@ -319,10 +315,11 @@ class Cycle:
             log.error("account %s: interview %s not drafted: %s", account.name,
                       interview.event_id, err)
             return
-        messages = [(d.key, d.name, d.message) for d in composed.drafts]
+        notes = [*composed.drafts, *([composed.ask] if composed.ask else [])]
         mailbox = provider.mailbox()
-        for key, name, message in messages:
-            record, created = self.store.plan_draft(key, name, now)
+        for note in notes:
+            key = note.key
+            record, created = self.store.plan_draft(key, note.name, now)
             if record.state not in (DraftState.PLANNED, DraftState.FAILED):
                 continue
             if not created:
@@ -336,7 +333,8 @@ class Cycle:
                     continue
             try:
                 ref = mailbox.create_draft(
-                    key.id, message, send_by=interview.end + self.config.reminders.deadline)
+                    key.id, note.message,
+                    send_by=interview.end + self.config.reminders.deadline)
             except AuthExpired:
                 raise
             except AfterwordError as err:
@@ -345,14 +343,16 @@ class Cycle:
             self.store.record_drafted(key.id, ref.provider_id, ref.thread_id, self.clock(),
                                       ref.version)
             report.drafted.append(key.id)
-            log.info("account %s: drafted note %s for interview %s", account.name, key.id,
-                     interview.event_id)
+            log.info("account %s: drafted %s %s for interview %s", account.name,
+                     "the ask for names" if key.kind is DraftKind.ASK_NAMES else "note",
+                     key.id, interview.event_id)
+        if self.config.letters.auto and composed.drafts:
+            # The panel's letters too; a failure is said once, and the drafts stand.
+            problem = auto_letters(self.config, self.templates, interview, now)
+            if problem:
+                report.warnings.append(problem)
+                log.error("account %s: %s", account.name, problem)
         self.store.mark_interview_drafted(account.name, interview.event_id)
-
-    def template_for(self, account: AccountConfig, interview: Interview) -> str:
-        """The template chosen by the first matching [[drafts.rules]] entry, else the default."""
-        return choose_template(self.config.drafts.rules, self.config.drafts.template,
-                               account.name, interview)
 
     # -- tracking ---------------------------------------------------------------------
 

@@ -50,16 +50,23 @@ def test_names_needed_then_add_interviewer_then_a_draft(tmp_path: Path) -> None:
     config = setup(tmp_path)
     first = run_cli("run", "--once", "--config", str(config))
     assert first.returncode == 0, first.stderr
-    assert drafts(tmp_path) == []
+    # No thank-you note yet, but one note asking the recruiting mailbox for the names.
+    (ask,) = drafts(tmp_path)
+    assert ask["To"] == "Acme Recruiting <recruiting@acme.com>"
+    assert "Acme" in ask["Subject"]
+    assert "names and email addresses" in ask.get_body(("plain",)).get_content()
     event_id = interview_id(config)
     data = json.loads(run_cli("status", "--json", "--config", str(config)).stdout)
     assert data["interviews"][0]["status"] == "names_needed"
     assert data["interviews"][0]["company"] == "Acme"
     text = run_cli("status", "--config", str(config)).stdout
     assert "names needed" in text and event_id in text
+    assert "asking Acme Recruiting for them is waiting in Drafts" in text
 
     before = run_cli("explain", event_id, "--config", str(config)).stdout.splitlines()
     assert "status: names_needed: no identifiable interviewer" in before
+    assert ("ask for names: one note to Acme Recruiting <recruiting@acme.com> (the organizer "
+            "(a shared mailbox)), template ask-names") in before
     assert ("  ask the receptionist or HR for their names, then `afterword add-interviewer "
             f'{event_id} "Name <address>"`') in before
 
@@ -75,7 +82,8 @@ def test_names_needed_then_add_interviewer_then_a_draft(tmp_path: Path) -> None:
 
     second = run_cli("run", "--once", "--config", str(config))
     assert second.returncode == 0, second.stderr
-    (draft,) = drafts(tmp_path)
+    (draft,) = [d for d in drafts(tmp_path) if d["To"] != ask["To"]]
+    assert len(drafts(tmp_path)) == 2  # the ask stays the only one
     assert draft["To"] == "Jane Doe <jane.doe@acme.com>"
     assert "Hi Jane," in draft.get_body(("plain",)).get_content()
 

@@ -34,8 +34,17 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+        def _record(self, status: int, size: int) -> None:
+            # Counted before the answer is written: once the client has read it, the test
+            # that asked may reset the counters, and a late count would land after that.
+            with fake.lock:
+                fake.bytes_out += size
+                self.entry["status"] = status
+                self.entry["bytes"] = size
+
         def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = b"" if body is None else json.dumps(body).encode()
+            self._record(status, len(data))
             self.send_response(status)
             self.send_header("Content-Type", "application/json; odata.metadata=minimal")
             self.send_header("Content-Length", str(len(data)))
@@ -46,19 +55,14 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client gave up waiting (a slow-answer fault)
-            with fake.lock:
-                fake.bytes_out += len(data)
-                fake.log[-1]["status"] = status
-                fake.log[-1]["bytes"] = len(data)
 
         def _send_raw(self, status: int, data: bytes) -> None:
+            self._record(status, 0)
             self.send_response(status)
             self.send_header("Content-Type", "application/json; odata.metadata=minimal")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            with fake.lock:
-                fake.log[-1]["status"] = status
 
         def _handle(self, method: str) -> None:
             split = urlsplit(self.path)
@@ -70,8 +74,10 @@ def handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             with fake.lock:
                 fake.requests += 1
                 fake.bytes_in += len(raw) + len(self.path)
-                fake.log.append({"method": method, "path": path.removeprefix("/v1.0"),
-                                 "query": query, "prefer": prefer, "status": None})
+                self.entry: dict[str, Any] = {"method": method,
+                                              "path": path.removeprefix("/v1.0"),
+                                              "query": query, "prefer": prefer, "status": None}
+                fake.log.append(self.entry)
             if not path.startswith("/v1.0/"):
                 self._reply(404, {"error": {"code": "NotFound", "message": "no such version"}})
                 return

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from afterword.daemon.model import DraftKey, DraftRecord, DraftState
+from afterword.daemon.model import DraftKey, DraftKind, DraftRecord, DraftState
 from afterword.daemon.runtime.store.schema import dt, ts
 
 
@@ -61,9 +61,9 @@ class DraftQueries:
         """
         cur = self.db.execute(
             "INSERT OR IGNORE INTO drafts (key, account, event_id, recipient, recipient_name,"
-            " state, planned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " state, planned_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (key.id, key.account, key.event_id, key.recipient.lower(), name,
-             DraftState.PLANNED.value, ts(now)),
+             DraftState.PLANNED.value, ts(now), key.kind.value),
         )
         record = self.draft(key.id)
         assert record is not None
@@ -153,4 +153,5 @@ def _draft(row: sqlite3.Row) -> DraftRecord:
         last_reminded_at=dt(data["last_reminded_at"]),
         reminders_sent=data["reminders_sent"],
         version=data["version"],
+        kind=DraftKind(data["kind"]),
     )

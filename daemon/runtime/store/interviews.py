@@ -130,11 +130,13 @@ class InterviewQueries:
 
     def due_interviews(self, account: str, ended_before: datetime,
                        ended_after: datetime) -> list[Interview]:
-        """Ready interviews not yet fully drafted that ended in (ended_after, ended_before]."""
+        """Ready and names-needed interviews (the latter may get an ask for the names) not
+        yet fully drafted that ended in (ended_after, ended_before]."""
         rows = self.db.execute(
-            "SELECT * FROM interviews WHERE drafted = 0 AND status = ? AND account = ?"
+            "SELECT * FROM interviews WHERE drafted = 0 AND status IN (?, ?) AND account = ?"
             " AND end <= ? AND end > ? ORDER BY end",
-            (InterviewStatus.READY.value, account, ts(ended_before), ts(ended_after)),
+            (InterviewStatus.READY.value, InterviewStatus.NAMES_NEEDED.value, account,
+             ts(ended_before), ts(ended_after)),
         )
         return [_interview(r) for r in rows]
 

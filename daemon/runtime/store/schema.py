@@ -91,6 +91,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, event_id)
     );
     """,
+    # What a draft is for: a thank-you note, or the one ask for the interviewers' names.
+    """
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'thanks';
+    """,
     # What the user wrote down after an interview (`afterword note`), and the notices
     # around an interview (names at its start, notes at its end), each sent once.
     """

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 # Stamped into every draft so it is found again after a crash (see DESIGN.md).
 KEY_HEADER = "X-Afterword-Key"
+
+
+# The span of dates an event may have: far enough inside datetime's range that adding a
+# deadline, a delay or a reminder interval can never overflow (an event ending in year
+# 9999 made `status` and every daemon pass fail with OverflowError).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class Response(StrEnum):
@@ -74,6 +81,21 @@ class CalendarEvent:
     attendees_hidden: bool = False  # the provider cut or hid the guest list
     series_id: str = ""
     ical_uid: str = ""
+
+    def date_problem(self) -> str | None:
+        """Why its times cannot be planned with (None if they can): any provider's event
+        must pass this before it is planned or stored."""
+        start, end = self.start, self.end
+        if start.tzinfo is None or end.tzinfo is None:
+            return "its times have no time zone"
+        # Years well inside the range need no zone arithmetic (this runs for every event
+        # of every change set: comparing times in two zones costs microseconds).
+        if not EARLIEST.year < start.year <= end.year < LATEST.year - 1 and \
+                not (start >= EARLIEST and end < LATEST):
+            return f"its dates are out of range ({start:%Y-%m-%d} to {end:%Y-%m-%d})"
+        if end < start:
+            return f"it ends before it starts ({end.isoformat()} < {start.isoformat()})"
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict that `from_json` reads back."""

@@ -111,13 +111,14 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         event = replace(event, status=EventStatus.CANCELLED)
     mine = cycle.my_emails(account)
     zone = config.me.timezone
-    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
-    lines = [
-        f"event: {one_line(event.title) or '(no title)'}",
-        f"  account {account.name}, id {event.id}",
-        f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
-        + (", all day" if event.all_day else ""),
-    ]
+    lines = [f"event: {one_line(event.title) or '(no title)'}",
+             f"  account {account.name}, id {event.id}"]
+    if event.date_problem() is None:  # else the zone arithmetic may overflow
+        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+        lines.append(f"  {start:%a %d %b %Y %H:%M}–{end:%H:%M} ({config.me.timezone_name})"
+                     + (", all day" if event.all_day else ""))
+    else:
+        lines.append(f"  {event.start.isoformat()} to {event.end.isoformat()}")
     fix = cycle.store.title_fix(account.name, event.id)
     mine_noted = cycle.store.user_notes(account.name, event.id)
     planned = plan(event, config, mine,

@@ -27,7 +27,7 @@ class Decision:
     reason: str
     rule: str = ""  # machine-readable: keyword, pattern, hashtag, category, color, property,
     #                 or the skip: cancelled, declined, event_type, all_day, excluded,
-    #                 no_match, no_one_else, property_no
+    #                 no_match, no_one_else, property_no, dates (out of range)
 
 
 @lru_cache(maxsize=64)

@@ -6,10 +6,11 @@ way, so what `explain` prints is what the cycle does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from afterword.daemon.config import Config
+from afterword.daemon.errors import one_line
 from afterword.daemon.interviews import detect, people, user_notes
 from afterword.daemon.interviews.notes import apply_notes
 from afterword.daemon.model import CalendarEvent, Interview, TitleFix, UserNote
@@ -34,10 +35,28 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     """
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
+    problem = event.date_problem()
+    if problem is not None:  # as in plan_interview: never planned
+        decision = detect.Decision(False, f"skipped: {problem}", "dates")
     extraction = _extract(event, config, mine, manual, fix)
     interview = (interview_of(event, extraction, decision.reason, notes)
                  if decision.is_interview else None)
     return Plan(decision, extraction, interview)
+
+
+def plannable(events: Iterable[CalendarEvent],
+              warnings: Iterable[str] = ()) -> tuple[list[CalendarEvent], list[str]]:
+    """The events that can be planned, and `warnings` with one more for each that cannot:
+    whatever the provider, an event at a time no deadline can be computed from (year
+    9999, an end before its start) is skipped, never an OverflowError."""
+    kept, warnings = [], list(warnings)
+    for event in events:
+        problem = event.date_problem()
+        if problem is None:
+            kept.append(event)
+        else:
+            warnings.append(one_line(f"skipped event {event.id}: {problem}", 300))
+    return kept, warnings
 
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
@@ -46,6 +65,8 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
                    notes: list[UserNote] | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
+    if event.date_problem() is not None:
+        return None  # nothing is planned at a time no deadline can be computed from
     mine = tuple(my_emails)
     decision = detect.decide(event, config.detect, mine, config.recipients)
     if not decision.is_interview:

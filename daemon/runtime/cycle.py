@@ -18,7 +18,7 @@ from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, AuthExpired, TemplateError, TransientError
 from afterword.daemon.interviews.asking import ask_and_job, names_missing
-from afterword.daemon.interviews.planning import plan_interview
+from afterword.daemon.interviews.planning import plan_interview, plannable
 from afterword.daemon.letters import auto_letters
 from afterword.daemon.model import (
     CalendarEvent,
@@ -28,7 +28,7 @@ from afterword.daemon.model import (
     TitleFix,
     UserNote,
 )
-from afterword.daemon.runtime.store import Store
+from afterword.daemon.runtime.store import AccountState, Store
 from afterword.providers import open_provider
 from afterword.providers.base import (
     CredentialStore,
@@ -190,17 +190,19 @@ class Cycle:
         """Read the calendar's changes and update the interviews they concern."""
         now = self.clock()
         window = self.window(now)
-        cursor = self.store.account(account.name).cursor
+        state = self.store.account(account.name)
         with _collector_paused():
-            self._sync_changes(account, provider, window, cursor, now, report)
+            self._sync_changes(account, provider, window, state, now, report)
 
     def _sync_changes(self, account: AccountConfig, provider: Provider, window: Window,
-                      cursor: str | None, now: datetime, report: AccountReport | None) -> None:
-        changes = provider.calendar().changes(window, cursor)
-        for warning in changes.warnings:
+                      state: AccountState, now: datetime, report: AccountReport | None) -> None:
+        changes = provider.calendar().changes(window, state.cursor)
+        events, warnings = plannable(changes.events, changes.warnings)
+        # Warnings unchanged since the last cycle stay in `status` but are not logged again.
+        for warning in warnings if "; ".join(warnings)[:1000] != state.last_error else []:
             log.warning("account %s: %s", account.name, warning)
-            if report is not None:
-                report.warnings.append(warning)
+        if report is not None:
+            report.warnings.extend(warnings)
         with self.store.transaction():
             seen = set()
             # Two queries for the whole change set instead of two per event: most events
@@ -209,7 +211,7 @@ class Cycle:
             fixes = self.store.title_fixes_of(account.name)
             noted = self.store.user_notes_of(account.name)
             live = self.store.live_interview_ids(account.name)
-            for event in changes.events:
+            for event in events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
                                    event.id in live, fixes.get(event.id),
@@ -231,9 +233,8 @@ class Cycle:
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
                    manual: list[tuple[str, str]], stored: bool,
                    fix: TitleFix | None = None, notes: list[UserNote] | None = None) -> bool:
-        """Detect and extract one changed event, and store what will be drafted; True if it
-        is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now; `fix`, `notes`: the user's correction and notes."""
+        """Detect, extract and store one changed event; True if it is an interview. `manual`,
+        `fix`, `notes`: what the user added; `stored`: whether it was live until now."""
         interview = plan_interview(event, self.config, self.my_emails(account), manual,
                                    fix, notes)
         if interview is None:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from afterword.daemon.errors import InputError
+from afterword.daemon.errors import InputError, one_line
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
 from afterword.providers.base import (
     CalendarSource,
@@ -20,6 +20,10 @@ from afterword.providers.base import (
 )
 
 log = logging.getLogger(__name__)
+
+_UNSEEN = object()
+# Ends the cursor of a calendar read with warnings: nothing changed, but say them again.
+_DAMAGED = "~damaged"
 
 _PARTSTAT = {
     "ACCEPTED": Response.ACCEPTED,
@@ -47,6 +51,7 @@ class IcsCalendar(CalendarSource):
         # False: icalendar reads every event (the tests compare both ways of reading).
         self.plain_fast_path = plain_fast_path
         self._unresolved: dict[str, str] = {}
+        self._said: tuple[str, tuple[str, ...]] = ("", ())  # signature → its warnings
 
     def _files(self) -> list[Path]:
         if self.path is None:
@@ -72,21 +77,24 @@ class IcsCalendar(CalendarSource):
         signature = self._signature(files, window)
         if cursor == signature:
             return ChangeSet(events=(), cursor=cursor, full=False)
-        read = IcsRead()
-        for path in files:
-            try:
-                self._read(path, window, read)
-            except InputError as err:
-                if len(files) == 1:
-                    raise  # the calendar itself is unreadable: one clear error
-                read.warnings.append(str(err))
-        # With part of the calendar unreadable, an interview missing from what was read may
-        # only be hidden in that part: report the upserts and cancellations, remove nothing
-        # else, until the calendar reads cleanly again.
-        # No settled cursor while something is skipped: the next cycle reads (and warns) again.
+        if cursor == f"{signature}{_DAMAGED}" and self._said[0] == signature:
+            # Unchanged, but still damaged: the user keeps hearing of it (status, check);
+            # a new process reads it again once to know what to say.
+            return ChangeSet(events=(), cursor=cursor, full=False, warnings=self._said[1])
+        read = self._read(files, window)
+        if read.unreadable and len(files) == 1:
+            raise InputError(read.unreadable[0])  # the calendar itself: one clear error
+        warnings = (*read.unreadable, *read.warnings)
+        self._said = (signature, warnings)
+        # With a whole file unreadable, an interview missing from what was read may only be
+        # hidden in it: report the upserts and cancellations, remove nothing else, and
+        # settle no cursor (the next cycle reads again) until it reads.
+        if read.unreadable:
+            return ChangeSet(events=tuple(read.events), cursor=None, full=False,
+                             removed=tuple(read.cancelled), warnings=warnings)
         return ChangeSet(events=tuple(read.events),
-                         cursor=None if read.warnings else signature, full=not read.warnings,
-                         removed=tuple(read.cancelled), warnings=tuple(read.warnings))
+                         cursor=f"{signature}{_DAMAGED}" if warnings else signature,
+                         full=True, removed=tuple(read.cancelled), warnings=warnings)
 
     def get_event(self, event_id: str) -> CalendarEvent | None:
         """The event with this id within 400 days of today; None if absent or cancelled."""
@@ -96,75 +104,104 @@ class IcsCalendar(CalendarSource):
     def lookup(self, event_id: str) -> Lookup | None:
         """The event with this id, STATUS:CANCELLED ones included (they stay in the file)."""
         now = datetime.now(UTC)
-        window = Window(now - timedelta(days=400), now + timedelta(days=400))
-        for path in self._files():
-            read = IcsRead()
-            try:
-                self._read(path, window, read)
-            except InputError:
-                continue
-            for event in read.events:
-                if event.id == event_id:
-                    return Lookup(event_id, event)
-            for event in read.cancelled_events:
-                if event.id == event_id:
-                    return Lookup(event_id, event, cancelled=True)
+        read = self._read(self._files(), Window(now - timedelta(days=400),
+                                                now + timedelta(days=400)))
+        for event in read.events:
+            if event.id == event_id:
+                return Lookup(event_id, event)
+        for event in read.cancelled_events:
+            if event.id == event_id:
+                return Lookup(event_id, event, cancelled=True)
         return None
 
-    def _read(self, path: Path, window: Window, read: IcsRead) -> None:
-        """Add the file's events in the window to `read`; InputError if it is unreadable."""
+    def problems(self) -> list[str]:
+        """What reading the calendar now would skip, for `check` (empty when it is clean)."""
+        now = datetime.now(UTC)
         try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise InputError(f"{path}: cannot read: {err.strerror}") from err
-        self.read_data(data, str(path), window, read)
+            read = self._read(self._files(), Window(now - timedelta(days=400),
+                                                    now + timedelta(days=400)))
+        except InputError as err:
+            return [str(err)]
+        return [*read.unreadable, *read.warnings]
+
+    def _read(self, files: list[Path], window: Window) -> IcsRead:
+        """Every file's events in the window (copies of one event across files
+        included); a file that cannot be read is named in `unreadable`."""
+        read = IcsRead()
+        found = []
+        for path in files:
+            try:
+                found.append(self._structure(path.read_bytes(), str(path), read))
+            except OSError as err:
+                read.unreadable.append(one_line(f"{path}: cannot read: {err.strerror}", 500))
+            except InputError as err:
+                read.unreadable.append(str(err))
+        self._events_of(found, window, read)
+        return read
 
     def read_data(self, data: bytes, source: str, window: Window, read: IcsRead) -> None:
         """Add the events in the window of iCalendar `data` to `read`; InputError if it is
         unreadable. `source` names the data in warnings (a file, a CalDAV object)."""
-        import icalendar
-        import recurring_ical_events
+        self._events_of([self._structure(data, source, read)], window, read)
 
-        from afterword.providers.local import ics_plain
+    @staticmethod
+    def _structure(data: bytes, source: str, read: IcsRead) -> Any:
+        """The calendars and events of `data`, its damage warned of; InputError if it has
+        nothing readable."""
+        from afterword.providers.local import ics_text
 
-        self._unresolved = {}
-        path = source
-        plain = ics_plain.split(data, window) if self.plain_fast_path else None
-        if plain is not None:
-            for component in plain.events:
-                self._add(component, set(), path, window, read)
-            if plain.rest is None:
-                return  # nothing left for icalendar
-            data = plain.rest.encode()
         try:
-            calendar = icalendar.Calendar.from_ical(data)
-        except Exception as err:  # icalendar raises ValueError, TypeError, … on bad input
-            raise InputError(f"{path}: not a valid iCalendar file: {_first_line(err)}") from err
-        try:
-            occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
-        except Exception:  # the library raises many types on bad recurrence data
-            # One bad event must not hide the others: expand event by event.
-            occurrences = self._expand_each(calendar, window, path, read)
-        # The library stamps a RECURRENCE-ID on every occurrence, single events included:
-        # only events that really recur get instance-level ids.
-        recurring = {
-            str(ve.get("UID", "")).strip() for ve in calendar.walk("VEVENT")
-            if "RRULE" in ve or "RDATE" in ve or "RECURRENCE-ID" in ve
-        }
-        # Occurrences lose their TZID parameters: note which events named a zone that
-        # could not be resolved (they come back naive), to warn instead of guessing quietly.
-        for ve in calendar.walk("VEVENT"):
-            start: Any = ve.get("DTSTART")
-            try:
-                value = start.dt
-            except Exception:  # a broken value raises on access; that event is skipped later
-                continue
-            if isinstance(value, datetime) and value.tzinfo is None and "TZID" in start.params:
-                self._unresolved[str(ve.get("UID", "")).strip()] = str(start.params["TZID"])
-        for component in occurrences:
-            self._add(component, recurring, path, window, read)
+            found = ics_text.structure(data)
+        except ics_text.NotACalendar as err:
+            raise InputError(one_line(f"{source}: not a valid iCalendar file: {err}", 500)) \
+                from None
+        found.name = source
+        read.warnings.extend(one_line(f"{source}: {problem}", 500) for problem in found.problems)
+        return found
 
-    def _add(self, component: Any, recurring: set[str], path: Path | str, window: Window,
+    def _events_of(self, files: list[Any], window: Window, read: IcsRead) -> None:
+        """The events in the window of these files' structures: the copies in force, plain
+        ones read straight from the text, the rest through icalendar."""
+        from afterword.providers.local import ics_copies, ics_plain, ics_slow, ics_text
+
+        blocks: list[ics_text.Block] = []
+        for found in files:
+            for block in found.events:
+                block.order = len(blocks)
+                blocks.append(block)
+        current = ics_copies.in_force(blocks)
+        slow = current
+        if self.plain_fast_path:
+            slow = []
+            count: dict[str, int] = {}
+            for block in current:
+                uid = block.uid
+                count[uid] = count.get(uid, 0) + 1
+            zones: dict[int, Any] = {}
+            for block in current:
+                zone = zones.get(id(block.source), _UNSEEN)
+                if zone is _UNSEEN:
+                    zone = zones[id(block.source)] = ics_plain.calendar_zone(block.source.head)
+                event = None
+                if zone is not ics_plain.NOT_PLAIN and count[block.uid] == 1:
+                    event = ics_plain.plain(block.lines, zone)
+                if event is None:
+                    slow.append(block)
+                elif ics_plain.in_window(event, window):
+                    self._add(event, set(), block.source.file.name, window, read)
+
+        def warn(source: ics_text.Source, text: str) -> None:
+            read.warnings.append(f"{source.file.name}: {text}")
+
+        for found_ in ics_slow.expand(slow, window, warn):
+            self._unresolved = found_.unresolved  # for _when's warning
+            for component in found_.components:
+                self._add(component, found_.recurring, found_.where, window, read)
+        # They quote the stranger's data (UIDs, lines): one line each, or a log line
+        # could be forged with them.
+        read.warnings = [one_line(w, 500) for w in read.warnings]
+
+    def _add(self, component: Any, recurring: set[str], where: str, window: Window,
              read: IcsRead) -> None:
         """One occurrence (or plain event) into `read`: an event, a cancellation, or a
         warning naming what is broken."""
@@ -172,35 +209,13 @@ class IcsCalendar(CalendarSource):
             event = self._event(component, recurring)
         except Exception as err:  # a broken property raises on access, of many types
             uid = str(component.get("UID", "?"))[:80]
-            read.warnings.append(f"{path}: skipped event {uid}: {_first_line(err)}")
+            read.warnings.append(f"{where}: skipped event {uid}: {_first_line(err)}")
             return
         if event.status is EventStatus.CANCELLED:
             read.cancelled.append(event.id)
             read.cancelled_events.append(event)
         elif window.overlaps(event.start, event.end):
             read.events.append(event)
-
-    @staticmethod
-    def _expand_each(calendar: Any, window: Window, path: Path | str, read: IcsRead) -> list[Any]:
-        import icalendar
-        import recurring_ical_events
-
-        zones = list(calendar.walk("VTIMEZONE"))
-        series: dict[str, list[Any]] = {}
-        for ve in calendar.walk("VEVENT"):
-            series.setdefault(str(ve.get("UID", "")).strip(), []).append(ve)
-        occurrences: list[Any] = []
-        for uid, parts in series.items():
-            single = icalendar.Calendar()
-            for component in (*zones, *parts):
-                single.add_component(component)
-            try:
-                occurrences.extend(
-                    recurring_ical_events.of(single).between(window.start, window.end))
-            except Exception as err:  # as above: anything the library raises on bad data
-                read.warnings.append(f"{path}: skipped event {uid[:80] or '?'}: "
-                                     f"{_first_line(err)}")
-        return occurrences
 
     def _event(self, ev: Any, recurring: set[str]) -> CalendarEvent:
         uid = str(ev.get("UID", "")).strip()
@@ -331,14 +346,16 @@ def _clean_cn(value: Any) -> str | None:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0][:200]
+    from afterword.providers.local.ics_slow import first_line
+
+    return first_line(err)
 
 
 @dataclass
 class IcsRead:
     """What reading a calendar found: events, cancelled ids, and what had to be skipped."""
 
+    unreadable: list[str] = field(default_factory=list)  # whole files
     events: list[CalendarEvent] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`

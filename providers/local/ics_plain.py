@@ -2,35 +2,34 @@
 
 icalendar spends about 60 µs on each content line (a 10,000-event file: ~6 s of CPU and
 ~130 MB), and most events of a busy calendar are plain: one VEVENT per UID, no
-recurrence, times in UTC, floating, or in a named IANA zone. `split` reads those into
-light stand-ins for icalendar's components (the interface local.py's translator uses)
-and hands back, as text, a calendar of everything it does not read itself (recurring
-series, Windows or custom zone names, RFC 6868 or backslash-escaped parameters, …) for
-icalendar and recurring-ical-events, exactly as before.
+recurrence, times in UTC, floating, or in a named IANA zone. `plain` reads one of those
+(a block of lines found by ics_text) into a light stand-in for icalendar's components
+(the interface calendar.py's translator uses), and says None for everything it does not
+read itself (recurring series, Windows or custom zone names, RFC 6868 or
+backslash-escaped parameters, damaged values, …): icalendar and recurring-ical-events
+read those.
 
 The rules are icalendar's own (unfolding, content-line split, backslash unescaping of
 values, CATEGORIES split on unescaped commas) and recurring-ical-events' (DTEND from
 DURATION or the start, its span test); tests compare both paths event for event.
 X-WR-TIMEZONE (Google's exports) is applied as recurring-ical-events applies it: UTC
 times move into that zone, floating times are read in it. Whatever is not clearly plain
-goes the slow way, a whole file that is not one clean VCALENDAR included.
+goes the slow way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from recurring_ical_events.util import time_span_contains_event
+
+from afterword.daemon.model import EARLIEST, LATEST
 from afterword.providers.base import Window
 
-# icalendar's unfolding and line split (parser/content_line.py).
-_UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
-_NEWLINE = re.compile(r"\r?\n")
 # A content line whose name and parameters need none of icalendar's lenient repairs:
 # no backslash, percent sign, caret (RFC 6868), control character or comma-separated
 # list in a parameter value.
@@ -43,13 +42,18 @@ _DATE = re.compile(r"\d{8}")
 _DATE_TIME = re.compile(r"\d{8}T\d{6}Z?")
 _DURATION = re.compile(r"\+?P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
 # What makes an event part of a series: icalendar and recurring-ical-events read it.
+# Years of the times a plain event may have: the others are out of range (icalendar's
+# path names them; zone arithmetic near the ends of the calendar overflows).
+_FIRST_YEAR, _LAST_YEAR = EARLIEST.year, LATEST.year - 1
 _SERIES = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"})
 # Properties the translator reads as one value (icalendar gives a list when repeated).
 _SINGLE = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION",
                      "LOCATION", "STATUS", "ORGANIZER", "X-GOOGLE-CONFERENCE",
                      "X-MICROSOFT-SKYPETEAMSMEETINGURL"})
-# Every property the translator in local.py reads; the others are not kept.
+# Every property the translator in calendar.py reads; the others are not kept.
 _READ = _SINGLE | {"ATTENDEE", "CATEGORIES"}
+# Properties whose damage makes an event unreadable (the others are not read at all).
+READ_PROPERTIES = _READ | _SERIES
 
 
 class Prop:
@@ -85,112 +89,33 @@ class PlainEvent(dict[str, list[Prop]]):
         return values[0] if len(values) == 1 else values
 
 
-@dataclass
-class Split:
-    """A calendar file as plain events in the window, and the text of everything else."""
-
-    events: list[PlainEvent] = field(default_factory=list)
-    rest: str | None = None  # a VCALENDAR for icalendar; None when nothing is left
+NOT_PLAIN = object()
 
 
-def split(data: bytes, window: Window) -> Split | None:
-    """The plain events of `data` that recurring-ical-events would put in `window`, and
-    the rest as text; None when the file is not one clean VCALENDAR (icalendar decides)."""
-    from recurring_ical_events.util import time_span_contains_event
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    if "\n " in text or "\n\t" in text:  # folded lines (most exports): unfold them
-        text = _UNFOLD.sub("", text)
-    lines = [line for line in _NEWLINE.split(text) if line]
-    if len(lines) < 2 or lines[0].upper() != "BEGIN:VCALENDAR" or \
-            lines[-1].upper() != "END:VCALENDAR":
-        return None
-    head: list[str] = []
-    blocks: list[list[str]] = []  # the calendar's components, as lines
-    for block in _components(lines[1:-1], head):
-        if block is None:
-            return None
-        blocks.append(block)
+def calendar_zone(head: list[str]) -> ZoneInfo | object | None:
+    """The calendar's X-WR-TIMEZONE (Google's exports), None without one, or
+    NOT_PLAIN when it is not plainly one IANA zone (icalendar then reads every event)."""
     wr_zones = [line for line in head if line[:14].upper() in ("X-WR-TIMEZONE:",
                                                                "X-WR-TIMEZONE;")]
-    wr_zone: ZoneInfo | None = None
-    if wr_zones:
-        name = _UNESCAPE.sub(_unescaped, wr_zones[0].split(":", 1)[-1])
-        if len(wr_zones) > 1 or name not in _iana_names():
-            return None
-        wr_zone = ZoneInfo(name)
-    uids: dict[str, int] = {}
-    parsed: list[tuple[list[str], PlainEvent | None]] = []
-    for block in blocks:
-        event = _plain(block, wr_zone) if block[0].upper() == "BEGIN:VEVENT" else None
-        parsed.append((block, event))
-        if block[0].upper() == "BEGIN:VEVENT":
-            uid = _uid(block, event)
-            uids[uid] = uids.get(uid, 0) + 1
-    result = Split()
-    rest: list[str] = []
-    slow_events = False
-    for block, event in parsed:
-        if event is not None and uids[str(event["UID"])] == 1:
-            if time_span_contains_event(window.start, window.end, event["DTSTART"].dt,
-                                        event["DTEND"].dt):
-                result.events.append(event)
-            continue
-        rest.extend(block)
-        slow_events = slow_events or block[0].upper() == "BEGIN:VEVENT"
-    if slow_events:
-        result.rest = "\r\n".join(["BEGIN:VCALENDAR", *head, *rest, "END:VCALENDAR", ""])
-    return result
+    if not wr_zones:
+        return None
+    name = _UNESCAPE.sub(_unescaped, wr_zones[0].split(":", 1)[-1])
+    if len(wr_zones) > 1 or name not in _iana_names():
+        return NOT_PLAIN
+    return ZoneInfo(name)
 
 
-def _components(lines: list[str], head: list[str]) -> Iterator[list[str] | None]:
-    """The top-level components of a calendar body; None for broken nesting. Property
-    lines between components go to `head`."""
-    stack: list[str] = []
-    block: list[str] = []
-    for line in lines:
-        upper = line.upper()
-        if upper.startswith("BEGIN:"):
-            stack.append(upper[6:])
-        elif upper.startswith("END:"):
-            if not stack or stack.pop() != upper[4:]:
-                yield None
-                return
-        elif not stack:
-            head.append(line)
-            continue
-        block.append(line)
-        if not stack:
-            yield block
-            block = []
-    if stack:
-        yield None
-
-
-def _uid(block: list[str], event: PlainEvent | None) -> str:
-    """The VEVENT's own UID (not a VALARM's), unescaped."""
-    if event is not None:
-        return str(event["UID"])
-    depth = 0
-    for line in block[1:-1]:
-        upper = line[:6].upper()
-        if upper.startswith("BEGIN:"):
-            depth += 1
-        elif upper.startswith("END:"):
-            depth -= 1
-        elif not depth and upper[:4] in ("UID:", "UID;"):
-            return _UNESCAPE.sub(_unescaped, line.split(":", 1)[-1])
-    return ""
+def in_window(event: PlainEvent, window: Window) -> bool:
+    """Whether recurring-ical-events would put the event in `window`."""
+    return bool(time_span_contains_event(window.start, window.end, event["DTSTART"].dt,
+                                         event["DTEND"].dt))
 
 
 def _unescaped(match: re.Match[str]) -> str:
     return "\n" if match.group(1) in "nN" else match.group(1)
 
 
-def _plain(block: list[str], wr_zone: ZoneInfo | None) -> PlainEvent | None:
+def plain(block: list[str], wr_zone: ZoneInfo | None) -> PlainEvent | None:
     """The VEVENT's own properties, or None when it is not plain; `wr_zone`: the
     calendar's X-WR-TIMEZONE."""
     event = PlainEvent()
@@ -253,6 +178,8 @@ def _prop(name: str, params: dict[str, str], raw: str,
         return None if length is None or params.get("VALUE") else Prop(value, {}, dt=length)
     if "VALUE" in params and (name in _SINGLE or name == "ATTENDEE"):
         return None  # another value type than the usual one: icalendar's business
+    if name in ("ATTENDEE", "ORGANIZER") and ("\n" in value or "\r" in value):
+        return None  # icalendar refuses such an address: a damaged property
     return Prop(value, params)
 
 
@@ -309,23 +236,34 @@ def _duration(value: str) -> timedelta | None:
     if match is None or not any(match.groups()):
         return None
     weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes,
+                         seconds=seconds)
+    except OverflowError:  # P999999999999999999W: icalendar names the damage
+        return None
 
 
 def _with_end(event: PlainEvent) -> PlainEvent | None:
     """DTEND as recurring-ical-events computes it (from DURATION, or the start); None
     when the times mix kinds or run backwards (the library repairs those its own way)."""
     start = event["DTSTART"].dt
+    if not _FIRST_YEAR <= start.year <= _LAST_YEAR:
+        return None  # near the ends of the calendar, zone arithmetic overflows
     if "DTEND" in event:
         end = event["DTEND"].dt
     elif "DURATION" in event:
         length = event.pop("DURATION")[0].dt
         if not isinstance(start, datetime) and length.seconds:
             return None
-        end = start + length
+        try:
+            end = start + length
+        except OverflowError:
+            return None
     else:
         end = start if isinstance(start, datetime) else start + timedelta(days=1)
     if isinstance(start, datetime) != isinstance(end, datetime):
+        return None
+    if end.year > _LAST_YEAR:
         return None
     if isinstance(start, datetime) and (start.tzinfo is None) != (end.tzinfo is None):
         return None

@@ -38,11 +38,17 @@ class LocalProvider(Provider[LocalOptions]):
         return MaildirDrafts(self.options.maildir)
 
     def check(self) -> list[str]:
-        """The calendar must exist; the Maildir's parent must be writable."""
+        """The calendar must exist and read without damage; the Maildir's parent must be
+        writable."""
         problems = []
         cal = self.options.calendar
         if cal is not None and not cal.exists():
             problems.append(f"calendar not found: {cal}")
+        elif cal is not None:
+            # What a cycle would skip (a damaged event, a file that is not a calendar).
+            problems += IcsCalendar(cal, account=self.account.name,
+                                    timezone=self.context.timezone,
+                                    my_emails=self.context.my_emails).problems()
         maildir = self.options.maildir
         if maildir is not None:
             existing = next((p for p in (maildir, *maildir.parents) if p.exists()), None)

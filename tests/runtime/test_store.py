@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,6 +102,22 @@ def test_cancelled_interviews_are_not_due(tmp_path: Path) -> None:
     assert store.interview("a", "ev1").status is InterviewStatus.CANCELLED  # type: ignore
     assert store.due_interviews("a", NOW, NOW - timedelta(days=7)) == []
     assert store.interview_event("a", "ev1") == event
+
+
+def test_an_interview_stored_with_an_end_in_year_9999_is_cancelled_on_open(
+        tmp_path: Path) -> None:
+    # Stored by an Afterword that did not yet refuse such events: it made `status` and
+    # every pass fail with OverflowError.
+    store = Store(tmp_path / "state.db")
+    fine, fine_event = interview("fine")
+    forever, event = interview("forever")
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    store.save_interview(replace(forever, end=far), replace(event, end=far), NOW)
+    store.save_interview(fine, fine_event, NOW)
+    store.close()
+    store = Store(tmp_path / "state.db")
+    statuses = {i.event_id: i.status for i in store.interviews()}
+    assert statuses == {"fine": InterviewStatus.READY, "forever": InterviewStatus.CANCELLED}
 
 
 def test_a_schema_2_database_gains_title_fixes_and_keeps_what_it_had(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, Fix
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        self.cancel_out_of_range()
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.exists():

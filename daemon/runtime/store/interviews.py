@@ -6,7 +6,14 @@ import json
 import sqlite3
 from datetime import datetime
 
-from afterword.daemon.model import CalendarEvent, Interview, Interviewer, InterviewStatus
+from afterword.daemon.model import (
+    EARLIEST,
+    LATEST,
+    CalendarEvent,
+    Interview,
+    Interviewer,
+    InterviewStatus,
+)
 from afterword.daemon.runtime.store.schema import dt, ts
 
 
@@ -42,6 +49,14 @@ class InterviewQueries:
                 interview.notes, interview.reason, people, json.dumps(event.to_json()), ts(now),
             ),
         )
+
+    def cancel_out_of_range(self) -> None:
+        """Interviews stored before events out of range were refused (an end in year 9999
+        made every pass fail with OverflowError) are cancelled: none can be planned."""
+        self.db.execute(
+            "UPDATE interviews SET status = ? WHERE status != ? AND (start < ? OR end >= ?)",
+            (InterviewStatus.CANCELLED.value, InterviewStatus.CANCELLED.value,
+             ts(EARLIEST), ts(LATEST)))
 
     def forget_interview(self, account: str, event_id: str, now: datetime) -> bool:
         """The event is gone or no longer an interview: cancel it; True if it was known."""

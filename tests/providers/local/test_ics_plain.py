@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from afterword.daemon.errors import InputError
 from afterword.providers.base import ChangeSet, Window
-from afterword.providers.local import ics_plain
+from afterword.providers.local import ics_plain, ics_text
 from afterword.providers.local.calendar import IcsCalendar
 from tests.conftest import calendar, vevent
 
@@ -64,16 +65,17 @@ def test_plain_events_skip_icalendar_and_series_do_not(tmp_path: Path) -> None:
     plain = vevent("plain-1", "Interview at Acme", start,
                    attendees=['CN="Rivera, Jane";PARTSTAT=ACCEPTED:mailto:jane@acme.example'])
     series = vevent("weekly-1", "Weekly sync", start, extra=["RRULE:FREQ=WEEKLY;COUNT=3"])
-    data = calendar(plain, series).encode()
-    parts = ics_plain.split(data, WINDOW)
-    assert parts is not None
-    assert [str(e["UID"]) for e in parts.events] == ["plain-1"]
-    assert parts.events[0]["ATTENDEE"].params["CN"] == "Rivera, Jane"
-    assert parts.rest is not None and "weekly-1" in parts.rest and "plain-1" not in parts.rest
-    only_plain = ics_plain.split(calendar(plain).encode(), WINDOW)
-    assert only_plain is not None and only_plain.rest is None
-    # A truncated file is left to icalendar whole.
-    assert ics_plain.split(calendar(plain).encode()[:-20], WINDOW) is None
+    found = ics_text.structure(calendar(plain, series).encode())
+    read = [ics_plain.plain(block.lines, None) for block in found.events]
+    assert read[0] is not None and str(read[0]["UID"]) == "plain-1"
+    assert read[0]["ATTENDEE"].params["CN"] == "Rivera, Jane"
+    assert ics_plain.in_window(read[0], WINDOW)
+    assert read[1] is None  # a series: icalendar's
+    # A truncated file loses only the event cut short, with a warning naming it.
+    cut = ics_text.structure(calendar(series, plain).encode()[:-40])
+    assert [b.uid for b in cut.events] == ["weekly-1"]
+    assert cut.problems == ["line 12: skipped event plain-1: not closed: the file ends "
+                            "before END:VEVENT"]
 
 
 def test_a_mixed_file_reads_the_same_both_ways(tmp_path: Path) -> None:
@@ -248,3 +250,61 @@ def test_times_in_daylight_saving_gaps_and_folds_read_the_same_both_ways(
             "DURATION:PT1H", "SUMMARY:Interview", "END:VEVENT"])), newline="")
         assert_same(path, wide)
         assert read(path, wide, fast=True).events
+
+
+# -- damaged and concatenated files ----------------------------------------------------
+
+DAMAGE = st.sampled_from(["none", "stray", "drop-end", "cut", "concat", "garbage-line",
+                          "nested"])
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")) // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(uids=st.lists(st.sampled_from(["u1", "u2", "u3"]), min_size=1, max_size=4),
+       data=st.data(), damage=st.lists(DAMAGE, min_size=1, max_size=3),
+       where=st.integers(0, 40))
+def test_damaged_and_concatenated_calendars_read_the_same_both_ways(
+        tmp_path: Path, uids: list[str], data: st.DataObject, damage: list[str],
+        where: int) -> None:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
+    for uid in uids:
+        lines.extend("\r\n".join(data.draw(event(uid))).split("\r\n"))
+    lines.append("END:VCALENDAR")
+    for kind in damage:
+        at = 1 + where % max(1, len(lines) - 1)
+        if kind == "stray":
+            lines.insert(at, "X")
+        elif kind == "drop-end":
+            ends = [i for i, line in enumerate(lines) if line.startswith("END:")]
+            if ends:
+                del lines[ends[where % len(ends)]]
+        elif kind == "cut":
+            lines = lines[:at]
+        elif kind == "concat":
+            second = ["BEGIN:VCALENDAR", "VERSION:2.0", "METHOD:PUBLISH"]
+            second += "\r\n".join(data.draw(event("u9"))).split("\r\n")
+            lines += [*second, "END:VCALENDAR"]
+        elif kind == "garbage-line":
+            lines.insert(at, "DTSTART;TZID=\"unclosed:20261126T100000")
+        elif kind == "nested":
+            lines.insert(at, "BEGIN:VEVENT")
+    path = tmp_path / "damaged.ics"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert_same(path)
+    try:
+        changes = read(path, WINDOW, fast=True)
+    except InputError as err:
+        assert "\n" not in str(err) and str(err).startswith(f"{path}: ")
+        return
+    for warning in changes.warnings:
+        assert "\n" not in warning and warning.startswith(f"{path}: ")
+
+
+def test_a_file_that_is_not_utf8_reads_the_same_both_ways(tmp_path: Path) -> None:
+    # Old Outlook and Lotus exports are Latin-1: icalendar replaces what is not UTF-8.
+    path = tmp_path / "latin1.ics"
+    path.write_bytes(calendar(vevent("l1", "Vorstellungsgespräch bei Müller",
+                                     NOW - timedelta(hours=2))).encode("latin-1"))
+    assert_same(path)
+    [event] = read(path, WINDOW, fast=True).events
+    assert event.title == "Vorstellungsgespr\ufffdch bei M\ufffdller"

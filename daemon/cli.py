@@ -20,7 +20,6 @@ from afterword.daemon import __version__
 from afterword.daemon import config as config_module
 from afterword.daemon.errors import AfterwordError
 from afterword.daemon.runtime import journal
-from afterword.providers import provider_spec
 
 log = logging.getLogger("afterword")
 
@@ -142,20 +141,9 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 def cmd_service(args: argparse.Namespace) -> int:
     """`afterword service install`: write the systemd user unit, print the systemctl lines."""
-    from afterword.daemon.commands import service_install
+    from afterword.daemon.commands.service_install import install_lines
 
-    config_path = Path(args.config) if args.config else None
-    maildirs = []
-    if (config_path or config_module.default_path()).exists():
-        config = _load(args)
-        maildirs = [path for a in config.accounts
-                    for path in provider_spec(a.provider).writes(a.options)]
-    target = service_install.install(config_path, maildirs)
-    print(f"wrote {target}")
-    print("start it now and at every login with:")
-    print("  systemctl --user daemon-reload")
-    print("  systemctl --user enable --now afterword")
-    print("(to keep it running while you are logged out: loginctl enable-linger)")
+    print("\n".join(install_lines(Path(args.config) if args.config else None)))
     return 0
 
 
@@ -218,6 +206,19 @@ def cmd_add_interviewer(args: argparse.Namespace) -> int:
         interview = add_interviewer(app.cycle, args.event_id, args.interviewer, app.clock())
     print(f"added {args.interviewer.strip()} to {interview.title!r}: now {interview.status.value}"
           f"; the next cycle drafts a note to them once the interview is over")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    """`afterword note EVENT_ID TEXT [--for WHO] | --show | --clear`."""
+    from afterword.daemon.commands.note import run_note
+
+    app = _app(args)
+    try:
+        print("\n".join(run_note(app.cycle, args.event_id, sys.stdin.read() if args.text == "-"
+                                 else args.text, args.who, args.show, args.clear, app.clock())))
+    finally:
+        app.close()
     return 0
 
 
@@ -336,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("interviewer", metavar="\"NAME <ADDRESS>\"")
     p.set_defaults(func=cmd_add_interviewer)
+
+    p = sub.add_parser("note", parents=[common], help="what you remember of an interview")
+    p.add_argument("event_id", metavar="EVENT_ID", help='an id, a unique prefix, or "last"')
+    p.add_argument("text", metavar="TEXT", nargs="?", help='"Jane: what stood out" (- stdin)')
+    p.add_argument("--for", dest="who", default="", metavar="NAME|ADDRESS",
+                   help="all of TEXT is about this interviewer")
+    p.add_argument("--show", action="store_true", help="the notes its drafts use")
+    p.add_argument("--clear", action="store_true", help="forget yours (--for: theirs only)")
+    p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("redraft", parents=[common],
                        help="rewrite the drafts you have not edited, after a correction")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -180,8 +180,22 @@ class Interview:
     role: str = ""
     location: str = ""
     video_link: str = ""
-    notes: str = ""  # general notes from the description's "Notes:" section
+    notes: str = ""  # general notes: the description's "Notes:" section, `afterword note`
     reason: str = ""  # why it was recognised (the detection rule that matched)
+
+    @property
+    def has_notes(self) -> bool:
+        """The user said something specific about it (for anyone on the panel, or all)."""
+        return bool(self.notes) or any(p.notes for p in self.interviewers)
+
+
+@dataclass(frozen=True)
+class UserNote:
+    """A note given with `afterword note`: about one interviewer, or the whole interview."""
+
+    who: str  # a name or address as the user gave it; "" for the whole interview
+    text: str
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -270,3 +284,15 @@ class DraftRecord:
     # draft's marker differs now, the user edited it (and `redraft` leaves it alone).
     version: str | None = None
     kind: DraftKind = DraftKind.THANKS
+
+
+FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def later(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, held at FAR: an interview stored with a far date (year 9999)
+    must never make `status`, reminders or the schedule fail with OverflowError."""
+    try:
+        return min(moment + delta, FAR)
+    except OverflowError:
+        return FAR

@@ -30,7 +30,9 @@ def fresh_now() -> None:
 
 
 def panel_event(uid: str = "panel-1", ended_ago: timedelta = timedelta(hours=1)) -> str:
-    start = NOW - ended_ago - timedelta(hours=1)
+    # The clock now, not at import: in a long, loaded run "ended 10 minutes ago" must not
+    # become "ended 40 minutes ago" (past drafts.delay) before the test gets to run.
+    start = datetime.now(UTC).replace(microsecond=0) - ended_ago - timedelta(hours=1)
     return vevent(uid, "Interview: Data Engineer at Acme", start, attendees=[
         "CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@acme.example",
         'CN="Smith, John";PARTSTAT=ACCEPTED:mailto:john.smith@acme.example',

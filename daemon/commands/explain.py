@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from afterword.daemon.commands.fix import for_lines
+from afterword.daemon.commands.note import notes_lines
+from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import AccountConfig, Config
 from afterword.daemon.drafting.compose import salutation
 from afterword.daemon.errors import AfterwordError, UsageError, one_line
@@ -53,6 +55,8 @@ def find_event(config: Config, cycle: Cycle, event_id: str) -> list[Found]:
     """
     found: list[Found] = []
     problems: list[str] = []
+    if event_id.strip().casefold() == LAST:
+        event_id = find_interview(cycle.store, event_id, cycle.clock()).event_id
     for interview in cycle.store.find_interviews(event_id):
         event = cycle.store.interview_event(interview.account, interview.event_id)
         account = next((a for a in config.accounts if a.name == interview.account), None)
@@ -134,8 +138,9 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
     else:
         lines.append(f"  {event.start.isoformat()} to {event.end.isoformat()}")
     fix = cycle.store.title_fix(account.name, event.id)
+    mine_noted = cycle.store.user_notes(account.name, event.id)
     planned = plan(event, config, mine,
-                   cycle.store.manual_interviewers(account.name, event.id), fix)
+                   cycle.store.manual_interviewers(account.name, event.id), fix, mine_noted)
     decision, extraction = planned.decision, planned.extraction
     interview = decision.is_interview and found.gone not in _DROPPED
     # A skip's reason already says "skipped: ..." or "not an interview: ...".
@@ -154,6 +159,8 @@ def explain(config: Config, cycle: Cycle, found: Found) -> list[str]:
         lines.extend(for_lines(extraction.company, extraction.role, fix, event.id))
         if planned.interview is not None:
             lines.extend(_job_and_ask(config, event, planned.interview, mine))
+            lines.append("notes (the invite's Notes: section and `afterword note`):")
+            lines.extend(notes_lines(planned.interview, mine_noted))
     lines.append("attendees:")
     by_address = {p.email: p for p in extraction.interviewers if p.email}
     why_not = ("the event is cancelled" if decision.rule == "cancelled"

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from afterword.daemon.commands.which import replan
 from afterword.daemon.errors import CONTROL_CHARS, UsageError, one_line
-from afterword.daemon.interviews import people
-from afterword.daemon.interviews.planning import plan
 from afterword.daemon.model import DraftState, Interview, InterviewStatus, TitleFix
 from afterword.daemon.runtime.cycle import Cycle
 
@@ -52,15 +51,10 @@ def fix(cycle: Cycle, event_id: str, company: str | None, role: str | None, clea
         if clear:
             if not cycle.store.clear_title_fix(account, interview.event_id):
                 raise UsageError(f"interview {interview.event_id} has no fix to clear")
-            stored: TitleFix | None = None
         else:
-            stored = cycle.store.set_title_fix(account, interview.event_id,
-                                               TitleFix(company, role), now)
-        updated = plan(event, cycle.config, cycle.my_emails(account_config),
-                       cycle.store.manual_interviewers(account, interview.event_id), stored)
-        result = updated.interview or people.build_interview(
-            event, updated.extraction, interview.reason)
-        cycle.store.save_interview(result, event, now)
+            cycle.store.set_title_fix(account, interview.event_id, TitleFix(company, role), now)
+        # Re-planned with the fix just stored (and the user's people and notes).
+        result = replan(cycle, account_config, interview, now)
     drafted = [d for d in cycle.store.drafts_for_event(account, interview.event_id)
                if d.state is not DraftState.PLANNED]
     said = _what(result)

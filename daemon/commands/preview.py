@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TextIO
 
+from afterword.daemon.commands.note import notes_lines
+from afterword.daemon.commands.which import LAST, find_interview
 from afterword.daemon.config import Config
 from afterword.daemon.drafting.compose import KEY_HEADER, Templates, compose_interview
 from afterword.daemon.errors import AfterwordError, TemplateError, UsageError
@@ -28,6 +30,7 @@ from afterword.daemon.model import (
     DraftState,
     Interview,
     InterviewStatus,
+    UserNote,
 )
 from afterword.daemon.runtime import paths
 from afterword.daemon.runtime.store import Store
@@ -85,12 +88,18 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     now = clock()
     interviews: list[Interview] = []
     drafts: dict[str, DraftRecord] = {}
+    noted: dict[tuple[str, str], list[UserNote]] = {}
     events: dict[tuple[str, str], CalendarEvent] = {}  # whom to ask for names: the organizer
     if path.exists():
         store = Store.open_readonly(path)
         try:
-            interviews = (store.find_interviews(event_id) if event_id
-                          else pending(store, config, now))
+            if event_id and event_id.strip().casefold() == LAST:
+                interviews = [find_interview(store, event_id, now)]
+            else:
+                interviews = (store.find_interviews(event_id) if event_id
+                              else pending(store, config, now))
+            noted = {(i.account, i.event_id): store.user_notes(i.account, i.event_id)
+                     for i in interviews}
             drafts = {d.key: d for i in interviews
                       for d in store.drafts_for_event(i.account, i.event_id)}
             for i in interviews:
@@ -112,7 +121,9 @@ def run_preview(config: Config, event_id: str | None, out: TextIO,
     status = 0
     for interview in interviews:
         event = events.get((interview.account, interview.event_id))
-        if not _preview_one(config, templates, interview, event, drafts, now, out, raw):
+        mine_noted = noted.get((interview.account, interview.event_id), [])
+        if not _preview_one(config, templates, interview, event, mine_noted, drafts, now, out,
+                            raw):
             status = 1
     return status
 
@@ -157,12 +168,15 @@ def calendar_interviews(config: Config, event_id: str | None, now: datetime,
 
 
 def _preview_one(config: Config, templates: Templates, interview: Interview,
-                 event: CalendarEvent | None, drafts: dict[str, DraftRecord], now: datetime,
+                 event: CalendarEvent | None, mine_noted: list[UserNote],
+                 drafts: dict[str, DraftRecord], now: datetime,
                  out: TextIO, raw: bool) -> bool:
     zone = config.me.timezone
-    due = max(now, interview.end + config.drafts.delay)
+    due = max(now, config.drafts.due_at(interview.end, interview.has_notes))
     print(f"=== {interview.title} — {interview.start.astimezone(zone):%a %d %b %Y %H:%M} "
           f"({interview.account}, event {interview.event_id})", file=out)
+    print("Notes:", file=out)
+    print("\n".join(notes_lines(interview, mine_noted)), file=out)
     account = next((a for a in config.accounts if a.name == interview.account), None)
     mine = [*config.me.emails, *([account.address] if account and account.address else [])]
     job = job_match(event, interview, config)

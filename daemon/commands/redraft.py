@@ -57,11 +57,13 @@ def redraft(cycle: Cycle, target: str) -> list[Outcome]:
     now = cycle.clock()
     event = cycle.store.interview_event(account.name, interview.event_id)
     if event is not None:
-        # The interview as it would be planned now: a config edit, an added interviewer
-        # or a correction takes effect before the notes are composed again.
+        # The interview as it would be planned now: a config edit, an added interviewer,
+        # a note (`afterword note`) or a correction takes effect before the notes are
+        # composed again.
         manual = cycle.store.manual_interviewers(account.name, interview.event_id)
         fix = cycle.store.title_fix(account.name, interview.event_id)
-        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual, fix)
+        planned = plan_interview(event, cycle.config, cycle.my_emails(account), manual, fix,
+                                 cycle.store.user_notes(account.name, interview.event_id))
         if planned is not None and planned != interview:
             cycle.store.save_interview(planned, event, now)
             interview = planned

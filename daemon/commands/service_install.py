@@ -145,3 +145,19 @@ def install(config_path: Path | None, maildirs: Sequence[Path],
     os.chmod(temp, 0o644)
     temp.replace(target)
     return target
+
+
+def install_lines(config_path: Path | None) -> list[str]:
+    """`afterword service install`: write the unit (the config's local Maildirs writable)
+    and say how to start it."""
+    from afterword.daemon import config as config_module
+    from afterword.providers import provider_spec
+
+    maildirs: list[Path] = []
+    if (config_path or config_module.default_path()).exists():
+        config = config_module.load(config_path or config_module.default_path())
+        maildirs = [path for a in config.accounts
+                    for path in provider_spec(a.provider).writes(a.options)]
+    return [f"wrote {install(config_path, maildirs)}", "start it now and at every login with:",
+            "  systemctl --user daemon-reload", "  systemctl --user enable --now afterword",
+            "(to keep it running while you are logged out: loginctl enable-linger)"]

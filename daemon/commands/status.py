@@ -7,8 +7,9 @@ from typing import Any
 
 from afterword.daemon.config import Config
 from afterword.daemon.durations import format_duration
-from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus
-from afterword.daemon.reminders.policy import cap_advice, later
+from afterword.daemon.interviews import user_notes
+from afterword.daemon.model import DraftRecord, DraftState, Interview, InterviewStatus, UserNote
+from afterword.daemon.reminders.policy import cap_advice
 from afterword.daemon.runtime.store import Store
 
 
@@ -34,8 +35,9 @@ def status_data(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     titles = {(i.account, i.event_id): i.title for i in stored}
     fixed = {(name, event_id) for name in {i.account for i in stored}
              for event_id in store.title_fixes_of(name)}
-    interviews = [_interview(i, config, (i.account, i.event_id) in fixed) for i in stored
-                  if i.status is not InterviewStatus.CANCELLED]
+    interviews = [_interview(i, config, (i.account, i.event_id) in fixed,
+                             store.user_notes(i.account, i.event_id))
+                  for i in stored if i.status is not InterviewStatus.CANCELLED]
     drafts = [_draft(d) for d in store.drafts()]
     for item in (*interviews, *drafts):
         # An account removed from the config is no longer watched: shown apart.
@@ -76,7 +78,8 @@ def _add_reminders(config: Config, store: Store, now: datetime, drafts: list[dic
         i["next_reminder_at"] = _iso(upcoming.get(f"names:{i['account']}:{i['event_id']}"))
 
 
-def _interview(interview: Interview, config: Config, fixed: bool) -> dict[str, Any]:
+def _interview(interview: Interview, config: Config, fixed: bool,
+               mine: list[UserNote]) -> dict[str, Any]:
     return {
         "account": interview.account,
         "event_id": interview.event_id,
@@ -88,11 +91,14 @@ def _interview(interview: Interview, config: Config, fixed: bool) -> dict[str, A
         "end": _iso(interview.end),
         "status": interview.status.value,
         "recipients": sum(1 for p in interview.interviewers if p.email),
-        "drafts_due_at": _iso(later(interview.end, config.drafts.delay)),
+        "drafts_due_at": _iso(config.drafts.due_at(interview.end, interview.has_notes)),
+        "notes": interview.notes or None,  # for the whole interview: yours and the invite's
+        "notes_held": [{"for": n.who, "text": n.text}  # for nobody on the panel (yet)
+                       for n in user_notes.held(interview, mine)],
         "interviewers": [
             {"name": p.name, "email": p.email, "needs_check": p.needs_check,
              "address_needed": p.email is None, "to_check": p.to_check,
-             "problem": p.problem or None, "source": p.source}
+             "problem": p.problem or None, "source": p.source, "notes": p.notes or None}
             for p in interview.interviewers
         ],
     }
@@ -150,6 +156,7 @@ def render_table(data: dict[str, Any], config: Config, now: datetime) -> str:
         if i.get("fixed"):
             what = " at ".join(x for x in (i["role"], i["company"]) if x) or "no company or role"
             out.append(f"      for {what} (fixed with `afterword fix`)")
+        out.append(f"      {_notes_line(i)}")
     if not upcoming:
         out.append("  none")
     # A ready panel can still miss someone: a name without an address, or a bad address.
@@ -234,6 +241,20 @@ def _address_needed(interview: dict[str, Any]) -> list[str]:
             + (f" ({p['problem']})" if p.get("problem") else "")
             + f"; `afterword add-interviewer {interview['event_id']} \"{p['name']} <address>\"`"
             for p in interview["interviewers"] if p["address_needed"]]
+
+
+def _notes_line(interview: dict[str, Any]) -> str:
+    """Whom an interview's notes are about, or how to add some."""
+    whom = [p["name"] or p["email"] for p in interview["interviewers"] if p["notes"]]
+    if interview["notes"]:
+        whom.append("the whole interview")
+    held = [n["for"] for n in interview["notes_held"]]
+    text = (f"notes for {', '.join(whom)}" if whom else
+            f"no notes yet: `afterword note {interview['event_id']} \"Jane: what you talked "
+            "about\"`")
+    if held:
+        text += f"; held for {', '.join(held)} (not on the panel yet)"
+    return text
 
 
 def _who(draft: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from afterword.daemon.config.jobs import Job, read_jobs
 from afterword.daemon.config.readers import system_timezone
 from afterword.daemon.config.sections import (
     AccountConfig,
+    CaptureConfig,
     ChannelConfig,
     Config,
     DaemonConfig,
@@ -36,8 +37,9 @@ from afterword.daemon.errors import ConfigError
 from afterword.daemon.runtime import paths
 
 __all__ = [
-    "AccountConfig", "ChannelConfig", "Config", "DaemonConfig", "DetectConfig", "DraftRule",
-    "DraftsConfig", "Job", "LettersConfig", "Me", "QuietHours", "RecipientsConfig",
+    "AccountConfig", "CaptureConfig", "ChannelConfig", "Config", "DaemonConfig",
+    "DetectConfig", "DraftRule", "DraftsConfig", "Job", "LettersConfig", "Me", "QuietHours",
+    "RecipientsConfig",
     "RemindersConfig", "SecretsConfig", "default_path", "load", "parse", "system_timezone",
 ]
 
@@ -89,6 +91,7 @@ def parse(
         recipients=readers.read_recipients(root.table("recipients")),
         drafts=readers.read_drafts(root.table("drafts"), seen),
         reminders=readers.read_reminders(root.table("reminders")),
+        capture=readers.read_capture(root.table("capture")),
         daemon=readers.read_daemon(root.table("daemon")),
         secrets=readers.read_secrets(root.table("secrets")),
         jobs=read_jobs(root),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon.config.sections import (
     AccountConfig,
+    CaptureConfig,
     ChannelConfig,
     DaemonConfig,
     DetectConfig,
@@ -174,6 +175,7 @@ def read_drafts(t: Table, account_names: set[str]) -> DraftsConfig:
         templates_dir=t.path("templates_dir"),
         vars=variables,
         rules=tuple(rules),
+        wait_for_notes=t.duration("wait_for_notes", d.wait_for_notes),
     )
     t.finish()
     return config
@@ -223,6 +225,14 @@ def _quiet_hours(t: Table, text: str) -> QuietHours | None:
             return QuietHours(time(h1, m1), time(h2, m2))
     t.problem("quiet_hours", f"expected \"HH:MM-HH:MM\" (e.g. \"21:00-08:00\"), got {text!r}")
     return None
+
+
+def read_capture(t: Table) -> CaptureConfig:
+    d = CaptureConfig()
+    config = CaptureConfig(enabled=t.boolean("enabled", d.enabled),
+                           quiet=t.boolean("quiet", d.quiet))
+    t.finish()
+    return config
 
 
 # Territories that print on US Letter (the rest of the world uses A4).

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from afterword.daemon.config.jobs import Job
 from afterword.daemon.config.table import suggest
 from afterword.daemon.errors import ConfigError
+from afterword.daemon.model import later
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,21 @@ class DraftsConfig:
     templates_dir: Path | None = None
     vars: Mapping[str, str] = field(default_factory=dict)
     rules: tuple[DraftRule, ...] = ()
+    # An interview without notes is drafted at end + this (or as soon as notes come, not
+    # before end + delay); 0 (the default) turns waiting off.
+    wait_for_notes: timedelta = timedelta(0)
+
+    def due_at(self, end: datetime, noted: bool) -> datetime:
+        """When an interview that ended at `end` is drafted: end + delay, or when waiting
+        for notes that have not come (`noted` false), end + wait_for_notes."""
+        if noted or self.wait_for_notes <= self.delay:
+            return later(end, self.delay)
+        return later(end, self.wait_for_notes)
+
+    @property
+    def longest_wait(self) -> timedelta:
+        """The latest an interview is drafted after its end."""
+        return max(self.delay, self.wait_for_notes)
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,14 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class CaptureConfig:
+    """The nudges around an interview: names at its start, notes at its end."""
+
+    enabled: bool = True
+    quiet: bool = False  # true: they respect reminders.quiet_hours too
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     """The service's rhythm."""
 
@@ -195,6 +219,7 @@ class Config:
     recipients: RecipientsConfig = RecipientsConfig()
     drafts: DraftsConfig = DraftsConfig()
     reminders: RemindersConfig = RemindersConfig()
+    capture: CaptureConfig = CaptureConfig()
     daemon: DaemonConfig = DaemonConfig()
     secrets: SecretsConfig = SecretsConfig()
     jobs: tuple[Job, ...] = ()

@@ -53,7 +53,7 @@ def collect(lines: Sequence[str], i: int) -> tuple[list[NoteLine], int]:
     found: list[NoteLine] = []
     heading = _HEADING.match(" ".join(lines[i].split()))
     if heading and heading["rest"]:
-        found.append(_note_line(heading["rest"]))
+        found.append(note_line(heading["rest"]))
     i += 1
     while i < len(lines):
         line = " ".join(lines[i].split())
@@ -65,12 +65,13 @@ def collect(lines: Sequence[str], i: int) -> tuple[list[NoteLine], int]:
         head = _HEADING.match(line)
         if head and not head["rest"]:
             break  # the next section's heading
-        found.append(_note_line(line))
+        found.append(note_line(line))
         i += 1
     return [n for n in found if n.text], i
 
 
-def _note_line(line: str) -> NoteLine:
+def note_line(line: str) -> NoteLine:
+    """One line of notes: "Jane: the pipeline" is Jane's, anything else everyone's."""
     line = _BULLET.sub("", line)
     head = _HEADING.match(line)
     if head and head["rest"]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 from afterword.daemon.config import Config
 from afterword.daemon.errors import one_line
-from afterword.daemon.interviews import detect, people
+from afterword.daemon.interviews import detect, people, user_notes
 from afterword.daemon.interviews.notes import apply_notes
 from afterword.daemon.interviews.reading import InviteReading, read
-from afterword.daemon.model import CalendarEvent, Interview, TitleFix
+from afterword.daemon.model import CalendarEvent, Interview, TitleFix, UserNote
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,12 @@ class Plan:
 
 
 def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
-         manual: list[tuple[str, str]] | None = None, fix: TitleFix | None = None) -> Plan:
+         manual: list[tuple[str, str]] | None = None, fix: TitleFix | None = None,
+         notes: list[UserNote] | None = None) -> Plan:
     """Detect and extract one event with the whole config. Pure; never raises on odd input.
 
-    `manual`: interviewers added by hand; `fix`: the user's correction of company and role.
+    `manual`: interviewers added by hand; `fix`: the user's correction of company and role;
+    `notes`: what the user wrote down (`afterword note`).
     """
     mine = tuple(my_emails)
     reading = read(event, config.recipients, mine)
@@ -40,8 +42,8 @@ def plan(event: CalendarEvent, config: Config, my_emails: Sequence[str],
     if problem is not None:  # as in plan_interview: never planned
         decision = detect.Decision(False, f"skipped: {problem}", "dates")
     extraction = _extract(event, config, mine, manual, fix, reading)
-    interview = (_interview(reading, decision, extraction) if decision.is_interview
-                 else None)
+    interview = (interview_of(reading, extraction, decision.reason, notes)
+                 if decision.is_interview else None)
     return Plan(decision, extraction, interview, reading)
 
 
@@ -62,7 +64,8 @@ def plannable(events: Iterable[CalendarEvent],
 
 def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str],
                    manual: list[tuple[str, str]] | None = None,
-                   fix: TitleFix | None = None) -> Interview | None:
+                   fix: TitleFix | None = None,
+                   notes: list[UserNote] | None = None) -> Interview | None:
     """`plan(...).interview`, without extracting the people of events that are not
     interviews (most of a busy calendar: extraction is the costly part)."""
     if event.date_problem() is not None:
@@ -73,7 +76,8 @@ def plan_interview(event: CalendarEvent, config: Config, my_emails: Sequence[str
         return None
     # Read once for both: detection reads only the events whose rules matched.
     reading = reading or read(event, config.recipients, mine)
-    return _interview(reading, decision, _extract(event, config, mine, manual, fix, reading))
+    return interview_of(reading, _extract(event, config, mine, manual, fix, reading),
+                        decision.reason, notes)
 
 
 def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
@@ -90,9 +94,11 @@ def _extract(event: CalendarEvent, config: Config, mine: tuple[str, ...],
                    role=extraction.role if fix.role is None else fix.role)
 
 
-def _interview(reading: InviteReading, decision: detect.Decision,
-               extraction: people.Extraction) -> Interview:
-    interview = people.build_interview(reading.event, extraction, decision.reason)
+def interview_of(reading: InviteReading, extraction: people.Extraction, reason: str,
+                 notes: list[UserNote] | None = None) -> Interview:
+    """The interview to store for an event recognised as one (`reason`: the rule)."""
+    interview = people.build_interview(reading.event, extraction, reason)
     # The user's "Notes:" lines: per-person ones go to that interviewer, the rest to the
-    # interview (notes.py owns the split).
-    return apply_notes(interview, reading.description.notes)
+    # interview (notes.py owns the split). Then what the user wrote down afterwards
+    # (`afterword note`).
+    return user_notes.merge(apply_notes(interview, reading.description.notes), notes or [])

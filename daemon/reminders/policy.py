@@ -11,7 +11,7 @@ message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from afterword.daemon.config import DraftsConfig, QuietHours, RemindersConfig
@@ -21,6 +21,7 @@ from afterword.daemon.model import (
     DraftState,
     Interview,
     InterviewStatus,
+    later,
 )
 
 
@@ -32,6 +33,8 @@ class Kind(StrEnum):
     CAP = "too_many"  # more recipients than recipients.max_per_interview
     REAUTH = "needs_reauth"
     HELD = "held"  # due interviews kept back by drafts.max_per_day
+    STARTS = "interview_starts"  # names needed: write them down before leaving (capture.py)
+    ENDED = "interview_ended"  # who did you meet, what stood out (capture.py)
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,6 @@ class Notice:
 
 
 # Past this, time-zone conversions of an aware datetime can overflow.
-FAR = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def later(moment: datetime, delta: timedelta) -> datetime:
-    """`moment + delta`, held at FAR: an interview stored with a far date (year 9999)
-    must never make `status`, reminders or the schedule fail with OverflowError."""
-    try:
-        return min(moment + delta, FAR)
-    except OverflowError:
-        return FAR
 
 
 def in_quiet_hours(moment: datetime, quiet: QuietHours | None, zone: tzinfo) -> bool:

@@ -1,8 +1,9 @@
 """The reminder shell: read subjects from the state, ask the policy, send, record.
 
-The policy (`reminders`) is pure; this module is the I/O around it. Subjects other than
-drafts (names needed, accounts needing re-auth) keep their history in the
-`reminder_subjects` table; drafts keep theirs in their own row.
+The policies (`policy`, and `capture` for the nudges around an interview) are pure; this
+module is the I/O around them. Subjects other than drafts (names needed, accounts needing
+re-auth) keep their history in the `reminder_subjects` table; drafts keep theirs in their
+own row; the nudges are recorded in `capture_notices`, once each.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from afterword.daemon.config import Config
-from afterword.daemon.model import DraftKind, DraftRecord, DraftState, Interview, InterviewStatus
-from afterword.daemon.reminders import channels, policy
+from afterword.daemon.model import (
+    DraftKind,
+    DraftRecord,
+    DraftState,
+    Interview,
+    InterviewStatus,
+    later,
+)
+from afterword.daemon.reminders import capture, channels, policy
 from afterword.daemon.reminders.policy import History, Kind, Notice, Subject
 from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.store import Store
@@ -71,7 +79,7 @@ def subjects(config: Config, store: Store, now: datetime | None = None) -> list[
     if now is not None:
         held = limits.held(store, config, now, sorted(configured))
         if held:
-            since = policy.later(min(i.end for i in held), config.drafts.delay)
+            since = later(min(i.end for i in held), config.drafts.delay)
             found.append(policy.held_subject(len(held), since, subject_history(store, "held"),
                                              rem, limits.held_line(len(held), config)))
     return found
@@ -141,3 +149,42 @@ def next_due(config: Config, store: Store, now: datetime) -> datetime | None:
         return None
     return policy.earliest(subjects(config, store, now), now, config.reminders.quiet_hours,
                               config.me.timezone)
+
+
+def _nudges(config: Config, store: Store, now: datetime) -> list[capture.Nudge]:
+    if not config.reminders.channels:
+        return []  # reminders turned off (`channels = []`): no channel to nudge on
+    configured = {a.name for a in config.accounts}
+    recent = store.interviews_ending_after(now - capture.ENDED_FOR)
+    return capture.pending([i for i in recent if i.account in configured],
+                           store.capture_notices_sent(), config.capture,
+                           config.reminders.quiet_hours, config.me.timezone, now)
+
+
+def send_nudges(config: Config, store: Store, now: datetime) -> int:
+    """Send the nudges due now (names at an interview's start, notes at its end), each
+    once; returns how many went out."""
+    due = capture.due(_nudges(config, store, now), now)
+    last = store.last_ended_interviews(now) if due else []
+    sent = 0
+    for nudge in due:
+        interview = nudge.interview
+        # Claimed before it is sent: a crash or a restart never sends it twice.
+        with store.transaction():
+            if not store.claim_capture_notice(interview.account, interview.event_id,
+                                              nudge.kind.value, now):
+                continue
+        ref = "last" if [(i.account, i.event_id) for i in last] == [
+            (interview.account, interview.event_id)] else interview.event_id
+        notice = capture.notice(nudge, ref, config.drafts, config.me.timezone, now)
+        delivered = channels.deliver(config.reminders.channels, notice)
+        log.info("%s notice about interview %s sent on %d of %d channel(s)",
+                 "start" if nudge.kind is Kind.STARTS else "end", interview.event_id,
+                 delivered, len(config.reminders.channels))
+        sent += 1
+    return sent
+
+
+def next_nudge(config: Config, store: Store, now: datetime) -> datetime | None:
+    """When the next nudge falls due, for the scheduler (None: nothing to send)."""
+    return capture.earliest(_nudges(config, store, now))

@@ -24,6 +24,7 @@ from afterword.daemon.model import (
     DraftState,
     Interview,
     TitleFix,
+    UserNote,
 )
 from afterword.daemon.runtime import limits
 from afterword.daemon.runtime.collector import collector_paused
@@ -211,11 +212,13 @@ class Cycle:
             # of a busy calendar are not interviews and have nobody added by hand.
             hand_added = self.store.manual_interviewers_of(account.name)
             fixes = self.store.title_fixes_of(account.name)
+            noted = self.store.user_notes_of(account.name)
             live = self.store.live_interview_ids(account.name)
             for event in events:
                 seen.add(event.id)
                 if self.plan_event(account, event, now, hand_added.get(event.id, []),
-                                   event.id in live, fixes.get(event.id)):
+                                   event.id in live, fixes.get(event.id),
+                                   noted.get(event.id, [])):
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
@@ -232,11 +235,11 @@ class Cycle:
 
     def plan_event(self, account: AccountConfig, event: CalendarEvent, now: datetime,
                    manual: list[tuple[str, str]], stored: bool,
-                   fix: TitleFix | None = None) -> bool:
-        """Detect and extract one changed event, and store what will be drafted; True if it
-        is an interview. `manual`: people added to it by hand; `stored`: whether it was a
-        live interview until now; `fix`: the user's correction of company and role."""
-        interview = plan_interview(event, self.config, self.my_emails(account), manual, fix)
+                   fix: TitleFix | None = None, notes: list[UserNote] | None = None) -> bool:
+        """Detect, extract and store one changed event; True if it is an interview. `manual`,
+        `fix`, `notes`: what the user added; `stored`: whether it was live until now."""
+        interview = plan_interview(event, self.config, self.my_emails(account), manual,
+                                   fix, notes)
         if interview is None:
             if stored:
                 self.store.forget_interview(account.name, event.id, now)
@@ -259,45 +262,42 @@ class Cycle:
         rows = self.store.interview_rows_between(account.name, window.start, window.end)
         hand_added = self.store.manual_interviewers_of(account.name)
         fixes = self.store.title_fixes_of(account.name)
+        noted = self.store.user_notes_of(account.name)
         for event_id, row in rows.items():
             if event_id in skip:
                 continue
-            manual = hand_added.get(event_id, [])
-            fix = fixes.get(event_id)
-            # Planning is pure: the same stored row (event included), hand-added people and
-            # correction as when this runner last left it, with the same config, plan the same.
-            if self._replanned.get((account.name, event_id)) == (row, (manual, fix)):
+            added = (hand_added.get(event_id, []), fixes.get(event_id), noted.get(event_id, []))
+            # Planning is pure: the same stored row (event included), people, fix and notes
+            # as when this runner last left it, with the same config, plan the same.
+            if self._replanned.get((account.name, event_id)) == (row, added):
                 continue
             before = self.store.interview(account.name, event_id)
             event = self.store.interview_event(account.name, event_id)
             if before is None or event is None:
                 continue
-            after = None if limits.dates_problem(event) else plan_interview(  # far: dropped
-                event, self.config, self.my_emails(account), manual, fix)
+            after = plan_interview(event, self.config, self.my_emails(account), *added)
             if after is None:
                 self.store.forget_interview(account.name, event_id, now)
                 continue
             if after != before:
                 self.store.save_interview(after, event, now)
             self._replanned[(account.name, event_id)] = (
-                self.store.interview_row(account.name, event_id), (manual, fix))
+                self.store.interview_row(account.name, event_id), added)
 
     # -- drafting ---------------------------------------------------------------------
 
     def draft_due(self, account: AccountConfig, provider: Provider,
                   report: AccountReport) -> None:
         """Draft every interview that ended between drafts.delay and drafts.max_age ago."""
-        now = self.clock()
-        due = self.store.due_interviews(
-            account.name,
-            ended_before=now - self.config.drafts.delay,
-            ended_after=now - self.config.drafts.max_age,
-        )
+        now, drafts = self.clock(), self.config.drafts
+        due = self.store.due_interviews(account.name, ended_before=now - drafts.delay,
+                                        ended_after=now - drafts.max_age)
         due = limits.within_cap(self.store, self.config, account.name, due, now, report.warnings)
         for interview in due:
             if self.should_stop():
                 return
-            self.draft_interview(account, provider, interview, report)
+            if drafts.due_at(interview.end, interview.has_notes) <= now:  # wait_for_notes
+                self.draft_interview(account, provider, interview, report)
 
     def draft_interview(self, account: AccountConfig, provider: Provider, interview: Interview,
                         report: AccountReport) -> None:

@@ -5,11 +5,14 @@ state database sees one writer at a time):
 
 - `poll:ACCOUNT` every `daemon.poll_interval` (with jitter; the first at start): sync,
   draft what is due, track what was sent;
-- `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview: the
-  same pass for that account, so a draft appears on time whatever the poll interval;
+- `draft:ACCOUNT:EVENT` at exactly end + `drafts.delay` of every known interview (end +
+  `drafts.wait_for_notes` while its notes are awaited): the same pass for that account,
+  so a draft appears on time whatever the poll interval;
 - `remind` at the moment the reminder policy says the next reminder is due; it writes
   the digest's history and hands the digest to the `Outbox`, whose own thread delivers
-  it, so no channel (a hung command, a trickling webhook) ever delays a draft or a stop.
+  it, so no channel (a hung command, a trickling webhook) ever delays a draft or a stop;
+- `capture` at the next nudge around an interview: names at its start (when none is
+  known), notes at its end.
 
 A heartbeat in its own thread pings the systemd watchdog and notices wall-clock jumps
 (the scheduler waits on a monotonic clock that stops while a laptop sleeps) to catch up.
@@ -37,6 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from afterword.daemon import config as config_module
 from afterword.daemon.config import Config
 from afterword.daemon.errors import AfterwordError, ConfigError, one_line
+from afterword.daemon.model import FAR
 from afterword.daemon.reminders import policy, sending
 from afterword.daemon.reminders.channels import Outbox
 from afterword.daemon.runtime import journal, paths
@@ -195,6 +199,13 @@ class Service:
     def _remind(self) -> None:
         self._guarded("reminders", self._send_reminders)
 
+    def _capture(self) -> None:
+        def step() -> None:
+            now = self.clock()
+            sending.send_nudges(self.config, self.store, now)
+            self._schedule_capture(now)
+        self._guarded("the notice around an interview", step)
+
     def _send_reminders(self, fresh: str | None = None) -> None:
         """Send what is due; the mailboxes of the drafts in it are checked first (except
         `fresh`, just checked by its poll), so a note sent since then is not reminded."""
@@ -283,10 +294,14 @@ class Service:
         wanted: dict[str, tuple[str, str, datetime]] = {}
         configured = {a.name for a in self.config.accounts}
         # Names-needed interviews too: the re-check may find the interviewers added.
-        for account, event_id, end in self.store.awaiting_drafts(now - self.config.drafts.delay):
-            when = policy.later(end, self.config.drafts.delay)
-            if account in configured and when < policy.FAR:  # never a job for year 9999
-                wanted[f"draft:{account}:{event_id}"] = (account, event_id, when)
+        drafts = self.config.drafts
+        for interview in self.store.awaiting_drafts(now - drafts.longest_wait):
+            # Waiting for notes: at end + the wait, unless they came; notes that come
+            # after end + delay are drafted by the poll that sees them.
+            when = drafts.due_at(interview.end, interview.has_notes)
+            if interview.account in configured and now < when < FAR:
+                wanted[f"draft:{interview.account}:{interview.event_id}"] = (
+                    interview.account, interview.event_id, when)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("draft:") and job.id not in wanted:
                 job.remove()
@@ -298,10 +313,24 @@ class Service:
                                    args=(account, event_id), replace_existing=True)
             log.debug("drafts for interview %s scheduled at %s", event_id, when.isoformat())
         self._schedule_reminder(now)
+        self._schedule_capture(now)
+
+    def _schedule_capture(self, now: datetime) -> None:
+        self._schedule_at("capture", self._capture, sending.next_nudge(self.config, self.store,
+                                                                        now), now)
 
     def _schedule_reminder(self, now: datetime) -> None:
         when = sending.next_due(self.config, self.store, now)
-        job = self.scheduler.get_job("remind")
+        quiet = self.config.reminders.quiet_hours
+        if when is not None and quiet is not None and policy.in_quiet_hours(
+                now, quiet, self.config.me.timezone):
+            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
+        self._schedule_at("remind", self._remind, when, now)
+
+    def _schedule_at(self, job_id: str, func: Callable[[], None], when: datetime | None,
+                     now: datetime) -> None:
+        """The one date job `job_id` at `when` (removed when None)."""
+        job = self.scheduler.get_job(job_id)
         if when is None:
             if job is not None:
                 job.remove()
@@ -312,5 +341,5 @@ class Service:
         when = max(when, now + timedelta(seconds=1))
         if job is not None and job.next_run_time == when:
             return
-        self.scheduler.add_job(self._remind, DateTrigger(run_date=when), id="remind",
+        self.scheduler.add_job(func, DateTrigger(run_date=when), id=job_id,
                                replace_existing=True)

@@ -78,7 +78,8 @@ def test_names_needed_then_add_interviewer_then_a_draft(tmp_path: Path) -> None:
     assert data["interviews"][0]["status"] == "ready"
     assert data["interviews"][0]["interviewers"] == [
         {"name": "Jane Doe", "email": "jane.doe@acme.com", "needs_check": False,
-         "address_needed": False, "to_check": False, "problem": None, "source": "manual"}]
+         "address_needed": False, "to_check": False, "problem": None, "source": "manual",
+         "notes": None}]
 
     second = run_cli("run", "--once", "--config", str(config))
     assert second.returncode == 0, second.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ def webhook_receiver(ntfy: bool = False) -> Iterator[tuple[str, Recorded]]:
             status = recorded.status
             with recorded.lock:
                 recorded.posts.append({"path": self.path, "headers": dict(self.headers),
-                                       "json": body})
+                                       "json": body, "at": time.time()})
                 if ntfy and status < 300:
                     status, message = _as_ntfy(self.path, self.headers, raw, body)
                     if status < 300:

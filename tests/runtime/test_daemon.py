@@ -89,14 +89,20 @@ def test_drafts_appear_at_end_plus_delay_and_reminders_reach_desktop_and_webhook
         to = {BytesParser().parse(p.open("rb"), headersonly=True)["To"] for p in made.values()}
         assert to == {"Jane Doe <jane@acme.com>", "Bob Roe <bob@acme.com>"}
 
-        # One digest for the two drafts, on both channels.
-        notes = daemon.wait_for(bus.notifications, "a desktop notification")
-        assert len(notes) == 1
-        assert notes[0]["summary"] == "Afterword: 2 thank-you notes are waiting in Drafts"
-        assert "Jane Doe" in notes[0]["body"] and "Bob Roe" in notes[0]["body"]
-        posts = daemon.wait_for(hook.bodies, "a webhook POST")
-        assert posts[0]["title"] == notes[0]["summary"]
-        assert sorted(i["key"] for i in posts[0]["items"]) == sorted(made)
+        # The nudge at the interview's end, then one digest for the two drafts, on both
+        # channels.
+        notes = daemon.wait_for(lambda: len(bus.notifications()) >= 2 and bus.notifications(),
+                                "two desktop notifications")
+        digest = "Afterword: 2 thank-you notes are waiting in Drafts"
+        assert sorted(n["summary"] for n in notes) == [
+            digest, "Afterword: Interview with Acme just ended"]
+        [reminder] = [n for n in notes if n["summary"] == digest]
+        assert "Jane Doe" in reminder["body"] and "Bob Roe" in reminder["body"]
+        posts = daemon.wait_for(lambda: len(hook.bodies()) >= 2 and hook.bodies(),
+                                "two webhook POSTs")
+        assert sorted(p["title"] for p in posts) == sorted(n["summary"] for n in notes)
+        [post] = [p for p in posts if p["title"] == digest]
+        assert sorted(i["key"] for i in post["items"]) == sorted(made)
         assert daemon.stop() == 0
     log = daemon.log
     assert "jane@acme.com" not in log and "bob@acme.com" not in log
@@ -118,6 +124,7 @@ def test_reminders_stop_when_the_draft_is_sent_or_marked_done(
         config = local_config(tmp_path, extra=(
             'after = "1s"\nevery = "2s"\nquiet_hours = ""\n'
             '[[reminders.channels]]\ntype = "desktop"\n'
+            '[capture]\nenabled = false\n'  # reminders only (test_capture_daemon: nudges)
             '[drafts]\ndelay = "1s"\n[daemon]\npoll_interval = "1s"\n'))
         config.write_text(config.read_text().replace("channels = []\n", ""))
         daemon = Daemon(config, env={"DBUS_SESSION_BUS_ADDRESS": bus.address})
@@ -232,6 +239,7 @@ def test_failing_webhook_is_logged_and_retried_at_the_next_reminder(
         config = local_config(tmp_path, extra=(
             'after = "1s"\nevery = "2s"\nquiet_hours = ""\n'
             f'[[reminders.channels]]\ntype = "webhook"\nurl = "{url}"\n'
+            '[capture]\nenabled = false\n'  # the reminders' retry, not a nudge's
             '[drafts]\ndelay = "1s"\n[daemon]\npoll_interval = "1s"\n'))
         config.write_text(config.read_text().replace("channels = []\n", ""))
         daemon = Daemon(config)

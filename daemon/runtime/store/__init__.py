@@ -17,6 +17,7 @@ from pathlib import Path
 
 from afterword.daemon.runtime.paths import is_state_problem, state_problem
 from afterword.daemon.runtime.store.accounts import AccountQueries, AccountState
+from afterword.daemon.runtime.store.capture import CaptureQueries
 from afterword.daemon.runtime.store.drafts import DraftQueries
 from afterword.daemon.runtime.store.fixes import FixQueries
 from afterword.daemon.runtime.store.interviews import InterviewQueries
@@ -33,7 +34,7 @@ __all__ = ["AccountState", "Store"]
 
 
 class Store(AccountQueries, InterviewQueries, DraftQueries, ReminderQueries, FixQueries,
-            LimitQueries):
+            LimitQueries, CaptureQueries):
     """One open state database."""
 
     def __init__(self, path: Path) -> None:

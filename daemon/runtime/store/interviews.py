@@ -155,15 +155,13 @@ class InterviewQueries:
         )
         return [_interview(r) for r in rows]
 
-    def awaiting_drafts(self, ended_after: datetime) -> list[tuple[str, str, datetime]]:
-        """(account, event id, end) of interviews whose drafts are still to come: ready or
-        names-needed (a re-check may find the interviewers), not drafted, ended after
-        `ended_after`."""
+    def awaiting_drafts(self, ended_after: datetime) -> list[Interview]:
+        """Interviews whose drafts are still to come: ready or names-needed (a re-check may
+        find the interviewers), not drafted, ended after `ended_after`."""
         rows = self.db.execute(
-            "SELECT account, event_id, end FROM interviews WHERE drafted = 0"
-            " AND status IN (?, ?) AND end > ?",
+            "SELECT * FROM interviews WHERE drafted = 0 AND status IN (?, ?) AND end > ?",
             (InterviewStatus.READY.value, InterviewStatus.NAMES_NEEDED.value, ts(ended_after)))
-        return [(account, event_id, _end(end)) for account, event_id, end in rows]
+        return [_interview(r) for r in rows]
 
     def mark_interview_drafted(self, account: str, event_id: str) -> None:
         """Every interviewer of this interview has a draft: skip it in later cycles."""
@@ -206,8 +204,3 @@ def _interview(row: sqlite3.Row) -> Interview:
         reason=row["reason"],
     )
 
-
-def _end(value: str) -> datetime:
-    end = dt(value)
-    assert end is not None
-    return end

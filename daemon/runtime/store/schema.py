@@ -116,6 +116,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, series_id)
     );
     """,
+    # What the user wrote down after an interview (`afterword note`), and the notices
+    # around an interview (names at its start, notes at its end), each sent once.
+    """
+    CREATE TABLE interview_notes (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        who TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX interview_notes_by_event ON interview_notes (account, event_id);
+    CREATE TABLE capture_notices (
+        account TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (account, event_id, kind)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

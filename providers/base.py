@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from afterword.daemon.errors import ProviderError, TransientError
 from afterword.daemon.model import CalendarEvent
-from afterword.providers.event_errors import dates_problem
 from afterword.providers.series import SeriesGuard, SkippedSeries
 
 # What the application may use of the shared event checks (it sees providers only
 # through this module and the registry).
-__all__ = ["SeriesGuard", "SkippedSeries", "dates_problem"]
+__all__ = ["SeriesGuard", "SkippedSeries"]
 
 if TYPE_CHECKING:
     from afterword.daemon.config import AccountConfig

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from afterword.daemon.errors import InputError, one_line
@@ -27,27 +26,4 @@ def translate_or_input_error(kind: str, item: Mapping[str, Any],
         ident = item.get("id") if isinstance(item, Mapping) else None
         raise InputError(f"{kind} event {one_line(ident, 80)!r}: "
                          f"unexpected data ({type(err).__name__})") from None
-    problem = dates_problem(event)
-    if problem:
-        raise InputError(f"{kind} event {one_line(event.id, 80)!r}: {problem}")
     return event
-
-
-# Dates no interview has. Beyond them the arithmetic on an event (its end + drafts.delay,
-# + reminders.deadline, a time zone) can overflow Python's datetime: one event ending in
-# year 9999 once made every pass of every account fail with OverflowError.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
-
-
-def dates_problem(event: CalendarEvent) -> str:
-    """Why the event's start and end cannot be planned with ("" when they can)."""
-    try:
-        if not EARLIEST <= event.start < LATEST or not EARLIEST <= event.end < LATEST:
-            return (f"dates out of range ({event.start.date().isoformat()} to "
-                    f"{event.end.date().isoformat()}); skipped")
-        if event.end < event.start:
-            return "it ends before it starts; skipped"
-    except (OverflowError, TypeError, ValueError):  # naive, or too far out to compare
-        return "unreadable dates; skipped"
-    return ""

@@ -196,6 +196,7 @@ class Cycle:
                       state: AccountState, now: datetime, report: AccountReport | None) -> None:
         changes = provider.calendar().changes(window, state.cursor)
         events, warnings = plannable(changes.events, changes.warnings)
+        undated = {e.id for e in changes.events} - {e.id for e in events}
         # Warnings unchanged since the last cycle stay in `status` but are not logged again.
         for warning in warnings if "; ".join(warnings)[:1000] != state.last_error else []:
             log.warning("account %s: %s", account.name, warning)
@@ -222,7 +223,7 @@ class Cycle:
                     live.add(event.id)  # the same event twice in one change set
                 else:
                     live.discard(event.id)
-            removed = set(changes.removed) | dropped
+            removed = set(changes.removed) | dropped | undated
             if changes.full:
                 known = self.store.interview_ids_between(account.name, window.start, window.end)
                 removed |= known - seen

@@ -1,8 +1,8 @@
 """Work bounded by design, whatever lands in the calendar (strangers send invites).
 
 - A change set loses the events of runaway series (providers/series.py: more occurrences
-  on one day than anyone has interviews) and those with dates no interview has, however
-  the provider read them; a series is remembered and warned about once.
+  on one day than anyone has interviews), however the provider read them; a series is
+  remembered and warned about once. (Dates no interview has: planning.plannable.)
 - The daily cap on new drafts (`drafts.max_per_day`): whatever slips past the other
   limits (a flood of one-off invites, a calendar imported twice), no more than
   `max_per_day` new drafts appear in any 24 hours. Interviews that do not fit wait:
@@ -17,12 +17,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
 from afterword.daemon.config import Config
-from afterword.daemon.errors import one_line
 from afterword.daemon.model import CalendarEvent, Interview
 from afterword.daemon.runtime.store import Store
-from afterword.providers.base import ChangeSet, SeriesGuard, dates_problem
+from afterword.providers.base import ChangeSet, SeriesGuard
 
-__all__ = ["bounded", "dates_problem", "held", "held_line", "new_drafts", "room"]
+__all__ = ["bounded", "held", "held_line", "new_drafts", "room"]
 
 DAY = timedelta(days=1)
 log = logging.getLogger(__name__)
@@ -31,19 +30,12 @@ log = logging.getLogger(__name__)
 def bounded(store: Store, zone: tzinfo, account: str, changes: ChangeSet, now: datetime
             ) -> tuple[list[CalendarEvent], set[str], list[str]]:
     """The change set's events less those of runaway series, whichever provider
-    expanded them, and less those with dates no interview has (year 9999, an end before
-    the start); the ids dropped; the warnings (the provider's and new skips), logged."""
+    expanded them; the ids dropped; the warnings (the provider's and new skips), logged."""
     warnings = list(changes.warnings)
     known = store.skipped_series_ids(account)
     guard = SeriesGuard(zone, known)
-    sane = []
-    for event in changes.events:
-        problem = dates_problem(event)
-        if problem:  # the translators skip these already; a provider may not
-            warnings.append(f"skipped an event: {one_line(event.id, 80)!r}: {problem}")
-        else:
-            sane.append(event)
-    admitted = [e for e in sane if guard.admit(e.series_id, e.start, e.title)]
+    # (Events with dates no interview has were taken out before: planning.plannable.)
+    admitted = [e for e in changes.events if guard.admit(e.series_id, e.start, e.title)]
     events = [e for e in admitted if not guard.refused(e.series_id)]
     for series in (*changes.skipped, *guard.skipped.values()):
         if series.series_id not in known and store.skip_series(account, series, now):

@@ -263,7 +263,7 @@ class World:
         return report
 
 
-def make_world(tmp_path: Path, remote: Remote) -> World:
+def make_world(tmp_path: Path, remote: Remote, state: Path | None = None) -> World:
     ics = tmp_path / "local.ics"
     ics.write_text(calendar())
     text = ('[me]\nname = "Alex Rivera"\nemails = ["alex@example.com"]\n'
@@ -273,7 +273,7 @@ def make_world(tmp_path: Path, remote: Remote) -> World:
             f'maildir = "{tmp_path / "Mail"}"\n\n[reminders]\nchannels = []\n')
     config: Config = parse(tomllib.loads(text), base_dir=tmp_path)
     remote.sign_in()
-    store = Store(tmp_path / "state.db")
+    store = Store(state or tmp_path / "state.db")
     cycle = Cycle(config, store, KeyringSecrets(), lambda: datetime.now(UTC),
                   provider_extra=remote.extra())
     return World(remote, cycle, store, tmp_path)

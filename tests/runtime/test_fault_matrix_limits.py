@@ -23,7 +23,6 @@ import pytest
 
 from afterword.daemon.commands.status import render_table, status_data
 from afterword.daemon.errors import StateError
-from afterword.daemon.runtime.store import Store
 from tests.fakes.microsoft_setup import ME, person
 from tests.google_env import interview
 from tests.runtime.test_fault_matrix import (
@@ -117,7 +116,8 @@ def test_dates_out_of_range(tmp_path: Path, remote: Remote, kind: str,
     said = [r.getMessage() for r in caplog.records if "skipping" in r.getMessage()
             or "skipped" in r.getMessage()]
     assert len(said) == 1, said
-    assert ("dates out of range" if kind == "year-9999" else "ends before it starts") in said[0]
+    expected = "its dates are out of range" if kind == "year-9999" else "ends before it starts"
+    assert expected in said[0]
     assert report.ok, report
     mine = next(a for a in report.accounts if a.name == remote.name)
     assert len(mine.drafted) == 2 and len(world.local_drafts()) == 1
@@ -142,9 +142,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_full_disk(tmp_path: Path, remote: Remote, small_disk: Path) -> None:
-    world = make_world(tmp_path, remote)
-    world.store.close()
-    world.store = world.cycle.store = Store(small_disk / "state.db")
+    world = make_world(tmp_path, remote, state=small_disk / "state.db")
     assert world.run().ok
     due_interviews(world)
     filler = small_disk / "filler"

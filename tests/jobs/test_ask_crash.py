@@ -58,7 +58,8 @@ def test_kill_9_while_asking_for_names_on_maildir(tmp_path: Path) -> None:
            "XDG_STATE_HOME": str(tmp_path / "state")}
     drafts = tmp_path / "Mail" / ".Drafts"
     target = Target([AFTERWORD, "run", "--once", "--config", str(config)], env, INTERVIEWS,
-                    lambda: maildir_keys(drafts), clear_maildir(drafts))
+                    lambda: maildir_keys(drafts), clear_maildir(drafts),
+                    lambda: sum(maildir_keys(drafts).values()))
     mid = kill_rounds(target, KILLS, seed=20261206)
     finish_and_check(target, config)
     assert mid >= 1, (mid, KILLS)
@@ -99,7 +100,8 @@ def test_kill_9_while_asking_for_names_in_gmail(tmp_path: Path, google: FakeGoog
             google.user_delete_draft(draft_id)
 
     target = Target([AFTERWORD, "run", "--once", "--config", str(config)], env, INTERVIEWS,
-                    keys, clear)
+                    keys, clear, lambda: len(google.mailbox.drafts),
+                    marks={"creates": lambda: len(google.calls("POST", "/drafts$"))})
     mid = kill_rounds(target, KILLS // 2, seed=20261207)
     finish_and_check(target, config)
     assert mid >= 1, (mid, KILLS)

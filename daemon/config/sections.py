@@ -44,7 +44,12 @@ class DetectConfig:
 
     keywords: tuple[str, ...] = ("interview", "onsite", "on-site", "phone screen",
                                  "technical screen", "recruiter screen", "screening call",
-                                 "final round")
+                                 "final round",
+                                 # The same in the languages job seekers' invites come in.
+                                 "vorstellungsgespräch", "bewerbungsgespräch",
+                                 "entretien d'embauche", "entrevista", "colloquio",
+                                 "sollicitatiegesprek", "rozmowa kwalifikacyjna",
+                                 "面接", "面试", "인터뷰")
     exclude: tuple[str, ...] = ("prep", "preparation", "mock", "practice", "debrief",
                                 "rehearsal", "interview training", "interviewer training")
     patterns: tuple[str, ...] = ()  # extra regexes on the title

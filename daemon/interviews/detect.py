@@ -37,11 +37,19 @@ class Decision:
 def _phrase(words: tuple[str, ...]) -> re.Pattern[str] | None:
     # Word-bounded and case-insensitive: "interview" must not match "interviewer"; a
     # plural is allowed ("interviews"). Inner spaces match any run of spaces or dashes.
-    alternatives = "|".join(
-        r"[\s\-–—]+".join(re.escape(part) for part in w.split()) for w in words if w.strip())
-    if not alternatives:
-        return None
-    return re.compile(rf"(?<!\w)(?:{alternatives})s?(?!\w)", re.IGNORECASE)
+    # Words in scripts written without spaces (面接, 面试, 인터뷰) stand inside longer runs
+    # of letters ("一次面接"), so they match anywhere.
+    def alternative(word: str) -> str:
+        return r"[\s\-–—]+".join(re.escape(part) for part in word.split())
+    spaced = "|".join(alternative(w) for w in words if w.strip() and not _UNSPACED.search(w))
+    unspaced = "|".join(alternative(w) for w in words if w.strip() and _UNSPACED.search(w))
+    parts = ([rf"(?<!\w)(?:{spaced})s?(?!\w)"] if spaced else []) + \
+        ([f"(?:{unspaced})"] if unspaced else [])
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+# Kana, CJK ideographs and Hangul: scripts that do not separate words with spaces.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @lru_cache(maxsize=16)

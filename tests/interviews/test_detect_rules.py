@@ -36,6 +36,15 @@ def event(title: str, **kw: object) -> CalendarEvent:
     ("Debrief after interview", "excluded"),
     ("Preparing for the interview", "keyword"),  # "prep" is word-bounded too
     ("Lunch", "no_match"),
+    # Invites in other languages: whole words, or anywhere in scripts without spaces.
+    ("Vorstellungsgespräch – Data Engineer – Siemens", "keyword"),
+    ("Entretien d'embauche - Ingénieur logiciel", "keyword"),
+    ("Entrevista: Analista de datos", "keyword"),
+    ("Rozmowa kwalifikacyjna - Programista", "keyword"),
+    ("【一次面接】ソフトウェアエンジニア", "keyword"),
+    ("技术面试 - 后端工程师", "keyword"),
+    ("인터뷰 일정 안내", "keyword"),
+    ("Entretien annuel", "no_match"),  # a yearly review, not a job interview
 ])
 def test_keywords_are_word_bounded_and_exclusions_win(title: str, rule: str) -> None:
     assert decide(event(title), DetectConfig(), MINE).rule == rule

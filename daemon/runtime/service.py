@@ -321,10 +321,10 @@ class Service:
 
     def _schedule_reminder(self, now: datetime) -> None:
         when = sending.next_due(self.config, self.store, now)
-        quiet = self.config.reminders.quiet_hours
-        if when is not None and quiet is not None and policy.in_quiet_hours(
-                now, quiet, self.config.me.timezone):
-            when = max(when, policy.quiet_end(now, quiet, self.config.me.timezone))
+        if when is not None:
+            # When it will really go: never in quiet hours (nudges have their own rule).
+            when = policy.when_sent(when, now, self.config.reminders.quiet_hours,
+                                    self.config.me.timezone)
         self._schedule_at("remind", self._remind, when, now)
 
     def _schedule_at(self, job_id: str, func: Callable[[], None], when: datetime | None,
@@ -335,8 +335,6 @@ class Service:
             if job is not None:
                 job.remove()
             return
-        when = policy.when_sent(when, now, self.config.reminders.quiet_hours,
-                                self.config.me.timezone)
         # Never now: what was due was just handled; this avoids a tight loop.
         when = max(when, now + timedelta(seconds=1))
         if job is not None and job.next_run_time == when:

@@ -161,9 +161,11 @@ def _nudges(config: Config, store: Store, now: datetime) -> list[capture.Nudge]:
                            config.reminders.quiet_hours, config.me.timezone, now)
 
 
-def send_nudges(config: Config, store: Store, now: datetime) -> int:
+def send_nudges(config: Config, store: Store, now: datetime,
+                send: Callable[[Notice], object] | None = None) -> int:
     """Send the nudges due now (names at an interview's start, notes at its end), each
-    once; returns how many went out."""
+    once; returns how many went out. `send` as for `send_due`: the daemon's hands the
+    notice to its Outbox, so a stuck channel never holds up drafting."""
     due = capture.due(_nudges(config, store, now), now)
     last = store.last_ended_interviews(now) if due else []
     sent = 0
@@ -177,10 +179,13 @@ def send_nudges(config: Config, store: Store, now: datetime) -> int:
         ref = "last" if [(i.account, i.event_id) for i in last] == [
             (interview.account, interview.event_id)] else interview.event_id
         notice = capture.notice(nudge, ref, config.drafts, config.me.timezone, now)
-        delivered = channels.deliver(config.reminders.channels, notice)
-        log.info("%s notice about interview %s sent on %d of %d channel(s)",
-                 "start" if nudge.kind is Kind.STARTS else "end", interview.event_id,
-                 delivered, len(config.reminders.channels))
+        if send is None:
+            delivered = channels.deliver(config.reminders.channels, notice)
+            log.info("%s notice about interview %s sent on %d of %d channel(s)",
+                     "start" if nudge.kind is Kind.STARTS else "end", interview.event_id,
+                     delivered, len(config.reminders.channels))
+        else:
+            send(notice)
         sent += 1
     return sent
 

@@ -202,7 +202,9 @@ class Service:
     def _capture(self) -> None:
         def step() -> None:
             now = self.clock()
-            sending.send_nudges(self.config, self.store, now)
+            channels = self.config.reminders.channels
+            sending.send_nudges(self.config, self.store, now,
+                                send=lambda notice: self.outbox.submit(channels, notice))
             self._schedule_capture(now)
         self._guarded("the notice around an interview", step)
 

@@ -129,7 +129,7 @@ def test_the_end_nudge_comes_at_the_end_time_once_even_after_a_restart(
         titles = [n["title"] for n in nudges(hook, "ended")]
         assert titles == ["Afterword: Acme — Senior Data Engineer just ended",
                           "Afterword: Globex phone screen just ended"]
-    assert "sent on 1 of 1 channel(s)" in daemon.log
+    assert "(interview_ended) on 1 of 1 channel(s)" in daemon.log
 
 
 def test_note_last_reaches_only_janes_draft_and_drafts_wait_for_it(

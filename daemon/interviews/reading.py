@@ -43,8 +43,11 @@ class GuestKind(StrEnum):
 
 
 # Kinds that are never a human who could be on the panel.
-NOT_SOMEONE = frozenset({GuestKind.YOU, GuestKind.ROOM, GuestKind.BOT, GuestKind.SCHEDULER,
-                         GuestKind.CALENDAR, GuestKind.NO_REPLY, GuestKind.NOT_A_PERSON})
+# Guests who say nothing about a panel. A scheduling system or a candidate calendar as
+# organizer does: someone arranged an interview whose guest list is hidden, so it is
+# names needed (no note to the scheduler; the user is asked to write the names down).
+NOT_SOMEONE = frozenset({GuestKind.YOU, GuestKind.ROOM, GuestKind.BOT, GuestKind.NO_REPLY,
+                         GuestKind.NOT_A_PERSON})
 # Kinds that follow an address wherever it appears in the invite (listed twice).
 STICKY = frozenset({GuestKind.YOU, GuestKind.ROOM, GuestKind.GROUP, GuestKind.BOT,
                     GuestKind.SCHEDULER, GuestKind.CALENDAR, GuestKind.DECLINED,

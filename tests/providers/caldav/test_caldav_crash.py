@@ -59,6 +59,7 @@ def test_kill_9_while_drafting_over_imap(tmp_path: Path, radicale: Radicale,
         return Counter(key for _flags, key in folder(dovecot, "Drafts"))
 
     target = Target([AFTERWORD, "run", "--once", "--config", str(config)], env,
-                    INTERVIEWS * 2, keys, lambda: clear_drafts(dovecot))
+                    INTERVIEWS * 2, keys, lambda: clear_drafts(dovecot),
+                    lambda: sum(keys().values()))
     kill_rounds(target, ROUNDS, seed=16)
     finish_and_check(target, config)

@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,15 +74,44 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
-            input: str | None = None) -> Result:
-    """Run the installed `afterword` command as a subprocess."""
+def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
     full_env = {**os.environ, **(env or {})}
     # The subprocess must not find a real keychain: the file backend or an env keyring.
     full_env.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    proc = subprocess.run([AFTERWORD, *args], capture_output=True, text=True, env=full_env,
-                          timeout=timeout, input=input)
+    return full_env
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+            input: str | None = None) -> Result:
+    """Run the installed `afterword` command as a subprocess."""
+    proc = subprocess.run([AFTERWORD, *args], capture_output=True, text=True,
+                          env=_cli_env(env), timeout=timeout, input=input)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_cli_peak(*args: str, timeout: float = 120) -> tuple[Result, int]:
+    """Run the CLI like `run_cli`; also return that one process's peak RSS in KiB.
+
+    Reaped with wait4, so the figure is this child's alone (RUSAGE_CHILDREN would be the
+    largest of every child the test process ever reaped)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([AFTERWORD, *args], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=err, env=_cli_env(None))
+        end = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > end:
+                proc.kill()
+                proc.wait()
+                raise subprocess.TimeoutExpired([AFTERWORD, *args], timeout)
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = Result(proc.returncode, out.read().decode(), err.read().decode())
+    return result, usage.ru_maxrss
 
 
 def ics_time(moment: datetime) -> str:

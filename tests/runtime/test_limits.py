@@ -4,7 +4,6 @@ user sees them (`run --once`, the Maildir, `status`, `explain`, the reminder).""
 from __future__ import annotations
 
 import json
-import resource
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from afterword.daemon.reminders import policy, sending
 from afterword.daemon.runtime.cycle import Cycle
 from afterword.daemon.runtime.secrets import KeyringSecrets
 from afterword.daemon.runtime.store import Store
-from tests.conftest import calendar, local_config, run_cli, vevent
+from tests.conftest import calendar, local_config, run_cli, run_cli_peak, vevent
 from tests.runtime.test_daemon import drafts_in
 
 JANE = ["CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane@acme.com"]
@@ -34,11 +33,10 @@ def test_an_invite_repeating_more_than_three_times_a_day_drafts_nothing(
         vevent("weekly@acme", "Interview with Acme", start - timedelta(days=7),
                attendees=["CN=Bob Roe:mailto:bob@acme.com"], extra=["RRULE:FREQ=WEEKLY"])))
     config = local_config(tmp_path)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    first = run_cli("run", "--once", "--config", str(config), timeout=120)
+    first, peak_kib = run_cli_peak("run", "--once", "--config", str(config))
     assert first.returncode == 0, first.stderr
     # Memory flat: FREQ=SECONDLY once grew the daemon to 6 GB.
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < max(before, 200_000)
+    assert peak_kib < 200_000
     notes = drafts_in(tmp_path / "Mail" / ".Drafts")
     assert len(notes) == 1  # the weekly occurrence two days ago, to Bob
     warned = [ln for ln in first.stderr.splitlines() if "repeating event" in ln]

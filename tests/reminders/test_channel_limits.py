@@ -142,7 +142,7 @@ def test_stopping_the_outbox_kills_the_command_in_progress(tmp_path: Path) -> No
     pid = int(pidfile.read_text())
     assert alive(pid)
     outbox.stop()
-    assert not alive(pid)
+    assert gone(pid)
 
 
 def test_a_command_that_leaves_a_child_holding_stderr_is_done_when_it_exits(

@@ -125,7 +125,8 @@ def test_channel_fault(tmp_path: Path, kind: str) -> None:
 
             started = time.monotonic()
             assert daemon.stop(timeout=30) == 0
-            assert time.monotonic() - started < 5, "SIGTERM waited for the channel"
+            # Well under the channel's 30 s deadline, with room for a loaded machine.
+            assert time.monotonic() - started < 20, "SIGTERM waited for the channel"
             let_go = time.monotonic() + 10
             while not channel.over():  # the process is gone: only the channel can tell
                 assert time.monotonic() < let_go, "the channel was never let go"

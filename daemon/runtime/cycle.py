@@ -95,6 +95,8 @@ class Cycle:
         # replan_stored's memo: (account, event id) → (stored row, (hand-added, correction)).
         self._replanned: dict[tuple[str, str], tuple[object, object]] = {}
         self._replanned_for: Config | None = None
+        # account → interviews the daily cap held back at its last pass.
+        self._held: dict[str, int] = {}
         # The daemon sets this on SIGTERM: stop between interviews, never mid-panel.
         self.should_stop: Callable[[], bool] = lambda: False
 
@@ -293,7 +295,12 @@ class Cycle:
         now, drafts = self.clock(), self.config.drafts
         due = self.store.due_interviews(account.name, ended_before=now - drafts.delay,
                                         ended_after=now - drafts.max_age)
-        due = limits.within_cap(self.store, self.config, account.name, due, now, report.warnings)
+        due, waiting = limits.within_cap(self.store, self.config, due, now)
+        if waiting:
+            report.warnings.append(limits.held_line(waiting, self.config))
+            if self._held.get(account.name) != waiting:  # said when the number changes
+                log.warning("account %s: %s", account.name, report.warnings[-1])
+        self._held[account.name] = waiting
         for interview in due:
             if self.should_stop():
                 return

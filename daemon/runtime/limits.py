@@ -21,7 +21,7 @@ from afterword.daemon.model import CalendarEvent, Interview
 from afterword.daemon.runtime.store import Store
 from afterword.providers.base import ChangeSet, SeriesGuard
 
-__all__ = ["bounded", "held", "held_line", "new_drafts", "room"]
+__all__ = ["bounded", "held", "held_line", "new_drafts", "room", "within_cap"]
 
 DAY = timedelta(days=1)
 log = logging.getLogger(__name__)
@@ -46,14 +46,10 @@ def bounded(store: Store, zone: tzinfo, account: str, changes: ChangeSet, now: d
     return events, {e.id for e in changes.events if e.id not in kept}, warnings
 
 
-# account → how many interviews the cap held back at its last pass (logged on change).
-_held: dict[str, int] = {}
-
-
-def within_cap(store: Store, config: Config, account: str, due: list[Interview],
-               now: datetime, warnings: list[str]) -> list[Interview]:
-    """The due interviews whose drafts fit under drafts.max_per_day, in order; for the
-    rest, one line in `warnings` (logged when their number changes)."""
+def within_cap(store: Store, config: Config, due: list[Interview], now: datetime
+               ) -> tuple[list[Interview], int]:
+    """The due interviews whose drafts fit under drafts.max_per_day, in order, and how
+    many did not fit."""
     left, fitting, waiting = room(store, config, now), [], 0
     for interview in due:
         needed = new_drafts(store, interview)
@@ -62,12 +58,7 @@ def within_cap(store: Store, config: Config, account: str, due: list[Interview],
         else:
             fitting.append(interview)
             left -= needed
-    if waiting:
-        warnings.append(held_line(waiting, config))
-        if _held.get(account) != waiting:
-            log.warning("account %s: %s", account, warnings[-1])
-    _held[account] = waiting
-    return fitting
+    return fitting, waiting
 
 
 def new_drafts(store: Store, interview: Interview) -> int:

@@ -68,7 +68,8 @@ def test_many_occurrences_in_one_day_without_a_rule_are_caught_after_expansion(
     assert "more than 3 occurrences on" in result.stderr
 
 
-def test_past_drafts_max_per_day_afterword_asks_instead_of_drafting(tmp_path: Path) -> None:
+def test_past_drafts_max_per_day_afterword_asks_instead_of_drafting(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
     (tmp_path / "calendar.ics").write_text(calendar(*(
         vevent(f"one-{n}@acme", f"Interview {n}", start + timedelta(minutes=n),
@@ -90,6 +91,8 @@ def test_past_drafts_max_per_day_afterword_asks_instead_of_drafting(tmp_path: Pa
     notice = policy.digest(held, config.me.timezone)
     assert "drafting paused" in notice.title and "drafts.max_per_day = 4" in notice.body
     assert len(cycle.run().accounts[0].drafted) == 0  # still held the same day
+    # The log says it once, not every pass.
+    assert sum(line in r.getMessage() for r in caplog.records) == 1
     # A day later there is room again: the rest are drafted, once.
     now += timedelta(days=1, minutes=1)
     assert len(cycle.run().accounts[0].drafted) == 3

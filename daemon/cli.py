@@ -174,16 +174,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """`afterword list [--all]`: the events in the window, their ids and verdicts."""
-    from afterword.daemon.commands.list_events import list_lines, window_events
+    from afterword.daemon.commands.list_events import list_data, list_lines, window_events
 
     app = _app(args)
     problems: list[str] = []
     try:
-        lines = list_lines(app.config, window_events(app.config, app.cycle, app.clock(),
-                                                     problems), args.all)
+        listed = window_events(app.config, app.cycle, app.clock(), problems)
     finally:
         app.close()
-    print("\n".join(lines))
+    if args.json:
+        print(json.dumps(list_data(listed, args.all), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(list_lines(app.config, listed, args.all)))
     for problem in problems:
         print(f"afterword: {problem}", file=sys.stderr)
     return 1 if problems else 0
@@ -321,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the events in the window with their ids and verdicts")
     p.add_argument("--all", action="store_true",
                    help="every event, with why it is not an interview (default: interviews)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("fix", parents=[common],

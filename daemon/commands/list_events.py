@@ -71,6 +71,30 @@ def list_lines(config: Config, listed: list[Listed], everything: bool) -> list[s
     return lines
 
 
+def list_data(listed: list[Listed], everything: bool) -> list[dict[str, object]]:
+    """What `afterword list --json` prints: one object an event, the same choice of events
+    as the text (interviews, or every event with `--all`)."""
+    data: list[dict[str, object]] = []
+    for item in listed:
+        decision, extraction = item.planned.decision, item.planned.extraction
+        if not (everything or decision.is_interview):
+            continue
+        event = item.event
+        entry: dict[str, object] = {
+            "id": event.id, "account": item.account.name, "series_id": event.series_id,
+            "start": event.start.isoformat(), "end": event.end.isoformat(),
+            "title": event.title, "interview": decision.is_interview,
+            "reason": decision.reason, "verdict": verdict(item.planned)}
+        if decision.is_interview:
+            entry.update({
+                "status": extraction.status.value, "company": extraction.company,
+                "role": extraction.role,
+                "interviewers": [{"name": p.name, "email": p.email}
+                                 for p in extraction.interviewers]})
+        data.append(entry)
+    return data
+
+
 def verdict(planned: Plan) -> str:
     """One line: "interview (rule): status, who, for what", or why it is not one."""
     decision, extraction = planned.decision, planned.extraction

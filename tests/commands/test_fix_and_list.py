@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -115,6 +116,21 @@ def test_list_shows_interviews_and_with_all_every_event_and_why(tmp_path: Path) 
     at = everything.index("  id lunch-1  (account local)")
     assert everything[at - 1].endswith("  Lunch with Sam")
     assert everything[at + 1].startswith("  not an interview")
+
+
+def test_list_json_gives_the_same_events_for_scripts(tmp_path: Path) -> None:
+    config = setup(tmp_path, "3h")
+    interviews = json.loads(cli(config, "list", "--json"))
+    assert [e["id"] for e in interviews] == ["screen-1"]
+    screen = interviews[0]
+    assert screen["interview"] and screen["status"] == "ready" and screen["company"] == "Acme"
+    assert screen["interviewers"] == [{"name": "Jane Doe",
+                                      "email": "jane.doe@acme.example"}]
+    assert screen["verdict"].startswith("interview (title keyword 'phone screen')")
+    everything = {e["id"]: e for e in json.loads(cli(config, "list", "--all", "--json"))}
+    assert set(everything) == {"screen-1", "lunch-1"}
+    assert not everything["lunch-1"]["interview"]
+    assert "interviewers" not in everything["lunch-1"]
 
 
 def test_explain_lists_the_occurrences_of_a_recurring_series(tmp_path: Path) -> None:

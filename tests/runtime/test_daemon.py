@@ -78,7 +78,8 @@ def test_drafts_appear_at_end_plus_delay_and_reminders_reach_desktop_and_webhook
         daemons.append(daemon)
         daemon.wait_log("ready")
         drafts_dir = tmp_path / "Mail" / ".Drafts"
-        assert drafts_in(drafts_dir) == {}  # not before the interview is over
+        if now() < end:  # (a loaded machine may start the daemon later than that)
+            assert drafts_in(drafts_dir) == {}  # not before the interview is over
         made = daemon.wait_for(lambda: len(drafts_in(drafts_dir)) == 2 and drafts_in(drafts_dir),
                                "two drafts")
         due = end + timedelta(seconds=2)

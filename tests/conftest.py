@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -89,29 +88,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-def run_cli_peak(*args: str, timeout: float = 120) -> tuple[Result, int]:
-    """Run the CLI like `run_cli`; also return that one process's peak RSS in KiB.
+# Runs the command given and writes its peak RSS (KiB) to the file named first. A small
+# go-between, because Linux carries a process's peak across exec: a CLI forked straight
+# from pytest would report pytest's own size as its peak.
+_PEAK = ("import resource, subprocess, sys\n"
+         "code = subprocess.call(sys.argv[2:])\n"
+         "with open(sys.argv[1], 'w') as out:\n"
+         "    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+         "sys.exit(code)\n")
 
-    Reaped with wait4, so the figure is this child's alone (RUSAGE_CHILDREN would be the
-    largest of every child the test process ever reaped)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([AFTERWORD, *args], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=err, env=_cli_env(None))
-        end = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > end:
-                proc.kill()
-                proc.wait()
-                raise subprocess.TimeoutExpired([AFTERWORD, *args], timeout)
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        result = Result(proc.returncode, out.read().decode(), err.read().decode())
-    return result, usage.ru_maxrss
+
+def run_cli_peak(*args: str, timeout: float = 120) -> tuple[Result, int]:
+    """Run the CLI like `run_cli`; also return that one process's peak RSS in KiB."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        proc = subprocess.run([sys.executable, "-c", _PEAK, str(peak), AFTERWORD, *args],
+                              capture_output=True, text=True, env=_cli_env(None),
+                              timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr), int(peak.read_text())
 
 
 def ics_time(moment: datetime) -> str:

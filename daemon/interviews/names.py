@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from nameparser import HumanName
 
@@ -203,12 +205,12 @@ def full_names(people: Iterable[str]) -> frozenset[str]:
 
 
 def single_names(people: Iterable[str]) -> frozenset[str]:
-    """First and last names of the people (3 letters or more), case-folded."""
+    """First and last names of the people (2 letters or more: Jo, Li, Ng), case-folded."""
     found: set[str] = set()
     for name in people:
         parts = [p.strip(".,") for p in (name or "").replace(",", " ").split()]
         if len(parts) >= 2:
-            found.update(p.casefold() for p in (parts[0], parts[-1]) if len(p) >= 3)
+            found.update(p.casefold() for p in (parts[0], parts[-1]) if len(p) >= 2)
     return frozenset(found)
 
 
@@ -234,3 +236,24 @@ def without_people(title: str, names: frozenset[str], eat_title: bool) -> str:
 
 def _fold_words(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Common given names, case-folded (data/given_names.txt, sources in the file)."""
+    text = resources.files("afterword.daemon.interviews").joinpath(
+        "data/given_names.txt").read_text(encoding="utf-8")
+    return frozenset(word for line in text.splitlines() if not line.startswith("#")
+                     for word in line.split())
+
+
+def looks_like_person(text: str) -> bool:
+    """Whether a piece of a title reads as someone's name ("Maria González", "Priya"): one
+    to three words of letters, the first a common given name. Titles name interviewers
+    who are not among the guests; such a name is never the company."""
+    words = text.split()
+    if not 1 <= len(words) <= 3:
+        return False
+    if not all(c.isalpha() or c in "'-." for word in words for c in word):
+        return False
+    return words[0].casefold() in given_names()

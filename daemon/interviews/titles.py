@@ -32,6 +32,7 @@ class _Part:
     text: str
     joint: str  # the separator before it: "start", "at", "for", "with", "dash", "aside", ...
     stage: bool = False
+    after: str = ""  # an aside's: the word before it ("Sarah (VP Eng)": "sarah")
 
 
 def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
@@ -48,6 +49,7 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
     text = names.without_people(text, names.full_names(people), eat_title=True)
     text = names.without_people(text, names.full_names(mine), eat_title=False)
     first_names = names.single_names([*people, *mine]) - words.NOT_NAMES
+    mine_first = names.single_names(mine)
     parts = _parts(_compounds(text))
     lowercase = not any(c.isupper() for c in text)  # "initech recruiter phone screen"
     companies: list[tuple[str, int]] = []
@@ -58,8 +60,9 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
             continue
         if any(w.casefold() in first_names for w in _tokens(rest)):
             continue  # the candidate's or an interviewer's name, not a company or a role
-        if part.joint == "with" and role_score(rest):
-            continue  # "Final round with the CTO": the interviewer's job, not the candidate's
+        if (part.joint == "with" or part.after in first_names - mine_first
+                or part.after in names.given_names() - mine_first) and role_score(rest):
+            continue  # "Final round with the CTO", "Sarah (VP Eng)": an interviewer's job
         score = role_score(rest)
         before_at = i + 1 < len(parts) and parts[i + 1].joint == "at"
         if score == 2 or (score == 1 and before_at and part.joint != "with"):
@@ -70,6 +73,9 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
         strength = {"at": 3, "lead": 3, "with": 1, "for": 1, "aside": 1}.get(part.joint, 2)
         if strength == 1 and _has_company_suffix(rest):
             strength = 2
+        if (strength < 3 and names.looks_like_person(rest) and not _has_company_suffix(rest)
+                and not _confirmed(rest, hint)):
+            continue  # "Interview – Maria González": an interviewer not among the guests
         companies.append((rest, strength))
     company = _choose_company(companies, hint)
     role = _choose(roles)
@@ -169,7 +175,8 @@ def _parts(text: str) -> list[_Part]:
     def aside(match: re.Match[str]) -> str:
         inner = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
         lead = match.start() == 0 and match.group(2) is not None
-        asides.append(_Part(inner, "lead" if lead else "aside"))
+        before = text[:match.start()].split()[-1:] or [""]
+        asides.append(_Part(inner, "lead" if lead else "aside", after=before[0].casefold()))
         return " — " if lead else " "
 
     text = _ASIDE.sub(aside, text)

@@ -159,7 +159,13 @@ def test_manual_resolves_an_address_needed_entry() -> None:
     ("Interview: Senior Backend Engineer at Acme", ("Acme", "Senior Backend Engineer")),
     ("Acme – Staff Engineer – Onsite", ("Acme", "Staff Engineer")),
     ("[Globex] Data Scientist interview", ("Globex", "Data Scientist")),
-    ("Initech / Alex Rivera – phone screen", ("", "")),  # who is Alex Rivera? not said
+    # Alex Rivera reads as a person (a common given name), so Initech is the one name left.
+    ("Initech / Alex Rivera – phone screen", ("Initech", "")),
+    ("Jordan Lee / Initech – phone screen", ("Initech", "")),
+    ("Interview – Maria González", ("", "")),  # an interviewer, never the company
+    ("Catch up - Mike", ("", "")),
+    ("Final interview with Sarah (VP Eng)", ("", "")),  # Sarah's job, not the one applied for
+    ("Grant Thornton - Audit Associate", ("Grant Thornton", "Audit Associate")),
     ("Phone Screen - Product Manager @ Hooli (virtual)", ("Hooli", "Product Manager")),
     ("Senior Engineer interview at Stark Industries", ("Stark Industries", "Senior Engineer")),
     ("Globex - phone screen", ("Globex", "")),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon.errors import InputError
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
-from afterword.providers.event_errors import translate_or_input_error
+from afterword.providers.event_errors import input_errors
 
 _RESPONSES = {
     "accepted": Response.ACCEPTED,
@@ -32,6 +32,7 @@ def is_removed(item: Mapping[str, Any]) -> bool:
     return item.get("status") == "cancelled"
 
 
+@input_errors("Google")
 def event_from_google(
     item: Mapping[str, Any],
     *,
@@ -40,20 +41,7 @@ def event_from_google(
     my_emails: Iterable[str] = (),
     zone: tzinfo = UTC,
 ) -> CalendarEvent:
-    """One Google event resource as a CalendarEvent; InputError names what is wrong."""
-    return translate_or_input_error("Google", item, lambda: _event_from_google(
-        item, account=account, calendar=calendar, my_emails=my_emails, zone=zone))
-
-
-def _event_from_google(
-    item: Mapping[str, Any],
-    *,
-    account: str,
-    calendar: str = "primary",
-    my_emails: Iterable[str] = (),
-    zone: tzinfo = UTC,
-) -> CalendarEvent:
-    """One Google event resource as a CalendarEvent; InputError names what is missing.
+    """One Google event resource as a CalendarEvent; InputError names what is wrong.
 
     `zone` is the calendar's time zone: all-day dates start at its midnight, and a
     dateTime without an offset (not expected from the API) is read in it.

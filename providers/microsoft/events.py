@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from afterword.daemon.errors import InputError
 from afterword.daemon.model import Attendee, CalendarEvent, EventStatus, Response
-from afterword.providers.event_errors import translate_or_input_error
+from afterword.providers.event_errors import input_errors
 
 _RESPONSES = {
     "accepted": Response.ACCEPTED,
@@ -36,6 +36,7 @@ def is_removed(item: Mapping[str, Any]) -> bool:
     return "@removed" in item
 
 
+@input_errors("Graph")
 def event_from_graph(
     item: Mapping[str, Any],
     *,
@@ -44,20 +45,7 @@ def event_from_graph(
     my_emails: Iterable[str] = (),
     zone: tzinfo = UTC,
 ) -> CalendarEvent:
-    """One Graph event resource as a CalendarEvent; InputError names what is wrong."""
-    return translate_or_input_error("Graph", item, lambda: _event_from_graph(
-        item, account=account, calendar=calendar, my_emails=my_emails, zone=zone))
-
-
-def _event_from_graph(
-    item: Mapping[str, Any],
-    *,
-    account: str,
-    calendar: str = "",
-    my_emails: Iterable[str] = (),
-    zone: tzinfo = UTC,
-) -> CalendarEvent:
-    """One Graph event resource as a CalendarEvent; InputError names what is missing.
+    """One Graph event resource as a CalendarEvent; InputError names what is wrong.
 
     Graph has no "self" flag on attendees: `my_emails` (the account's and me.emails)
     says which guest is the user. `zone` is used for all-day dates and unknown zones.

@@ -20,11 +20,9 @@ edited object removes exactly the occurrences it no longer has.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -34,52 +32,13 @@ from afterword.providers.base import CalendarSource, ChangeSet, Lookup, Window
 from afterword.providers.caldav.http import CalDavFaults, GetCtag
 from afterword.providers.local.calendar import IcsCalendar, IcsRead
 from afterword.providers.retry import backoff
+from afterword.providers.sync_cursor import SyncCursor
 
 log = logging.getLogger(__name__)
 
 RESYNC_EVERY = timedelta(days=1)
 _AHEAD = RESYNC_EVERY + timedelta(hours=1)
-_CURSOR_VERSION = 1
 ATTEMPTS = 4  # reads of one cycle, before the account's error is reported
-
-
-@dataclass
-class _Cursor:
-    """What the next read starts from: the span read, when, each calendar's marker, and
-    the event ids each object gave (so a deleted or edited object removes exactly those)."""
-
-    start: datetime
-    end: datetime
-    synced_at: datetime
-    tokens: dict[str, str]  # calendar URL → "sync:…" | "ctag:…" | "etags:…"
-    ids: dict[str, list[str]] = field(default_factory=dict)  # object href → event ids
-
-    def dump(self) -> str:
-        """The cursor as the store keeps it."""
-        return json.dumps({"v": _CURSOR_VERSION, "start": self.start.isoformat(),
-                           "end": self.end.isoformat(), "at": self.synced_at.isoformat(),
-                           "tokens": self.tokens, "ids": self.ids}, sort_keys=True)
-
-    @classmethod
-    def load(cls, text: str | None) -> _Cursor | None:
-        """The cursor from its text; None for none, or another provider's or version's."""
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-            if data.get("v") != _CURSOR_VERSION:
-                return None
-            tokens, ids = data["tokens"], data["ids"]
-            if not (isinstance(tokens, dict) and isinstance(ids, dict)
-                    and all(isinstance(v, str) for v in tokens.values())
-                    and all(isinstance(v, list) for v in ids.values())):
-                return None
-            return cls(datetime.fromisoformat(data["start"]),
-                       datetime.fromisoformat(data["end"]),
-                       datetime.fromisoformat(data["at"]), tokens,
-                       {str(k): [str(i) for i in v] for k, v in ids.items()})
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None  # another provider's or version's cursor: read in full
 
 
 class NeedFullRead(Exception):
@@ -135,7 +94,7 @@ class CalDavCalendar(CalendarSource):
     def _changes(self, window: Window, cursor: str | None) -> ChangeSet:
         self._client = None
         with self.faults.mapped():
-            state = _Cursor.load(cursor)
+            state = SyncCursor.load(cursor)
             now = self.clock()
             if (state is None or not state.tokens or now - state.synced_at >= RESYNC_EVERY
                     or now < state.synced_at or window.start < state.start
@@ -147,7 +106,7 @@ class CalDavCalendar(CalendarSource):
                 log.info("account %s: %s; reading the window again", self.account, why)
                 return self._full(window, now)
 
-    def _incremental(self, window: Window, state: _Cursor) -> ChangeSet:
+    def _incremental(self, window: Window, state: SyncCursor) -> ChangeSet:
         from caldav.lib import error
 
         events: dict[str, CalendarEvent] = {}
@@ -219,7 +178,7 @@ class CalDavCalendar(CalendarSource):
                     # The same meeting in two calendars is one interview: the first wins.
                     if window.overlaps(event.start, event.end):
                         events.setdefault(event.id, event)
-        cursor = _Cursor(span.start, span.end, now, tokens, ids)
+        cursor = SyncCursor(span.start, span.end, now, tokens, ids)
         # With an object unreadable, an interview may hide in it: remove nothing unseen.
         return ChangeSet(tuple(events.values()), cursor.dump(), full=not warnings,
                          removed=tuple(sorted(cancelled - set(events))),

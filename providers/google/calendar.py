@@ -12,10 +12,8 @@ before it can be due for a note (notes concern interviews that already ended).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -25,6 +23,7 @@ from afterword.providers.base import CalendarSource, ChangeSet, Lookup, NotFound
 from afterword.providers.google.events import event_from_google
 from afterword.providers.google.http import Gone, GoogleApi
 from afterword.providers.series import SeriesGuard
+from afterword.providers.sync_cursor import SyncCursor
 
 log = logging.getLogger(__name__)
 
@@ -39,37 +38,6 @@ ITEM_FIELDS = (
     "updated"
 )
 LIST_FIELDS = f"nextPageToken,nextSyncToken,items({ITEM_FIELDS})"
-_CURSOR_VERSION = 1
-@dataclass(frozen=True)
-class _Cursor:
-    start: datetime
-    end: datetime
-    synced_at: datetime
-    tokens: dict[str, str]
-
-    def dump(self) -> str:
-        return json.dumps({"v": _CURSOR_VERSION, "start": self.start.isoformat(),
-                           "end": self.end.isoformat(), "at": self.synced_at.isoformat(),
-                           "tokens": self.tokens}, sort_keys=True)
-
-    @classmethod
-    def load(cls, text: str | None) -> _Cursor | None:
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-            if data.get("v") != _CURSOR_VERSION:
-                return None
-            tokens = data["tokens"]
-            if not isinstance(tokens, dict) or not all(
-                    isinstance(v, str) for v in tokens.values()):
-                return None
-            return cls(datetime.fromisoformat(data["start"]), datetime.fromisoformat(
-                data["end"]), datetime.fromisoformat(data["at"]), tokens)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None  # a cursor from another provider or version: read in full
-
-
 class GoogleCalendar(CalendarSource):
     """The account's configured calendars, read through one GoogleApi."""
 
@@ -86,7 +54,7 @@ class GoogleCalendar(CalendarSource):
 
     def changes(self, window: Window, cursor: str | None) -> ChangeSet:
         """Full read of the window when needed, else what changed since the tokens."""
-        state = _Cursor.load(cursor)
+        state = SyncCursor.load(cursor)
         now = self.clock()
         if (state is None or set(state.tokens) != set(self.calendars)
                 or now - state.synced_at >= RESYNC_EVERY or now < state.synced_at
@@ -112,7 +80,7 @@ class GoogleCalendar(CalendarSource):
                 log.info("account %s: calendar sync token expired; reading the window again",
                          self.account)
                 return self._full(window, now)
-        new = _Cursor(state.start, state.end, state.synced_at, tokens)
+        new = SyncCursor(state.start, state.end, state.synced_at, tokens)
         kept = {i: e for i, e in events.items() if not guard.refused(e.series_id)}
         return ChangeSet(tuple(kept.values()), new.dump() if all(tokens.values()) else None,
                          full=False, removed=tuple(sorted(removed - set(events))),
@@ -137,7 +105,7 @@ class GoogleCalendar(CalendarSource):
                     events[event.id] = event
             tokens[cal] = self._list(cal, take, timeMin=_rfc3339(window.start),
                                      timeMax=_rfc3339(span_end))
-        cursor = _Cursor(window.start, span_end, now, tokens)
+        cursor = SyncCursor(window.start, span_end, now, tokens)
         return ChangeSet(tuple(e for e in events.values() if not guard.refused(e.series_id)),
                          cursor.dump() if all(tokens.values()) else None, full=True,
                          skipped=tuple(guard.skipped.values()))

@@ -104,7 +104,8 @@ def _goals(cycles: list[Row], daemons: list[Row]) -> list[str]:
 
     goal(f"idle cycle ≤ {IDLE_REQUESTS} requests per account", remote,
          lambda r: r["idle_requests"] <= IDLE_REQUESTS, lambda r: f"{r['idle_requests']}")
-    goal("idle cycle ≤ 10 KB per account", remote,
+    goal("idle cycle ≤ 10 KB per account",
+         [r for r in remote if r.get("idle_bytes") is not None],
          lambda r: r["idle_bytes"] <= IDLE_BYTES, lambda r: f"{r['idle_bytes']:,} B")
     goal(f"first sync ≤ {FIRST_SYNC_S:g} s CPU at N = 10,000", at_n,
          lambda r: r["first_sync_cpu_s"] <= FIRST_SYNC_S, lambda r: f"{r['first_sync_cpu_s']} s")
@@ -138,5 +139,8 @@ def report(rows: list[Row], stamp: str, machine: str, naive_max: int) -> str:
              "bytes count URLs and bodies both ways, not HTTP headers. N events lie in the "
              "window; M open drafts are in the mailbox and in the state; every first cycle "
              "also writes 5 drafts. The fakes run in another process, so CPU and RSS are the "
-             "pipeline's own.", ""]
+             "pipeline's own. caldav runs against a real Radicale and Dovecot: its idle "
+             "requests are the CalDAV REPORT and the IMAP STATUS; the IMAP session's own "
+             "CAPABILITY, LOGIN and LOGOUT (3 a cycle) are in latest.json as "
+             "idle_imap_session_commands, and its bytes are not metered.", ""]
     return "\n".join(parts)

@@ -60,3 +60,11 @@ def test_the_caldav_scenario_idles_at_one_report_and_one_imap_connection():
     assert figures["drafts_written"] == 5
     assert figures["idle_caldav_requests"] == 1  # one REPORT for the one calendar
     assert figures["idle_imap_commands"] == 4  # CAPABILITY, LOGIN, STATUS, LOGOUT
+    assert figures["idle_imap_session_commands"] == 3
+    assert figures["idle_requests"] == 2  # the REPORT and the STATUS
+    # The report takes a row without bytes (a real server's wire is not metered).
+    from bench.report import report
+
+    text = report([figures], "now", "here", 10_000)
+    assert "✓ idle cycle ≤ 2 requests per account" in text
+    assert "| caldav | 100 | 10 | 2.0 ✓ | — |" in text

@@ -26,8 +26,10 @@ _HEADING = re.compile(
     r"^\s*(?:[*_#>]+\s*)?(?:your\s+)?(?:interviewers?|interview\s+panel|panel(?:ists?)?|"
     r"panel\s+members?|who\s+you(?:'|’)?ll\s+(?:meet|be\s+meeting|speak\s+with)|"
     r"(?:(?:candidate|interview|today(?:'|’)?s)\s+)?(?:schedule|itinerary|agenda)|"
-    r"you\s+will\s+(?:meet|be\s+meeting|speak)\s*(?:with)?|you(?:'|’)ll\s+(?:meet|be\s+meeting)"
-    r"\s*(?:with)?|meeting\s+with|speaking\s+with|attendees|participants|agenda|schedule|"
+    r"you\s+will\s+(?:meet|be\s+meeting|speak|be\s+speaking)\s*(?:with)?|"
+    r"you(?:'|’)ll\s+(?:meet|be\s+meeting|be\s+speaking)\s*(?:with)?|"
+    r"(?:you(?:'|’)re|you\s+are)\s+scheduled\s+to\s+(?:meet|speak)\s*(?:with)?|"
+    r"meeting\s+with|speaking\s+with|attendees|participants|agenda|schedule|"
     r"itinerary)\b[*_]*\s*[:\-–—]?"
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
@@ -127,10 +129,15 @@ def parse_text(text: str) -> DescriptionInfo:
     if not people:
         # A schedule table with no heading (one timed line per session), or lines that
         # print a person's address ("Grace Liu, Design Director (grace.liu@acme.com)").
-        people.extend(p for line in lines
-                      if (_TIME_RANGE.match(line.lstrip(" |")) or _EMAIL.search(line))
-                      and (p := _entry(_BULLET.sub("", line, count=1), whole_line=True))
-                      is not None and p.name)
+        for line in lines:
+            timed = bool(_TIME_RANGE.match(line.lstrip(" |")))
+            if not (timed or _EMAIL.search(line)):
+                continue
+            person = _entry(_BULLET.sub("", line, count=1), whole_line=True)
+            if person is not None and person.name:
+                people.append(person)
+            elif person is None and timed:
+                people.extend(_session_with(line))
     if not people:
         for match in _WITH.finditer(text[:20000]):
             names, me = _names_in_sentence(match.group("rest"))
@@ -191,6 +198,8 @@ def _collect_list(lines: list[str], i: int,
             break
         if person:
             found.append(person)
+        elif itemised:
+            found.extend(_session_with(line))
         i += 1
     return found, with_me, i
 
@@ -355,11 +364,29 @@ def _names_in_sentence(rest: str) -> tuple[list[ListedPerson], bool]:
         titled = bool(taken) and taken[0].rstrip(".").lower() in ("dr", "prof")
         if (len(taken) >= 2 or titled) and _is_name(name):
             found.append(ListedPerson(name=name, role=_clean_role(role)))
+        elif not taken and found and _apposition(chunk):
+            # "Jane Doe, our VP of Engineering, and Raj Patel": Jane's job; the list goes on.
+            if not found[-1].role:
+                found[-1] = ListedPerson(found[-1].name, _clean_role(_apposition(chunk)),
+                                         found[-1].email)
+            continue
         else:
             break
         if len(taken) < len(words):
             break  # prose follows the name: the list has ended
     return found, with_me
+
+
+def _apposition(chunk: str) -> str:
+    """The job in "our VP of Engineering" / "the hiring manager" ("" when it is not one)."""
+    text = re.sub(r"(?i)^\s*(?:our|the|a|an|my|your)\s+", "", chunk).strip(" .")
+    return text if text != chunk.strip(" .") and _looks_like_role(text) else ""
+
+
+def _session_with(line: str) -> list[ListedPerson]:
+    """The people an itinerary row names after "with" ("9:45 – 10:30 Coding with Raj")."""
+    found = re.search(r"(?i)\bwith\s+(?P<rest>.+)$", line)
+    return _names_in_sentence(found.group("rest"))[0] if found else []
 
 
 def _unique(people: list[ListedPerson]) -> list[ListedPerson]:

@@ -268,6 +268,19 @@ def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
     ("Agenda:\n10:00 - 10:45 | Jane Doe | Hiring Manager\n10:45 - 11:00 Lunch break\n"
      "11:00am - 11:45am: Sam Park (Peer interview)\n",
      [("Jane Doe", "Hiring Manager"), ("Sam Park", "Peer interview")]),
+    # Ashby-style: a sentence heading, then bullets.
+    ("Hi Alex,\n\nYou're scheduled to meet with:\n• Jane Doe (Engineering Manager)\n"
+     "• Raj Patel (Staff Engineer)\n\nPlease join via Google Meet.",
+     [("Jane Doe", "Engineering Manager"), ("Raj Patel", "Staff Engineer")]),
+    # A job between two names does not end the list.
+    ("Hi Alex, you'll be speaking with Jane Doe, our VP of Engineering, and Raj Patel "
+     "from the platform team.", [("Jane Doe", "VP of Engineering"), ("Raj Patel", "")]),
+    # Itinerary rows naming the interviewer after "with"; a lunch with the team names no one.
+    ("Schedule (all times PT)\n9:00 – 9:45  Behavioral with Jane Doe\n"
+     "9:45 – 10:30  Coding with Raj Patel\n10:30 – 11:00  Lunch with the team\n",
+     [("Jane Doe", ""), ("Raj Patel", "")]),
+    ("9:00 – 9:45  Behavioral with Jane Doe\n9:45 – 10:30  Coding with Raj Patel\n",
+     [("Jane Doe", ""), ("Raj Patel", "")]),
 ])
 def test_more_description_shapes(text: str, want: list[tuple[str, str]]) -> None:
     assert [(p.name, p.role) for p in description.parse(text).people] == want

@@ -138,6 +138,8 @@ recruitment talent_acquisition talent hr hiring team company us me you meeting e
 zoom_meeting teams_meeting conference room conference_call dial-in dial_in link
 the_team next_steps next_step intro introduction availability coffee lunch dinner
 breakfast drinks catch-up catch_up sync hangout
+temporary temp contract contractor freelance permanent full-time full_time fulltime
+part-time part_time parttime seasonal temp-to-hire contract-to-hire
 """) | {"candidate calendar", "interview schedule", "interview confirmation",
         "video conference", "conference call", "microsoft teams meeting",
         "google hangouts", "zoom video", "phone interview", "candidate interview"}

@@ -53,13 +53,14 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
     parts = _parts(_compounds(text))
     lowercase = not any(c.isupper() for c in text)  # "initech recruiter phone screen"
     companies: list[tuple[str, int]] = []
+    persons: set[int] = set()  # strengths of the parts that read as a person's name
     roles: list[tuple[str, int]] = []
     for i, part in enumerate(parts):
         rest = part.text
         if not rest or part.stage:
             continue
-        if any(w.casefold() in first_names for w in _tokens(rest)):
-            continue  # the candidate's or an interviewer's name, not a company or a role
+        if any(w.casefold() in first_names for w in _tokens(rest)) and not _confirmed(rest, hint):
+            continue  # the candidate's or an interviewer's name (not "Jane Street" at janestreet)
         if (part.joint == "with" or part.after in first_names - mine_first
                 or part.after in names.given_names() - mine_first) and role_score(rest):
             continue  # "Final round with the CTO", "Sarah (VP Eng)": an interviewer's job
@@ -75,9 +76,12 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
             strength = 2
         if (strength < 3 and names.looks_like_person(rest) and not _has_company_suffix(rest)
                 and not _confirmed(rest, hint)):
-            continue  # "Interview – Maria González": an interviewer not among the guests
+            persons.add(strength)  # "Maria González": never the company, and it may be
+            continue  # one ("Jane Street - Trading Interview"): the others stay in doubt
         companies.append((rest, strength))
     company = _choose_company(companies, hint)
+    if company and not _confirmed(company, hint) and dict(companies)[company] in persons:
+        company = ""
     role = _choose(roles)
     if role and not company:
         company, role = _split_company(role, hint)
@@ -160,10 +164,10 @@ def natural_case(text: str) -> str:
 # -- parts ---------------------------------------------------------------------------
 
 _SPLIT = re.compile(
-    r"(\s+-+\s+|\s*[–—|]+\s*|\s+/+\s+|//|(?<!\d)\s*:\s*(?!\d)|\s+@\s+|"
+    r"(\s+-+\s+|\s*[–—|]+\s*|\s+/+\s+|//|(?<!\d)\s*:\s*(?!\d)|\s+@\s+|\s+w/\s*|"
     r"\s+(?:at|for|with|between|bei|chez|con|com|avec|mit|met|presso|en)\s+)", re.IGNORECASE)
 _JOINTS = {"@": "at", "at": "at", "bei": "at", "chez": "at", "presso": "at", "en": "at",
-           "for": "for", "with": "with", "avec": "with", "mit": "with", "met": "with",
+           "for": "for", "with": "with", "w/": "with", "avec": "with", "mit": "with", "met": "with",
            "con": "with", "com": "with", "between": "between"}
 _ASIDE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 

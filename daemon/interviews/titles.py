@@ -152,10 +152,10 @@ def natural_case(text: str) -> str:
         w = match.group(0)
         if w in words.ACRONYMS or w.casefold() in words.SPECIAL_CASE:
             return words.SPECIAL_CASE.get(w.casefold(), w)
+        if w.casefold() in words.NAME_JOINS and match.start() > 0:
+            return w.lower()  # "MEET THE TEAM" → "Meet the Team", "ANALISTA DE DATOS"
         if len(w) <= 3 and w.casefold() not in words.SMALL_WORDS:
             return w  # "IBM", "AWS": short words in capitals are most often acronyms
-        if w.casefold() in words.NAME_JOINS and match.start() > 0:
-            return w.lower()  # "MEET THE TEAM" → "Meet the Team"
         return w[:1] + w[1:].lower()
 
     return re.sub(r"[^\W\d_]+(?:['’][^\W\d_]+)?", word, text)
@@ -386,6 +386,7 @@ def _split_company(role: str, hint: str) -> tuple[str, str]:
 
 def _finish(text: str) -> str:
     text = " ".join(text.replace(_NB, " ").split()).strip(" -–—:|,.;[]()/")
+    text = re.sub(r"(?i),\s*(?:inc|llc|ltd|gmbh)$", "", text)  # "Datadog, Inc." → "Datadog"
     if text.count("(") != text.count(")"):
         text = text.replace("(", "").replace(")", "").strip()
     if text and text == text.lower() and re.fullmatch(r"[a-z0-9&.' -]+", text):

@@ -163,6 +163,8 @@ def test_manual_resolves_an_address_needed_entry() -> None:
     # company ("Jane Street"), so Initech is not sure either.
     ("Initech / Alex Rivera – phone screen", ("", "")),
     ("Jane Street - Trading Interview", ("", "")),
+    ("ENTREVISTA - ANALISTA DE DATOS - BANCO SANTANDER", ("Banco Santander", "Analista de Datos")),
+    ("Sales Engineer – 2nd interview – Datadog, Inc.", ("Datadog", "Sales Engineer")),
     ("Interview – Maria González", ("", "")),  # an interviewer, never the company
     ("Catch up - Mike", ("", "")),
     ("Final interview with Sarah (VP Eng)", ("", "")),  # Sarah's job, not the one applied for

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from afterword.daemon.interviews import description_words as vocab
 from afterword.daemon.interviews import notes as notes_section
 from afterword.daemon.interviews.html_text import html_to_text
 from afterword.daemon.interviews.names import clean_display
@@ -21,19 +22,6 @@ from afterword.daemon.interviews.notes import NoteLine
 
 __all__ = ["DescriptionInfo", "ListedPerson", "html_to_text", "parse", "parse_text"]
 
-# Headings that introduce the people you will meet.
-_HEADING = re.compile(
-    r"^\s*(?:[*_#>]+\s*)?(?:your\s+)?(?:interviewers?|interview\s+panel|panel(?:ists?)?|"
-    r"panel\s+members?|who\s+you(?:'|’)?ll\s+(?:meet|be\s+meeting|speak\s+with)|"
-    r"(?:(?:candidate|interview|today(?:'|’)?s)\s+)?(?:schedule|itinerary|agenda)|"
-    r"you\s+will\s+(?:meet|be\s+meeting|speak|be\s+speaking)\s*(?:with)?|"
-    r"you(?:'|’)ll\s+(?:meet|be\s+meeting|be\s+speaking)\s*(?:with)?|"
-    r"(?:you(?:'|’)re|you\s+are)\s+scheduled\s+to\s+(?:meet|speak)\s*(?:with)?|"
-    r"meeting\s+with|speaking\s+with|attendees|participants|agenda|schedule|"
-    r"itinerary)\b[*_]*\s*[:\-–—]?"
-    r"\s*(?P<rest>.*)$",
-    re.IGNORECASE,
-)
 # Any other "Label:" line ends a list.
 _OTHER_LABEL = re.compile(r"^\s*[A-Z][\w /&-]{1,30}:\s*(?:\S.*)?$")
 _BULLET = re.compile(r"^\s*(?:[-*•·●▪◦‣+]|\d{1,2}[.)])\s+")
@@ -49,35 +37,10 @@ _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\+)\s*")
 _ROLE_SEP = re.compile(r"\s+[-–—|/]\s+|\s*[:–—|]\s+")
 # "me" in "You'll meet with me and Tariq Aziz": the organizer wrote the invite.
 _ME = {"me", "myself"}
-# Words that make a "name" a team, a product or a company instead of a person.
-_NOT_A_PERSON = {
-    "team", "teams", "inc", "corp", "corporation", "llc", "ltd", "gmbh", "group", "labs",
-    "company", "recruiting", "recruitment", "talent", "hr", "engineering", "zoom", "meet",
-    "google", "microsoft", "webex", "skype", "hangouts", "call", "meeting", "interview",
-    "calendar", "the", "our", "your", "us", "we", "you", "me", "department", "panel",
-    "hiring", "manager", "committee", "office", "link", "details", "below", "above",
-    "phone", "video", "onsite", "screen", "round", "session", "agenda", "schedule", "tbd",
-    "lunch", "break", "welcome", "tour", "wrap-up", "intro", "introduction", "coffee",
-    "closing", "overview", "presentation", "demo", "coding", "design", "system", "systems",
-    "behavioral", "behavioural", "technical", "culture", "values", "debrief", "chat", "sync",
-    "q&a", "questions", "exercise", "case", "study", "lead", "staff", "senior", "principal",
-    "director", "engineer", "recruiter", "coordinator", "ceo", "cto", "vp", "head",
-    "room", "conf", "conference", "building", "bldg", "floor", "lobby", "reception", "hq",
-    "regards", "thanks", "thank", "cheers", "sincerely", "hello", "hi", "dear", "please",
-    # Session names in itineraries ("Portfolio Review — Grace Liu, Design Director").
-    "review", "portfolio", "sense", "dive", "pairing", "whiteboard", "architecture",
-    "leadership", "strategy", "execution", "solving", "product", "experience",
-    "collaboration", "communication", "debugging", "algorithms", "data", "craft", "fit",
-    # Column headings of schedule tables ("Time | Interviewer | Session").
-    "time", "interviewer", "interviewers", "title", "name", "role", "who", "when", "topic",
-    "focus", "duration", "location",
-}
 _PRONOUNS = re.compile(r"(?i)\s*(?:she|he|they|ze|xe)\s*/\s*"
                        r"(?:her|him|them|hir|zir|hers|his|theirs)(?:\s*/\s*\w+)?\s*")
 _SENTENCE_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bProf)(?<!\b[A-Z])"
                            r"[.!?](?:\s|$)")
-_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la",
-              "bin", "bint", "al", "el", "ten", "ter", "y", "dos", "das"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +80,7 @@ def parse_text(text: str) -> DescriptionInfo:
             found_notes, i = notes_section.collect(lines, i)
             notes.extend(found_notes)
             continue
-        heading = _HEADING.match(line)
+        heading = vocab.HEADING.match(line)
         if heading and not _EMAIL.fullmatch(line.strip()):
             found, me, i = _collect_list(lines, i, heading.group("rest"))
             with_me = with_me or me
@@ -187,7 +150,7 @@ def _collect_list(lines: list[str], i: int,
                 i = j
                 continue
             break
-        if _HEADING.match(line) or notes_section.starts_notes(line):
+        if vocab.HEADING.match(line) or notes_section.starts_notes(line):
             break
         itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line.lstrip(" |"))
                         or _table_header(line))
@@ -313,12 +276,13 @@ def _is_name(text: str) -> bool:
     words = text.strip().split()
     if not 1 <= len(words) <= 5 or len(text) > 60:
         return False
-    if any(w.strip(".,").lower() in _NOT_A_PERSON for w in words):
+    if any(w.strip(".,").lower() in vocab.NOT_A_PERSON for w in words):
         return False
     if "," in text:
         # "Doe, Jane" is one person written last-name-first.
         return all(_name_word(w) for w in text.replace(",", " ").split())
-    return all(_name_word(w) or w.lower() in _PARTICLES for w in words) and _name_word(words[0])
+    return (all(_name_word(w) or w.lower() in vocab.PARTICLES for w in words)
+            and _name_word(words[0]))
 
 
 def _name_word(word: str) -> bool:
@@ -354,11 +318,11 @@ def _names_in_sentence(rest: str) -> tuple[list[ListedPerson], bool]:
         words = chunk.split()
         taken: list[str] = []
         for word in words:
-            if _name_word(word) or (taken and word.lower() in _PARTICLES):
+            if _name_word(word) or (taken and word.lower() in vocab.PARTICLES):
                 taken.append(word)
             else:
                 break
-        while taken and taken[-1].lower() in _PARTICLES:
+        while taken and taken[-1].lower() in vocab.PARTICLES:
             taken.pop()
         name = " ".join(taken).strip(".,")
         titled = bool(taken) and taken[0].rstrip(".").lower() in ("dr", "prof")

@@ -28,8 +28,11 @@ _BULLET = re.compile(r"^\s*(?:[-*•·●▪◦‣+]|\d{1,2}[.)])\s+")
 _TIME_RANGE = re.compile(
     r"^\s*\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]|to)\s*\d{1,2}(?::\d{2})?\s*"
     r"(?:[ap]\.?m\.?)?\s*(?-i:[A-Z]{2,4}\b)?\s*[:\-–—|]?\s*", re.IGNORECASE)
-_EMAIL = re.compile(r"<?(?:mailto:)?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+"
-                    r"(?:\.[A-Za-z0-9-]+)+)>?")
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")  # |---|---|
+# Lengths bounded as RFC 5321 bounds them: an unbounded local part made a search of a long
+# run of "-" quadratic (0.6 s for 20,000 characters).
+_EMAIL = re.compile(r"<?(?:mailto:)?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63})+)>?")
 _WITH = re.compile(r"\b(?:(?:meet(?:ing)?|speak(?:ing)?|chat(?:ting)?|talk(?:ing)?|interview(?:s|"
                    r"ing)?|call|session|conversation)\s+with|(?:your\s+)?interviewers?\s+"
                    r"(?:today\s+)?(?:are|is|will\s+be))\s+(?P<rest>[^\n]+)", re.IGNORECASE)
@@ -81,8 +84,8 @@ def parse_text(text: str) -> DescriptionInfo:
             notes.extend(found_notes)
             continue
         heading = vocab.HEADING.match(line)
-        if heading and not _EMAIL.fullmatch(line.strip()):
-            found, me, i = _collect_list(lines, i, heading.group("rest"))
+        if (heading or _table_header(line)) and not _EMAIL.fullmatch(line.strip()):
+            found, me, i = _collect_list(lines, i, heading.group("rest") if heading else "")
             with_me = with_me or me
             if found:
                 from_list = True
@@ -153,7 +156,7 @@ def _collect_list(lines: list[str], i: int,
         if vocab.HEADING.match(line) or notes_section.starts_notes(line):
             break
         itemised = bool(_BULLET.match(line) or _TIME_RANGE.match(line.lstrip(" |"))
-                        or _table_header(line))
+                        or _table_header(line) or _TABLE_RULE.match(line))
         if not itemised and _OTHER_LABEL.match(line):
             break
         person = _entry(_BULLET.sub("", line, count=1), whole_line=True)
@@ -181,13 +184,13 @@ def _split_outside_parens(text: str) -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     depth = 0
-    tokens = re.split(r"(\(|\)|,|;|\s&\s|\sand\s)", text)
+    tokens = re.split(r"(\(|\)|,|;|\s&\s|\s(?:and|et|und)\s)", text)
     for token in tokens:
         if token == "(":
             depth += 1
         elif token == ")":
             depth = max(0, depth - 1)
-        if depth == 0 and token in (",", ";", " & ", " and "):
+        if depth == 0 and token in (",", ";", " & ", " and ", " et ", " und "):
             chunks.append("".join(current))
             current = []
         else:
@@ -249,7 +252,7 @@ def _entry(text: str, whole_line: bool = False) -> ListedPerson | None:
 def _person(text: str, comma_role: bool) -> ListedPerson | None:
     """"Jane Doe", "Jane Doe (Engineering Manager)" or (`comma_role`) "Jane Doe, EM"."""
     role = ""
-    paren = re.search(r"\(([^)]*)\)", text)
+    paren = re.search(r"\(([^)]{0,200})\)", text)
     if paren:
         role = paren.group(1).strip()
         text = (text[: paren.start()] + text[paren.end():]).strip()
@@ -311,7 +314,7 @@ def _names_in_sentence(rest: str) -> tuple[list[ListedPerson], bool]:
             with_me = True
             continue
         role = ""
-        paren = re.search(r"\(([^)]*)\)", chunk)
+        paren = re.search(r"\(([^)]{0,200})\)", chunk)
         if paren:
             role = paren.group(1)
             chunk = chunk[: paren.start()] + " " + chunk[paren.end():]

@@ -14,8 +14,13 @@ HEADING = re.compile(
     r"you\s+will\s+(?:meet|be\s+meeting|speak|be\s+speaking)\s*(?:with)?|"
     r"you(?:'|’)ll\s+(?:meet|be\s+meeting|be\s+speaking)\s*(?:with)?|"
     r"(?:you(?:'|’)re|you\s+are)\s+scheduled\s+to\s+(?:meet|speak)\s*(?:with)?|"
-    r"meeting\s+with|speaking\s+with|attendees|participants|agenda|schedule|"
-    r"itinerary)\b[*_]*\s*[:\-–—]?"
+    r"meeting\s+with|speaking\s+with|interview(?:ing)?\s+with(?=\s*:)|hiring\s+manager|"
+    r"attendees|participants|agenda|schedule|itinerary|"
+    # The same in the languages detect.py knows.
+    r"entrevistador(?:es|as|a)?|gespr(?:ä|ae)chspartner(?:in|innen)?|gesprekspartners?|"
+    r"intervistatori|intervistatrici|selezionatori|intervenants?|recruteurs?|"
+    r"vous\s+rencontrerez|sie\s+treffen|conocer(?:á|a)s\s+a|rekruterzy|"
+    r"osoby\s+prowadz(?:ą|a)ce)\b[*_]*\s*[:\-–—]?"
     r"\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )

@@ -9,9 +9,15 @@ import html
 import re
 from html.parser import HTMLParser
 
-_TAG = re.compile(r"<(?:/?(?:p|div|br|span|b|i|u|a|ul|ol|li|html|body|head|table|tbody|tr|td|"
-                  r"th|font|strong|em|h[1-6]|hr|meta|style|img|blockquote|pre|code)\b|!--)"
-                  r"[^>]*>", re.IGNORECASE)
+_TAG_START = (r"<(?:/?(?:p|div|br|span|b|i|u|a|ul|ol|li|html|body|head|table|tbody|tr|td|"
+              r"th|font|strong|em|h[1-6]|hr|meta|style|img|blockquote|pre|code)\b|!--)")
+# Is it HTML? Only the tag's start is looked for: "[^>]*>" after it made "<a <a <a ..."
+# (no ">") quadratic, 28 s for 300 KB. The fallback's tags are bounded for the same reason.
+_HTML = re.compile(_TAG_START, re.IGNORECASE)
+_TAG = re.compile(_TAG_START + r"[^>]{0,4096}>", re.IGNORECASE)
+# A "<" with another "<" (or the end) before any ">" cannot open a tag. Left in, the stdlib
+# parser rescans the rest of the text for each one: "<a <a <a ..." was quadratic.
+_NOT_A_TAG = re.compile(r"<(?=[^<>]*(?:<|$))")
 _BRACKETED_ADDRESS = re.compile(r"<((?:mailto:)?[^<>\s@]+@[^<>\s@]+)>")
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
                "table", "blockquote", "hr", "section"}
@@ -63,11 +69,11 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(text: str) -> str:
     """Plain text of a description that may be HTML (Google's or Outlook's)."""
-    if not text or not _TAG.search(text):
+    if not text or not _HTML.search(text):
         return text.replace("\r\n", "\n") if text else ""
     parser = _TextExtractor()
     # "<jane@acme.com>" is an address, not a tag: keep it as text.
-    text = _BRACKETED_ADDRESS.sub(r"&lt;\1&gt;", text)
+    text = _NOT_A_TAG.sub("&lt;", _BRACKETED_ADDRESS.sub(r"&lt;\1&gt;", text))
     try:
         parser.feed(text)
         parser.close()

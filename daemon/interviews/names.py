@@ -23,7 +23,7 @@ from afterword.daemon.errors import CONTROL_CHARS
 # favour of the first name, which is what a thank-you note uses.
 _FORMAL_TITLES = {"dr": "Dr.", "doctor": "Dr.", "prof": "Prof.", "professor": "Professor"}
 # Decorations calendars add to display names: "(Acme)", "[EXTERNAL]", "(she/her)".
-_DECORATION = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])\s*")
+_DECORATION = re.compile(r"\s*(?:\([^)]{0,200}\)|\[[^\]]{0,200}\])\s*")
 _AFFILIATION = re.compile(r"\s+[|–—-]\s+")
 _LOCAL_SPLIT = re.compile(r"[._\-]+")
 

@@ -284,6 +284,19 @@ def test_the_user_named_in_the_description_is_not_an_interviewer() -> None:
      [("Jane Doe", ""), ("Raj Patel", "")]),
     ("9:00 – 9:45  Behavioral with Jane Doe\n9:45 – 10:30  Coding with Raj Patel\n",
      [("Jane Doe", ""), ("Raj Patel", "")]),
+    # Label lines, and "Interview with:" (but "Interview with Acme" names no one).
+    ("Hiring Manager: Raj Patel\nFormat: Video", [("Raj Patel", "")]),
+    ("Interview with Acme\nInterview with: Jane Doe (Engineering Manager)",
+     [("Jane Doe", "Engineering Manager")]),
+    # The languages detection knows.
+    ("Gesprächspartner: Jane Doe (Teamleiterin), Raj Patel (Entwickler)",
+     [("Jane Doe", "Teamleiterin"), ("Raj Patel", "Entwickler")]),
+    ("Vous rencontrerez Jane Doe (Responsable technique) et Raj Patel.",
+     [("Jane Doe", "Responsable technique"), ("Raj Patel", "")]),
+    ("Entrevistadores: Jane Doe, Raj Patel", [("Jane Doe", ""), ("Raj Patel", "")]),
+    # A markdown table with no heading above it.
+    ("| Time | Interviewer | Focus |\n|---|---|---|\n| 10:00 | Jane Doe | Coding |\n"
+     "| 11:00 | Raj Patel | Design |", [("Jane Doe", ""), ("Raj Patel", "")]),
 ])
 def test_more_description_shapes(text: str, want: list[tuple[str, str]]) -> None:
     assert [(p.name, p.role) for p in description.parse(text).people] == want

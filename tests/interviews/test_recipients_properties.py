@@ -4,6 +4,8 @@ address the draft builder would refuse, and detection and extraction never raise
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -158,3 +160,21 @@ def test_description_and_names_never_raise(text: str) -> None:
         assert person.name or person.email
     parsed = names.parse_name(text[:60], "someone@example.com")
     assert isinstance(parsed.first, str)
+
+
+# Hostile descriptions that made the reading quadratic: each "<" or "(" that never closes
+# sent a scan to the end of the text (300 KB of "<a " took 28 s; 1 MB would take hours).
+_HOSTILE = ["<a " * 350_000, '<a href="' * 120_000, "<p>" + "<b " * 350_000,
+            "Interviewers: " + "(" * 1_000_000, "|" + "-" * 1_000_000,
+            "<p>" + "<!--" * 250_000, "Jane Doe (Engineering Manager) " * 30_000]
+
+
+def test_a_hostile_description_is_read_in_bounded_time() -> None:
+    # In a child process with a deadline a hundred times what the reading takes, so a
+    # return to quadratic work fails here instead of wedging the suite.
+    code = ("import sys\nfrom afterword.daemon.interviews import description\n"
+            "for text in sys.stdin.read().split('\\0'):\n"
+            "    description.parse(text)\nprint('read')\n")
+    done = subprocess.run([sys.executable, "-c", code], input="\0".join(_HOSTILE),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and done.stdout == "read\n", done.stderr[-500:]

@@ -43,7 +43,8 @@ def clean_display(text: str | None) -> str:
     """A display name without control characters, quotes, or "(Acme)"-style decorations."""
     if not text:
         return ""
-    text = CONTROL_CHARS.sub(" ", text)
+    # No name is this long: the rest of a stranger's megabyte is not worth reading.
+    text = CONTROL_CHARS.sub(" ", text[:1000])
     text = _DECORATION.sub(" ", text)
     # "Jane Doe | Acme", "Doe, Jane - ACME": the company after a spaced dash or bar.
     text = _AFFILIATION.split(text, maxsplit=1)[0]

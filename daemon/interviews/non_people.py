@@ -38,8 +38,9 @@ class Catalog:
 
     def match(self, email: str | None, name: str | None) -> Entry | None:
         """The first entry this guest matches (address first, then display name)."""
-        address = (email or "").strip().lower()
-        shown = " ".join((name or "").split()).lower()
+        # Bounded as names and addresses are (a stranger's megabyte costs nothing more).
+        address = (email or "")[:320].strip().lower()
+        shown = " ".join((name or "")[:300].split()).lower()
         for entry, by_address, by_name in zip(self.entries, self._address, self._name,
                                               strict=True):
             if address and by_address is not None and by_address.match(address):

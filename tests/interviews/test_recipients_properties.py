@@ -172,9 +172,23 @@ _HOSTILE = ["<a " * 350_000, '<a href="' * 120_000, "<p>" + "<b " * 350_000,
 def test_a_hostile_description_is_read_in_bounded_time() -> None:
     # In a child process with a deadline a hundred times what the reading takes, so a
     # return to quadratic work fails here instead of wedging the suite.
-    code = ("import sys\nfrom afterword.daemon.interviews import description\n"
-            "for text in sys.stdin.read().split('\\0'):\n"
-            "    description.parse(text)\nprint('read')\n")
+    # Twenty guests with a megabyte of name each go through the whole reading too.
+    code = ("import sys\nfrom datetime import UTC, datetime\n"
+            "from afterword.daemon.config import RecipientsConfig\n"
+            "from afterword.daemon.interviews import description, people\n"
+            "from afterword.daemon.model import Attendee, CalendarEvent\n"
+            "texts = sys.stdin.read().split('\\0')\n"
+            "for text in texts:\n"
+            "    description.parse(text)\n"
+            "now = datetime.now(UTC)\n"
+            "guests = tuple(Attendee(email=f'p{i}@acme.com', name=texts[i % len(texts)])\n"
+            "               for i in range(20))\n"
+            "event = CalendarEvent(account='a', calendar='c', id='x', title='Interview',\n"
+            "                      start=now, end=now, description=texts[0], attendees=guests,\n"
+            "                      location=texts[1])\n"
+            "found = people.extract(event, RecipientsConfig(), ('alex@example.com',))\n"
+            "assert all(len(p.name) <= 120 for p in found.interviewers)\n"
+            "print('read')\n")
     done = subprocess.run([sys.executable, "-c", code], input="\0".join(_HOSTILE),
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0 and done.stdout == "read\n", done.stderr[-500:]

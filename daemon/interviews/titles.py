@@ -61,8 +61,9 @@ def parse(title: str, people: Iterable[str] = (), me: Iterable[str] = (),
             continue
         if any(w.casefold() in first_names for w in _tokens(rest)) and not _confirmed(rest, hint):
             continue  # the candidate's or an interviewer's name (not "Jane Street" at janestreet)
-        if (part.joint == "with" or part.after in first_names - mine_first
-                or part.after in names.given_names() - mine_first) and role_score(rest):
+        someone = (part.after in first_names or part.after in names.given_names()) \
+            and part.after not in mine_first
+        if (part.joint == "with" or someone) and role_score(rest):
             continue  # "Final round with the CTO", "Sarah (VP Eng)": an interviewer's job
         score = role_score(rest)
         before_at = i + 1 < len(parts) and parts[i + 1].joint == "at"

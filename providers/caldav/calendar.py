@@ -282,12 +282,8 @@ class CalDavCalendar(CalendarSource):
                     except error.NotFoundError:
                         continue
                     read = self._translate(obj.data, _href(str(obj.url)), str(cal.url), window)
-                    for event in read.events:
-                        if event.id == event_id:
-                            return Lookup(event_id, event)
-                    for event in read.cancelled_events:
-                        if event.id == event_id:
-                            return Lookup(event_id, event, cancelled=True)
+                    if (found := read.lookup(event_id)) is not None:
+                        return found
         return None
 
 

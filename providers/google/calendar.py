@@ -38,6 +38,8 @@ ITEM_FIELDS = (
     "updated"
 )
 LIST_FIELDS = f"nextPageToken,nextSyncToken,items({ITEM_FIELDS})"
+
+
 class GoogleCalendar(CalendarSource):
     """The account's configured calendars, read through one GoogleApi."""
 

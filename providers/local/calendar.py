@@ -111,13 +111,7 @@ class IcsCalendar(CalendarSource):
         now = datetime.now(UTC)
         read = self._read(self._files(), Window(now - timedelta(days=400),
                                                 now + timedelta(days=400)))
-        for event in read.events:
-            if event.id == event_id:
-                return Lookup(event_id, event)
-        for event in read.cancelled_events:
-            if event.id == event_id:
-                return Lookup(event_id, event, cancelled=True)
-        return None
+        return read.lookup(event_id)
 
     def problems(self) -> list[str]:
         """What reading the calendar now would skip, for `check` (empty when it is clean)."""
@@ -377,3 +371,13 @@ class IcsRead:
     cancelled_events: list[CalendarEvent] = field(default_factory=list)  # for `explain`
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedSeries] = field(default_factory=list)  # runaway series
+
+    def lookup(self, event_id: str) -> Lookup | None:
+        """The event with this id among those read, a cancelled one included."""
+        for event in self.events:
+            if event.id == event_id:
+                return Lookup(event_id, event)
+        for event in self.cancelled_events:
+            if event.id == event_id:
+                return Lookup(event_id, event, cancelled=True)
+        return None

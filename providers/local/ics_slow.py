@@ -110,18 +110,9 @@ def _without_parts(block: Block) -> Any:
     """The event without its subcomponents (alarms), or None if it still cannot be read."""
     import icalendar
 
-    lines, depth = [], 0
-    for line in block.lines[1:-1]:
-        head = line[:6].upper()
-        if head == "BEGIN:":
-            depth += 1
-        elif head[:4] == "END:":
-            depth -= 1
-        elif not depth:
-            lines.append(line)
     try:
         return icalendar.Component.from_ical(
-            "\r\n".join([block.lines[0], *lines, block.lines[-1], ""]))
+            "\r\n".join([block.lines[0], *_own_lines(block), block.lines[-1], ""]))
     except Exception:  # as in _parse
         return None
 
@@ -185,7 +176,19 @@ def _damaged_line(block: Block | None) -> str | None:
 
     if block is None:
         return "?"
-    depth = 0
+    for line in _own_lines(block):
+        try:
+            Contentline(line).parts()
+        except ValueError:
+            name = _NAME.match(line).group().upper()  # type: ignore[union-attr]
+            if not name or name in READ_PROPERTIES:
+                return line
+    return None
+
+
+def _own_lines(block: Block) -> list[str]:
+    """The event's own property lines, without those of its subcomponents (alarms)."""
+    lines, depth = [], 0
     for line in block.lines[1:-1]:
         head = line[:6].upper()
         if head == "BEGIN:":
@@ -193,13 +196,8 @@ def _damaged_line(block: Block | None) -> str | None:
         elif head[:4] == "END:":
             depth -= 1
         elif not depth:
-            try:
-                Contentline(line).parts()
-            except ValueError:
-                name = _NAME.match(line).group().upper()  # type: ignore[union-attr]
-                if not name or name in READ_PROPERTIES:
-                    return line
-    return None
+            lines.append(line)
+    return lines
 
 
 def _comparable(start: date, end: date) -> bool:
